@@ -1,0 +1,61 @@
+"""Model listing: ``GET /v1/models`` and ``GET /v1/language-models``.
+
+The two endpoints differ (WIRE_FACTS §8): ``/models`` answers ``{"data": [...], "object":
+"list"}``, ``/language-models`` answers ``{"models": [...]}`` with modalities and prices in USD
+cents per 100 M tokens. Both become :class:`ModelCard`; the catalogue fills in what the server
+does not say (context window for the minimal 2025 shape).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from grok_transport.catalogue import lookup
+
+__all__ = ["ModelCard", "parse_model_list"]
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """One model the server offers."""
+
+    id: str
+    aliases: tuple[str, ...] = ()
+    context_window: int | None = None
+    input_modalities: tuple[str, ...] = ()
+    output_modalities: tuple[str, ...] = ()
+    owned_by: str | None = None
+    created: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def prompt_price_per_million(self) -> float | None:
+        """USD per million prompt tokens (the API states cents per 100 M tokens)."""
+        price = self.raw.get("prompt_text_token_price")
+        return None if price is None else price / 10_000
+
+
+def parse_model_list(data: dict[str, Any], provider: str | None = None) -> list[ModelCard]:
+    """Read either listing shape."""
+    items = data.get("data") if "data" in data else data.get("models", [])
+    cards = []
+    for item in items or ():
+        model_id = item.get("id", "")
+        context = item.get("context_length")
+        if context is None:
+            info = lookup(model_id, provider)
+            context = info.context_window if info.known else None
+        cards.append(
+            ModelCard(
+                id=model_id,
+                aliases=tuple(item.get("aliases") or ()),
+                context_window=context,
+                input_modalities=tuple(item.get("input_modalities") or ()),
+                output_modalities=tuple(item.get("output_modalities") or ()),
+                owned_by=item.get("owned_by"),
+                created=item.get("created"),
+                raw=item,
+            )
+        )
+    return cards

@@ -1,0 +1,201 @@
+"""Who serves Grok, how to authenticate with each, and how a user's settings resolve.
+
+Three providers are built in (DESIGN.md, seeds 000-003); any other OpenAI-compatible Grok proxy
+works as ``provider="custom"`` with a ``base_url`` and an ``auth_style``.
+
+Resolution order, most specific first, so that an explicit argument always wins:
+
+* key: ``api_key=`` → the provider's variable (``XAI_API_KEY``, ``GROKINC_API_KEY``,
+  ``GROKAPI_API_KEY``) → ``GROK_API_KEY``;
+* base URL: ``base_url=`` → ``GROK_BASE_URL`` → the provider's default;
+* provider: ``provider=`` → inferred from the base URL's host → ``xai``.
+
+A missing key raises :class:`~grok_transport.errors.MissingAPIKeyError` naming every variable
+that was tried, before any request is made.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from grok_transport.errors import InvalidParameterError, MissingAPIKeyError
+
+__all__ = [
+    "AuthStyle",
+    "Provider",
+    "PROVIDERS",
+    "Connection",
+    "resolve_connection",
+    "fold_system_messages",
+]
+
+AuthStyle = Literal["bearer", "x-api-key"]
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A Grok-compatible service: where it lives and what it tolerates."""
+
+    name: str
+    base_url: str
+    auth_style: AuthStyle
+    key_env: tuple[str, ...]
+    user_assistant_only: bool = False
+    """Grok Inc accepts only ``user`` and ``assistant`` roles (seed 000)."""
+    requests_per_minute: int | None = None
+    """A documented per-key limit the client keeps by itself (Grok Inc: 5)."""
+    stream_usage: bool = True
+    """Whether ``stream_options.include_usage`` is sent by default."""
+
+
+PROVIDERS: dict[str, Provider] = {
+    "xai": Provider("xai", "https://api.x.ai/v1", "bearer", ("XAI_API_KEY",)),
+    "grokinc": Provider(
+        "grokinc",
+        "https://api.grokinc.org/v1",
+        "x-api-key",
+        ("GROKINC_API_KEY",),
+        user_assistant_only=True,
+        requests_per_minute=5,
+    ),
+    "grokapi": Provider("grokapi", "https://api.grokapi.io/v1", "bearer", ("GROKAPI_API_KEY",)),
+}
+
+_HOSTS = {"api.x.ai": "xai", "api.grokinc.org": "grokinc", "api.grokapi.io": "grokapi"}
+_GENERIC_KEY_ENV = "GROK_API_KEY"
+_GENERIC_URL_ENV = "GROK_BASE_URL"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Everything needed to reach one service with one key. The key stays a ``SecretStr``."""
+
+    provider: Provider
+    base_url: str
+    api_key: SecretStr
+    auth_style: AuthStyle
+
+    def auth_headers(self) -> dict[str, str]:
+        """The header that carries the key, in this connection's style."""
+        key = self.api_key.get_secret_value()
+        if self.auth_style == "x-api-key":
+            return {"X-API-Key": key}
+        return {"Authorization": f"Bearer {key}"}
+
+    def __repr__(self) -> str:
+        return (
+            f"Connection(provider={self.provider.name!r}, base_url={self.base_url!r}, "
+            f"auth_style={self.auth_style!r})"
+        )
+
+
+def _secret_value(api_key: str | SecretStr | None) -> str | None:
+    if isinstance(api_key, SecretStr):
+        return api_key.get_secret_value() or None
+    return api_key or None
+
+
+def resolve_connection(
+    *,
+    provider: str | None = None,
+    base_url: str | None = None,
+    api_key: str | SecretStr | None = None,
+    auth_style: AuthStyle | None = None,
+    environ: Mapping[str, str] | None = None,
+    require_key: bool = True,
+) -> Connection:
+    """Resolve a provider, base URL, key and auth style from arguments and the environment.
+
+    ``require_key=False`` allows a key-less connection, for the one public endpoint
+    (Grok Inc's key generation); authenticated calls on it raise ``MissingAPIKeyError``.
+    """
+    env = os.environ if environ is None else environ
+    url = base_url or env.get(_GENERIC_URL_ENV) or None
+    name = (
+        provider
+        or (_HOSTS.get(urlsplit(url).hostname or "") if url else None)
+        or ("custom" if url else "xai")
+    )
+    if name == "custom":
+        chosen = Provider("custom", url or "", auth_style or "bearer", ())
+    elif name in PROVIDERS:
+        chosen = PROVIDERS[name]
+    else:
+        raise InvalidParameterError(
+            f"Unknown provider {name!r}; use one of {sorted(PROVIDERS)} or 'custom' with base_url."
+        )
+    if not (url or chosen.base_url):
+        raise InvalidParameterError("provider='custom' needs a base_url.")
+
+    tried = (*chosen.key_env, _GENERIC_KEY_ENV)
+    key = _secret_value(api_key)
+    if key is None:
+        key = next((env[var] for var in tried if env.get(var)), None)
+    if key is None and not require_key:
+        key = ""
+    if key is None:
+        raise MissingAPIKeyError(
+            f"No API key for provider {chosen.name!r}: pass api_key= or set " + " or ".join(tried) + "."
+        )
+    style: AuthStyle = auth_style or chosen.auth_style
+    if style not in ("bearer", "x-api-key"):
+        raise InvalidParameterError(f"auth_style must be 'bearer' or 'x-api-key', not {style!r}.")
+    return Connection(chosen, (url or chosen.base_url).rstrip("/"), SecretStr(key), style)
+
+
+def fold_system_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rewrite a conversation for a service that accepts only ``user`` and ``assistant``.
+
+    The rule, applied in order:
+
+    1. Every ``system`` and ``developer`` message is removed; their texts, joined by a blank
+       line, are prepended (followed by a blank line) to the first ``user`` message. With no
+       user message, they become the first user message.
+    2. A ``tool`` message becomes a ``user`` message reading ``"Tool result: <content>"``.
+    3. An assistant's ``tool_calls`` are dropped (the service has no tools).
+
+    The input list and its messages are not modified.
+    """
+    instructions: list[str] = []
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        role = message.get("role")
+        if role in ("system", "developer"):
+            instructions.append(_as_text(message.get("content")))
+        elif role == "tool":
+            out.append({"role": "user", "content": f"Tool result: {_as_text(message.get('content'))}"})
+        elif role == "assistant" and "tool_calls" in message:
+            out.append({k: v for k, v in message.items() if k != "tool_calls"})
+        else:
+            out.append(message)
+    if not instructions:
+        return out
+    preamble = "\n\n".join(t for t in instructions if t)
+    for i, message in enumerate(out):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, list):
+                merged: Any = [{"type": "text", "text": preamble}, *content]
+            else:
+                merged = f"{preamble}\n\n{_as_text(content)}"
+            out[i] = {**message, "content": merged}
+            return out
+    return [{"role": "user", "content": preamble}, *out]
+
+
+def _as_text(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            part.get("text", "") for part in content if isinstance(part, dict) and "text" in part
+        )
+    return str(content)

@@ -1,0 +1,102 @@
+"""Rate limits: what the server says about them, and a limiter for services that only document one.
+
+xAI reports its limits on every success as ``X-Ratelimit-{Limit,Remaining}-{Requests,Tokens}``
+(WIRE_FACTS §1). Values reach 2^64-1, so they are Python ints, never floats. No reset header has
+ever been recorded, so none is assumed.
+
+Grok Inc documents 5 requests per minute per key and answers the sixth with a 429. Rather than
+spend a request to learn that, the client waits for a free slot itself. The limiter is a sliding
+window shared by every client in the process that uses the same key at the same base URL. Why not
+``aiolimiter`` or ``pyrate-limiter``: the first is async-only and the second brings storage
+back-ends; the client needs one small window usable from both threads and event loops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = ["RateLimitInfo", "SlidingWindowLimiter", "shared_limiter"]
+
+
+def _int(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class RateLimitInfo:
+    """The ``X-Ratelimit-*`` headers of one answer; ``None`` where the server sent none."""
+
+    limit_requests: int | None = None
+    remaining_requests: int | None = None
+    limit_tokens: int | None = None
+    remaining_tokens: int | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateLimitInfo | None:
+        """Parse lower-cased response headers; ``None`` if no rate-limit header is present."""
+        info = cls(
+            _int(headers, "x-ratelimit-limit-requests"),
+            _int(headers, "x-ratelimit-remaining-requests"),
+            _int(headers, "x-ratelimit-limit-tokens"),
+            _int(headers, "x-ratelimit-remaining-tokens"),
+        )
+        return None if info == _EMPTY else info
+
+    def as_dict(self) -> dict[str, int]:
+        """The fields that were present, for metadata."""
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+_EMPTY = RateLimitInfo()
+
+
+class SlidingWindowLimiter:
+    """At most ``limit`` acquisitions in any ``period`` seconds; thread- and loop-safe."""
+
+    def __init__(self, limit: int, period: float = 60.0) -> None:
+        self.limit = limit
+        self.period = period
+        self._stamps: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def _reserve(self) -> float:
+        """Take a slot if one is free now (return 0), else return how long to wait."""
+        with self._lock:
+            now = time.monotonic()
+            while self._stamps and now - self._stamps[0] >= self.period:
+                self._stamps.popleft()
+            if len(self._stamps) < self.limit:
+                self._stamps.append(now)
+                return 0.0
+            return self.period - (now - self._stamps[0])
+
+    def acquire(self) -> None:
+        """Block the thread until a slot is free."""
+        while (wait := self._reserve()) > 0:
+            time.sleep(wait)
+
+    async def aacquire(self) -> None:
+        """Wait (without blocking the loop) until a slot is free."""
+        while (wait := self._reserve()) > 0:
+            await asyncio.sleep(wait)
+
+
+_shared: dict[tuple[str, str, int], SlidingWindowLimiter] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_limiter(base_url: str, key: str, limit: int) -> SlidingWindowLimiter:
+    """The one limiter for this key at this service (the limit is per key, not per client)."""
+    with _shared_lock:
+        return _shared.setdefault((base_url, key, limit), SlidingWindowLimiter(limit))
