@@ -113,9 +113,7 @@ def _read_sse(text: str) -> dict[str, Any]:
                 out["finish_reason"] = choice["finish_reason"]
     out["content"] = "".join(content)
     out["reasoning"] = "".join(reasoning) or None
-    out["tool_calls"] = [
-        (c["name"], json.loads(c["arguments"] or "{}")) for _, c in sorted(calls.items())
-    ]
+    out["tool_calls"] = [(c["name"], json.loads(c["arguments"] or "{}")) for _, c in sorted(calls.items())]
     return out
 
 
@@ -187,15 +185,15 @@ def chat_completion_cassettes() -> list[Path]:
         return []
     entries = json.loads(manifest.read_text())["cassettes"]
     return sorted(
-        CASSETTE_DIR / e["file"]
-        for e in entries
-        if e["endpoints"] == ["POST /v1/chat/completions"]
+        CASSETTE_DIR / e["file"] for e in entries if e["endpoints"] == ["POST /v1/chat/completions"]
     )
 
 
 def cassette_params() -> list[Any]:
     """``pytest.param``s for every chat-completions recording (an empty list skips cleanly)."""
-    return [pytest.param(path, id=f"{path.parent.name}/{path.stem[:90]}") for path in chat_completion_cassettes()]
+    return [
+        pytest.param(path, id=f"{path.parent.name}/{path.stem[:90]}") for path in chat_completion_cassettes()
+    ]
 
 
 def replay(path: Path) -> Any:
@@ -203,4 +201,3 @@ def replay(path: Path) -> Any:
     import vcr
 
     return vcr.VCR(record_mode="none", match_on=["method", "path"]).use_cassette(str(path))
-
