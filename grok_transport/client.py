@@ -42,6 +42,7 @@ from grok_transport.listing import ModelCard, parse_model_list
 from grok_transport.params import build_chat_body
 from grok_transport.providers import AuthStyle, Connection, resolve_connection
 from grok_transport.ratelimit import SlidingWindowLimiter, shared_limiter
+from grok_transport.responses import AsyncResponseStream, Response, ResponseStream, build_responses_body
 from grok_transport.retry import RetryPolicy
 from grok_transport.stream import AsyncChatStream, ChatStream
 from grok_transport.tokens import Token, parse_tokens
@@ -140,6 +141,14 @@ class _BaseClient:
             messages=messages,
             stream=stream,
             **params,
+        )
+
+    def responses_body(
+        self, messages: Sequence[Mapping[str, Any]], *, model: str, stream: bool = False, **params: Any
+    ) -> dict[str, Any]:
+        """The request body :meth:`create_response` would send."""
+        return build_responses_body(
+            model=model, messages=messages, provider=self.provider, stream=stream, **params
         )
 
     def _request(self, method: str, path: str, body: Any, auth: bool) -> httpx.Request:
@@ -282,6 +291,20 @@ class GrokClient(_BaseClient):
         body = self.chat_body(messages, model=model, stream=True, **params)
         response = self.send("POST", "/chat/completions", body, stream=True)
         return ChatStream(response, secret=self._secret)
+
+    def create_response(
+        self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any
+    ) -> Response:
+        """One Responses-API answer (server-side tools, citations); see :mod:`grok_transport.responses`."""
+        body = self.responses_body(messages, model=model, **params)
+        return Response.from_dict(*self._send_json("POST", "/responses", body))
+
+    def stream_response(
+        self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any
+    ) -> ResponseStream:
+        """A streamed Responses-API answer; iterate for events, read ``.response`` for the sum."""
+        body = self.responses_body(messages, model=model, stream=True, **params)
+        return ResponseStream(self.send("POST", "/responses", body, stream=True), secret=self._secret)
 
     # -- everything else --------------------------------------------------------------------
 
@@ -433,6 +456,21 @@ class AsyncGrokClient(_BaseClient):
         body = self.chat_body(messages, model=model, stream=True, **params)
         response = await self.send("POST", "/chat/completions", body, stream=True)
         return AsyncChatStream(response, secret=self._secret)
+
+    async def create_response(
+        self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any
+    ) -> Response:
+        """Async twin of :meth:`GrokClient.create_response`."""
+        body = self.responses_body(messages, model=model, **params)
+        return Response.from_dict(*await self._send_json("POST", "/responses", body))
+
+    async def stream_response(
+        self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any
+    ) -> AsyncResponseStream:
+        """Async twin of :meth:`GrokClient.stream_response`."""
+        body = self.responses_body(messages, model=model, stream=True, **params)
+        response = await self.send("POST", "/responses", body, stream=True)
+        return AsyncResponseStream(response, secret=self._secret)
 
     async def list_models(self) -> list[ModelCard]:
         """``GET /models``."""

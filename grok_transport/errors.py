@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from grok_transport.responses import Response
     from grok_transport.wire import ChatCompletion
 
 __all__ = [
@@ -55,7 +56,7 @@ class GrokError(Exception):
     """
 
     retryable: bool = False
-    partial: ChatCompletion | None = None
+    partial: ChatCompletion | Response | None = None
     """For an error raised in the middle of a stream: everything that arrived before it."""
 
     def __init__(
@@ -154,7 +155,7 @@ class StreamInterruptedError(APIConnectionError):
 
     retryable = False
 
-    def __init__(self, message: str, *, partial: ChatCompletion | None = None, **kw: Any) -> None:
+    def __init__(self, message: str, *, partial: ChatCompletion | Response | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.partial = partial
 

@@ -69,6 +69,7 @@ class Usage:
     total_tokens: int = 0
     cost_in_usd_ticks: int | None = None
     num_sources_used: int | None = None
+    num_server_side_tools_used: int | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -92,6 +93,7 @@ class Usage:
             total_tokens=total,
             cost_in_usd_ticks=data.get("cost_in_usd_ticks"),
             num_sources_used=data.get("num_sources_used"),
+            num_server_side_tools_used=data.get("num_server_side_tools_used"),
             raw=data,
         )
 

@@ -201,3 +201,87 @@ def replay(path: Path) -> Any:
     import vcr
 
     return vcr.VCR(record_mode="none", match_on=["method", "path"]).use_cassette(str(path))
+
+
+@dataclass
+class ExpectedResponse:
+    """What one recorded ``/v1/responses`` exchange must produce."""
+
+    streamed: bool
+    status: int
+    text: str = ""
+    function_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    citations: list[str] = field(default_factory=list)
+    server_tools: list[str] = field(default_factory=list)
+    reasoning: str | None = None
+    response_id: str | None = None
+    model: str | None = None
+    usage: dict[str, Any] | None = None
+    error_message: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.status >= 400
+
+
+def _read_response_object(data: dict[str, Any], streamed: bool, status: int) -> ExpectedResponse:
+    texts, calls, cites, tools, reasoning = [], [], [], [], []
+    for item in data.get("output") or []:
+        if item["type"] == "message":
+            for part in item.get("content") or []:
+                texts.append(part.get("text", ""))
+                cites += [a["url"] for a in part.get("annotations") or [] if a.get("type") == "url_citation"]
+        elif item["type"] == "function_call":
+            calls.append((item["name"], json.loads(item.get("arguments") or "{}")))
+        elif item["type"] == "reasoning":
+            reasoning += [s.get("text", "") for s in item.get("summary") or []]
+        elif item["type"].endswith("_call"):
+            tools.append(item["type"])
+    return ExpectedResponse(
+        streamed,
+        status,
+        "".join(texts),
+        calls,
+        cites,
+        tools,
+        "".join(reasoning) or None,
+        data.get("id"),
+        data.get("model"),
+        data.get("usage"),
+    )
+
+
+def load_responses(path: Path) -> list[ExpectedResponse]:
+    """The ``/v1/responses`` exchanges of a recording, read naively from the bytes."""
+    out = []
+    for interaction in yaml.safe_load(path.read_text())["interactions"]:
+        if not interaction["request"]["uri"].endswith("/v1/responses"):
+            continue
+        status = interaction["response"]["status"]["code"]
+        text = interaction["response"]["body"]["string"]
+        streamed = json.loads(interaction["request"]["body"] or "{}").get("stream") is True
+        if status >= 400:
+            out.append(ExpectedResponse(streamed, status, error_message=json.loads(text).get("error")))
+            continue
+        if streamed:
+            final = None
+            for block in text.split("\n\n"):
+                for line in block.splitlines():
+                    if line.startswith("data:"):
+                        event = json.loads(line[5:])
+                        if event.get("type") == "response.completed":
+                            final = event["response"]
+            out.append(_read_response_object(final, True, status))
+        else:
+            out.append(_read_response_object(json.loads(text), False, status))
+    return out
+
+
+def responses_cassette_params() -> list[Any]:
+    """``pytest.param``s for every recording of ``POST /v1/responses``."""
+    manifest = CASSETTE_DIR / "MANIFEST.json"
+    if not manifest.is_file():
+        return []
+    entries = json.loads(manifest.read_text())["cassettes"]
+    paths = sorted(CASSETTE_DIR / e["file"] for e in entries if e["endpoints"] == ["POST /v1/responses"])
+    return [pytest.param(p, id=f"{p.parent.name}/{p.stem[:90]}") for p in paths]
