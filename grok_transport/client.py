@@ -19,6 +19,7 @@ import json
 import logging
 import threading
 import time
+import urllib.request
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -40,6 +41,7 @@ from grok_transport.images import DEFAULT_IMAGE_MODEL, ImageResult, build_image_
 from grok_transport.keys import GeneratedKey, KeyInfo, parse_generated_key, parse_key_list
 from grok_transport.listing import ModelCard, parse_model_list
 from grok_transport.params import build_chat_body
+from grok_transport.pool import ShardedAsyncTransport
 from grok_transport.providers import AuthStyle, Connection, resolve_connection
 from grok_transport.ratelimit import SlidingWindowLimiter, shared_limiter
 from grok_transport.responses import AsyncResponseStream, Response, ResponseStream, build_responses_body
@@ -380,7 +382,9 @@ class AsyncGrokClient(_BaseClient):
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = httpx.AsyncClient(timeout=self.timeout, limits=DEFAULT_LIMITS)
+            # httpx honours proxy variables only with its own transport; see grok_transport.pool.
+            transport = None if urllib.request.getproxies() else ShardedAsyncTransport(100)
+            client = httpx.AsyncClient(timeout=self.timeout, limits=DEFAULT_LIMITS, transport=transport)
             self._clients[loop] = client
         return client
 
