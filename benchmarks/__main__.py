@@ -1,0 +1,284 @@
+"""``python -m benchmarks [--smoke] [--no-write]``: measure, print the table, write RESULTS.md.
+
+Every figure comes from one run on one machine. ``--smoke`` shrinks every loop so the whole run
+takes seconds (the test suite runs it so the harness cannot rot; it asserts nothing about speed
+and never writes results).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from benchmarks import harness, subjects
+
+HERE = Path(__file__).resolve().parent
+RESULTS_MD = HERE / "RESULTS.md"
+RESULTS_JSON = HERE / "results.json"
+
+TARGETS = {
+    "ChatGrok": {"call": 1.75, "chunk": 2.6},
+    "Grok (llama_index_grok)": {"call": 1.65, "chunk": 2.9},
+}
+FRAMEWORK_OF = {"langchain": "langchain_core.language_models", "llama_index": "llama_index.core"}
+HIGHER_IS_BETTER = {"async_cold_rps", "async_warm_rps"}
+
+
+@dataclass
+class Sizes:
+    calls: int
+    rounds: int
+    streams: int
+    tools: int
+    concurrency: int
+    imports: int
+    constructs: int
+
+
+FULL = Sizes(calls=200, rounds=7, streams=2, tools=100, concurrency=200, imports=5, constructs=300)
+SMOKE = Sizes(calls=3, rounds=2, streams=1, tools=2, concurrency=10, imports=1, constructs=3)
+
+
+def measure(sizes: Sizes, only: set[str] | None) -> dict[str, dict[str, float]]:
+    """Every figure for every available subject, keyed by subject name."""
+    table = [s for s in subjects.available() if not only or s.name in only or s.group == "floor"]
+    raw = subjects.RAW
+    results: dict[str, dict[str, float]] = {s.name: {} for s in table}
+
+    def note(name: str, key: str, value: float) -> None:
+        results[name][key] = value
+        print(f"  {name:32} {key:16} {value:10.4g}", flush=True)
+
+    print("per call", flush=True)
+    with harness.server("chat") as (base, key):
+        floor = raw.call(base, key)
+        for s in table:
+            if s is not raw and s.call:
+                p = harness.paired(floor, s.call(base, key), calls=sizes.calls, rounds=sizes.rounds)
+                note(s.name, "call_ratio", p.ratio)
+                note(s.name, "call_us", p.subject_seconds * 1e6)
+        results[raw.name]["call_us"] = p.floor_seconds * 1e6
+        for s in table:
+            if s.acall:
+                cold, warm = harness.burst(lambda s=s: s.acall(base, key), sizes.concurrency)
+                note(s.name, "async_cold_rps", cold)
+                note(s.name, "async_warm_rps", warm)
+        for s in table:
+            if s.group != "floor" and s.module:
+                rss = harness.peak_rss_mb(s.name, base, key)
+                note(s.name, "peak_rss_mb", rss)
+
+    print("per stream chunk (2,000-chunk streams)", flush=True)
+    with harness.server("stream") as (base, key):
+        floor = raw.stream(base, key)
+        chunks = floor()
+        for s in table:
+            if s is not raw and s.stream:
+                p = harness.paired(
+                    floor, s.stream(base, key), calls=sizes.streams, rounds=sizes.rounds, warmup=1
+                )
+                note(s.name, "chunk_ratio", p.ratio)
+                note(s.name, "chunk_us", p.subject_seconds / chunks * 1e6)
+        results[raw.name]["chunk_us"] = p.floor_seconds / chunks * 1e6
+
+    print("tool-call round trip", flush=True)
+    with harness.server("tool") as (base, key):
+        floor = raw.tool(base, key)
+        for s in table:
+            if s is not raw and s.tool:
+                run = s.tool(base, key)
+                if run is not None:
+                    p = harness.paired(floor, run, calls=sizes.tools, rounds=sizes.rounds)
+                    note(s.name, "tool_ratio", p.ratio)
+
+    print("import and construction", flush=True)
+    for framework, module in FRAMEWORK_OF.items():
+        results.setdefault(f"{framework} alone", {})
+        note(f"{framework} alone", "import_s", harness.import_seconds(module, sizes.imports))
+    for s in table:
+        if s.group != "floor" and s.module:
+            note(s.name, "import_s", harness.import_seconds(s.module, sizes.imports))
+        if s.construct:
+            make = s.construct("http://127.0.0.1:9/v1", "key-for-construction")
+            note(s.name, "construct_ms", harness.construct_seconds(make, sizes.constructs) * 1e3)
+    return results
+
+
+def verdicts(results: dict[str, dict[str, float]]) -> list[str]:
+    """Each target, met or not, as a line for the report."""
+    lines = []
+    for name, limits in TARGETS.items():
+        r = results.get(name)
+        if not r:
+            lines.append(f"- {name}: not measured (not installed)")
+            continue
+        for key, limit in limits.items():
+            value = r.get(f"{key}_ratio")
+            if value is not None:
+                lines.append(
+                    f"- {name} per {key}: {value:.2f}× (target ≤ {limit}×) "
+                    f"{'met' if value <= limit else 'NOT MET'}"
+                )
+        if "construct_ms" in r:
+            ok = r["construct_ms"] <= 0.5
+            lines.append(
+                f"- {name} construction: {r['construct_ms']:.3f} ms (target ≤ 0.5 ms) "
+                f"{'met' if ok else 'NOT MET'}"
+            )
+        framework = "langchain alone" if name == "ChatGrok" else "llama_index alone"
+        if "import_s" in r and framework in results:
+            extra = (r["import_s"] - results[framework]["import_s"]) * 1e3
+            lines.append(
+                f"- {name} import: +{extra:.0f} ms over the framework (target ≤ +150 ms) "
+                f"{'met' if extra <= 150 else 'NOT MET'}"
+            )
+        for key in ("async_cold_rps", "async_warm_rps"):
+            if key in r:
+                lines.append(
+                    f"- {name} {key.split('_')[1]} 200 concurrent: {r[key]:.0f} req/s "
+                    f"(target ≥ 1,000) {'met' if r[key] >= 1000 else 'NOT MET'}"
+                )
+    return lines
+
+
+def regressions(results: dict[str, dict[str, float]], previous: dict[str, Any]) -> list[str]:
+    """Figures of ours more than 10% worse than the last recorded run."""
+    lines = []
+    for name in TARGETS:
+        for key, value in results.get(name, {}).items():
+            before = previous.get("results", {}).get(name, {}).get(key)
+            if not before:
+                continue
+            worse = before / value if key in HIGHER_IS_BETTER else value / before
+            if worse > 1.10:
+                lines.append(f"- {name} {key}: {before:.4g} → {value:.4g} ({(worse - 1) * 100:.0f}% worse)")
+    return lines
+
+
+def _versions() -> dict[str, str]:
+    names = [
+        "httpx",
+        "pydantic",
+        "langchain-core",
+        "llama-index-core",
+        "langchain-xai",
+        "langchain-openai",
+        "llama-index-llms-openai-like",
+        "openai",
+    ]
+    out = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.release()}, {os.cpu_count()} cores, {cpu}"
+
+
+COLUMNS = [
+    ("call_ratio", "per call ×", "{:.2f}"),
+    ("chunk_ratio", "per chunk ×", "{:.2f}"),
+    ("tool_ratio", "tool round trip ×", "{:.2f}"),
+    ("call_us", "µs / call", "{:.0f}"),
+    ("chunk_us", "µs / chunk", "{:.1f}"),
+    ("async_cold_rps", "async cold req/s", "{:.0f}"),
+    ("async_warm_rps", "async warm req/s", "{:.0f}"),
+    ("import_s", "import s", "{:.3f}"),
+    ("construct_ms", "construct ms", "{:.3f}"),
+    ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
+]
+
+
+def table(results: dict[str, dict[str, float]]) -> str:
+    """The results as a Markdown table (ratios are to raw httpx in the same run)."""
+    head = "| subject | " + " | ".join(c[1] for c in COLUMNS) + " |"
+    rule = "|---|" + "---:|" * len(COLUMNS)
+    rows = [head, rule]
+    for name, r in results.items():
+        cells = [fmt.format(r[key]) if key in r else "–" for key, _, fmt in COLUMNS]
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--smoke", action="store_true", help="tiny loops; never writes results")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--only", action="append", help="measure only this subject (repeatable)")
+    args = parser.parse_args(argv)
+    sizes = SMOKE if args.smoke else FULL
+    results = measure(sizes, set(args.only) if args.only else None)
+    previous = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.is_file() else {}
+    report = table(results)
+    checks = verdicts(results)
+    worse = regressions(results, previous)
+    print()
+    print(report)
+    print()
+    print("\n".join(checks))
+    if worse:
+        print("\nRegressions against benchmarks/results.json:\n" + "\n".join(worse))
+    if args.smoke or args.no_write:
+        return 0
+    versions = _versions()
+    RESULTS_JSON.write_text(
+        json.dumps(
+            {"versions": versions, "machine": _machine(), "results": results}, indent=1, sort_keys=True
+        )
+        + "\n"
+    )
+    RESULTS_MD.write_text(render_markdown(report, checks, versions))
+    print(f"\nwrote {RESULTS_MD.relative_to(HERE.parent)} and {RESULTS_JSON.relative_to(HERE.parent)}")
+    return 0
+
+
+def render_markdown(report: str, checks: list[str], versions: dict[str, str]) -> str:
+    """RESULTS.md: what was measured, how, on what, and the verdicts."""
+    version_lines = "\n".join(f"- {k} {v}" for k, v in versions.items())
+    notes = (HERE / "NOTES.md").read_text() if (HERE / "NOTES.md").is_file() else ""
+    return f"""# Benchmark results
+
+Produced by `python -m benchmarks` (one run; every ratio is paired against raw httpx in the same
+run, median of alternating rounds, so machine noise cancels). Server: `GrokTestServer` on
+127.0.0.1 in a separate process. Per-call = one short non-streamed chat; per-chunk = a 2,000-chunk
+stream; tool round trip = one call with one tool bound, answered with a tool call; async = 200
+concurrent calls on one event loop, first on a fresh loop (cold), then immediately again (warm).
+Import = `import <module>` in a fresh interpreter; peak RSS = a fresh interpreter after import and
+one call.
+
+Machine: {_machine()}
+
+Versions:
+{version_lines}
+
+{report}
+
+## Targets
+
+{chr(10).join(checks)}
+
+{notes}"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Measuring: paired rounds against the floor, so that machine noise cancels.
+
+Absolute times on a shared 2-core machine drift by tens of percent from one minute to the next,
+so every per-call figure is a ratio: each round times ``calls`` invocations of the floor (raw
+httpx) and of the subject back to back, alternating which goes first, and the reported ratio is
+the median over rounds of subject time / floor time. The server runs in another process
+(:mod:`benchmarks._server`) so that it never competes with the client for the GIL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextlib.contextmanager
+def server(scenario: str) -> Iterator[tuple[str, str]]:
+    """A local Grok server in a child process: yields ``(base_url, api_key)``."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks._server", scenario],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        base_url = proc.stdout.readline().strip()
+        api_key = proc.stdout.readline().strip()
+        if not base_url:
+            raise RuntimeError("benchmark server did not start")
+        yield base_url, api_key
+    finally:
+        if proc.stdin:
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@dataclass
+class Paired:
+    """Median ratio subject/floor and the median seconds per unit of each."""
+
+    ratio: float
+    floor_seconds: float
+    subject_seconds: float
+
+
+def _time(fn: Callable[[], Any], calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return time.perf_counter() - start
+
+
+def paired(
+    floor: Callable[[], Any], subject: Callable[[], Any], *, calls: int, rounds: int, warmup: int = 5
+) -> Paired:
+    """Time ``floor`` and ``subject`` in alternating rounds; see the module docstring."""
+    _time(floor, warmup)
+    _time(subject, warmup)
+    ratios, floors, subjects = [], [], []
+    for i in range(rounds):
+        if i % 2:
+            s = _time(subject, calls)
+            f = _time(floor, calls)
+        else:
+            f = _time(floor, calls)
+            s = _time(subject, calls)
+        ratios.append(s / f)
+        floors.append(f / calls)
+        subjects.append(s / calls)
+    return Paired(statistics.median(ratios), statistics.median(floors), statistics.median(subjects))
+
+
+def burst(make: Callable[[], Callable[[], Awaitable[Any]]], concurrency: int) -> tuple[float, float]:
+    """Requests/s for ``concurrency`` simultaneous calls on a fresh loop (cold), then again (warm)."""
+
+    async def run() -> tuple[float, float]:
+        call = make()
+
+        async def once() -> float:
+            start = time.perf_counter()
+            await asyncio.gather(*(call() for _ in range(concurrency)))
+            return concurrency / (time.perf_counter() - start)
+
+        cold = await once()
+        warm = await once()
+        return cold, warm
+
+    return asyncio.run(run())
+
+
+def import_seconds(module: str, runs: int) -> float:
+    """Median wall time of ``import module`` in a fresh interpreter."""
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        samples.append(float(out.stdout.strip()))
+    return statistics.median(samples)
+
+
+def construct_seconds(make: Callable[[], Any], count: int) -> float:
+    """Median seconds to construct one instance (after a warm-up that imports everything)."""
+    make()
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        make()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork+exec, so a child started from a
+# process that already imported every framework would report the parent's peak.
+_RSS_CODE = """
+import sys
+sys.path.insert(0, {root!r})
+from benchmarks import subjects
+subject = subjects.by_name({name!r})
+subject.call({base!r}, {key!r})()
+print(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:")))
+"""
+
+
+def peak_rss_mb(name: str, base: str, key: str) -> float:
+    """Peak resident memory (MB) of a fresh interpreter after import and one call."""
+    code = _RSS_CODE.format(root=str(ROOT), name=name, base=base, key=key)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
