@@ -1,0 +1,151 @@
+"""The Grok integrations end to end: a LangChain chain and agent, a LlamaIndex query engine, an image.
+
+Run from the repository root with ``scripts/demo`` (or ``python examples/demo.py`` once the
+package is installed). With ``XAI_API_KEY`` set it talks to the real xAI API; with no key it
+starts ``GrokTestServer``, the local Grok-compatible server, and says so. The code below is the
+same either way: only the base URL and the key differ.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from grok_transport.wire import TICKS_PER_USD
+
+
+@dataclass
+class Target:
+    base_url: str | None
+    api_key: str | None
+    live: bool
+    model: str = "grok-4.3"
+    usage: dict[str, int] = field(default_factory=lambda: {"input": 0, "output": 0, "ticks": 0})
+
+
+@contextlib.contextmanager
+def target() -> Iterator[Target]:
+    """The real API when a key is set, else a local server for the length of the demo."""
+    if os.environ.get("XAI_API_KEY"):
+        yield Target(base_url=None, api_key=None, live=True)
+        return
+    from grok_transport.testing import GrokTestServer
+
+    with GrokTestServer(dialect="xai") as server:
+        yield Target(base_url=server.base_url, api_key=server.api_key, live=False)
+
+
+def count(t: Target, message: object) -> None:
+    """Add one answer's usage and cost to the running totals."""
+    usage = getattr(message, "usage_metadata", None) or {}
+    t.usage["input"] += usage.get("input_tokens", 0)
+    t.usage["output"] += usage.get("output_tokens", 0)
+    t.usage["ticks"] += getattr(message, "response_metadata", {}).get("cost_in_usd_ticks", 0) or 0
+
+
+def langchain_part(t: Target) -> None:
+    from langchain.agents import create_agent
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+    from langchain_core.tools import tool
+
+    from langchain_grok import ChatGrok, GrokImageGenerationTool
+
+    model = ChatGrok(model=t.model, base_url=t.base_url, api_key=t.api_key)
+
+    print("\n[1] LangChain chain: prompt | ChatGrok | StrOutputParser")
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "You answer in one short sentence."), ("human", "What is {topic}?")]
+    )
+    print("   ", (prompt | model | StrOutputParser()).invoke({"topic": "a vector database"}))
+
+    print("\n[2] Streaming, with usage on the last chunk")
+    print("    ", end="")
+    aggregate = None
+    for chunk in model.stream("Count from one to five."):
+        print(chunk.content, end="", flush=True)
+        aggregate = chunk if aggregate is None else aggregate + chunk
+    print()
+    count(t, aggregate)
+    usage = aggregate.usage_metadata or {}
+    print(f"    usage: {usage.get('input_tokens')} in, {usage.get('output_tokens')} out")
+
+    @tool
+    def get_weather(city: str) -> str:
+        """Get the current weather for a city."""
+        return f"It is 18°C and sunny in {city}."
+
+    print("\n[3] LangChain agent with a Python tool (get_weather)")
+    agent = create_agent(model, tools=[get_weather])
+    result = agent.invoke({"messages": [("user", "Use get_weather: what is the weather in Paris?")]})
+    for message in result["messages"]:
+        if message.type == "ai":
+            count(t, message)
+            for call in message.tool_calls:
+                print(f"    model called {call['name']}({call['args']})")
+        elif message.type == "tool":
+            print(f"    tool answered: {message.content}")
+    print(f"    final answer: {result['messages'][-1].content}")
+
+    print("\n[4] Image generation (GrokImageGenerationTool)")
+    painter = GrokImageGenerationTool(base_url=t.base_url, api_key=t.api_key)
+    tool_message = painter.invoke(
+        {
+            "type": "tool_call",
+            "id": "demo",
+            "name": painter.name,
+            "args": {"prompt": "a lighthouse at dusk, watercolour"},
+        }
+    )
+    print(f"    {tool_message.content}")
+    t.usage["ticks"] += tool_message.artifact.get("cost_in_usd_ticks") or 0
+
+
+def llama_index_part(t: Target) -> None:
+    from llama_index.core import Document, VectorStoreIndex
+    from llama_index.core.embeddings import MockEmbedding
+
+    from llama_index_grok import Grok
+
+    print("\n[5] LlamaIndex query engine over three documents (Grok + MockEmbedding)")
+    llm = Grok(model=t.model, base_url=t.base_url, api_key=t.api_key)
+    documents = [
+        Document(text="The lighthouse at Cap Fréhel was built in 1950 and is 103 metres above the sea."),
+        Document(text="Brittany's coast has more lighthouses than any other French region."),
+        Document(text="The Eiffel Tower is 330 metres tall."),
+    ]
+    index = VectorStoreIndex.from_documents(documents, embed_model=MockEmbedding(embed_dim=8))
+    response = index.as_query_engine(llm=llm, similarity_top_k=2).query(
+        "When was the Cap Fréhel lighthouse built?"
+    )
+    print(f"    {str(response).strip()}")
+    for node in response.source_nodes:
+        print(f"    source: {node.node.get_content()[:70]}…")
+
+
+def main() -> int:
+    with target() as t:
+        if t.live:
+            print("Talking to the REAL xAI API (XAI_API_KEY is set). This costs a few cents.")
+        else:
+            print(
+                "No XAI_API_KEY set: talking to the LOCAL Grok-compatible server "
+                f"(GrokTestServer at {t.base_url}).\nIts answers are short deterministic stand-ins, "
+                "not model output; set XAI_API_KEY to run the same code against the real API."
+            )
+        langchain_part(t)
+        llama_index_part(t)
+        dollars = t.usage["ticks"] / TICKS_PER_USD
+        print(
+            f"\nLangChain total: {t.usage['input']} input tokens, {t.usage['output']} output tokens, "
+            f"${dollars:.6f} reported cost."
+        )
+        print("Done:", "real API" if t.live else "local server", "— everything above ran over HTTP.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
