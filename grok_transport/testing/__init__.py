@@ -1,0 +1,46 @@
+"""A local Grok-compatible HTTP server for tests, notebooks and demos.
+
+.. code-block:: python
+
+    from grok_transport.testing import GrokTestServer, Reply
+
+    with GrokTestServer(dialect="xai") as server:
+        server.enqueue(Reply.error(429, retry_after=1), Reply.text("hello"))
+        ...  # point a client at server.base_url with server.api_key
+        assert server.requests[-1].json["model"] == "grok-4.3"
+
+Importing this package is free: the server, its event loop and its thread come into being only
+when :class:`GrokTestServer` is first used, so the pytest plugin and ``import grok_transport``
+cost nothing for code that never starts a server.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .replies import Reply
+    from .server import GrokTestServer
+    from .state import RecordedRequest
+
+__all__ = ["GrokTestServer", "Reply", "RecordedRequest"]
+
+_EXPORTS = {
+    "GrokTestServer": ".server",
+    "Reply": ".replies",
+    "RecordedRequest": ".state",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

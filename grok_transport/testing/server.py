@@ -1,0 +1,206 @@
+"""``GrokTestServer``: a real HTTP server on 127.0.0.1 that answers like a Grok provider.
+
+A test sets a script of replies (or relies on the deterministic default), points its client at
+``server.base_url`` with ``server.api_key``, and asserts on what came back and on
+``server.requests``. Because it is a real socket, it exercises exactly what the client does in
+production: connection pooling, keep-alive, chunked SSE, timeouts and retries.
+
+Pipeline for each request, in the order the real services apply their checks:
+
+1. record it (secrets masked), whatever happens next;
+2. route by path (unknown path → 404, wrong method → 405) — before auth, so a typo in a URL reads
+   as a typo and not as a key problem;
+3. authenticate with the dialect's header (public routes skip this and the limits);
+4. count it in the key's 60-second window; over ``rate_limit_rpm`` → 429;
+5. on metered routes, refuse when the key's ``credits`` are spent (402 on grokapi);
+6. validate, take the next scripted reply (requests rejected before this point do not consume
+   one), render it, and bill successful answers.
+
+Requests are served on an event loop in a daemon thread, so a test can use a synchronous or an
+asynchronous client against it, from any thread.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from ._http import Request, Response, ServerThread, StreamResponse
+from .chat import measure_prompt
+from .dialects import Dialect, get_dialect
+from .endpoints import Exchange, find_route
+from .replies import Reply
+from .state import RecordedRequest, State, mask_headers
+
+__all__ = ["GrokTestServer", "RecordedRequest"]
+
+_UNSET: Any = object()
+
+
+class GrokTestServer:
+    """A local Grok-compatible server speaking the ``xai``, ``grokinc`` or ``grokapi`` dialect.
+
+    ``rate_limit_rpm`` limits requests per key per sliding minute (default 5 for ``grokinc``,
+    unlimited otherwise). ``credits`` is the number of successful billable requests each key may
+    make before the server answers 402 (``grokapi``'s "insufficient credits"). ``api_keys`` adds
+    accepted keys; :attr:`api_key` is always accepted until a test deletes it through the Grok
+    Inc key endpoints. ``max_recorded`` bounds :attr:`requests` so a benchmark of a million
+    requests does not hold a million bodies (None: unbounded).
+    """
+
+    def __init__(
+        self,
+        dialect: str = "xai",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_keys: Iterable[str] | None = None,
+        rate_limit_rpm: int | None = _UNSET,
+        credits: int | None = None,
+        max_recorded: int | None = 10_000,
+    ) -> None:
+        self._dialect: Dialect = get_dialect(dialect)
+        self._api_key = self._dialect.new_key("test")
+        self._rpm: int | None = (
+            self._dialect.default_rpm if rate_limit_rpm is _UNSET else rate_limit_rpm
+        )
+        self._credits = credits
+        self._host = host
+        self._state = State([self._api_key, *(api_keys or ())], max_recorded)
+        self._thread = ServerThread(self._handle, host, port)
+
+    # lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> GrokTestServer:
+        """Start listening (a no-op if already running); returns the server for chaining."""
+        if not self._thread.running:
+            self._thread.start()
+            self._state.base_url = self.url
+        return self
+
+    def stop(self) -> None:
+        """Close every connection and stop the server thread. Safe to call twice."""
+        self._thread.stop()
+
+    def __enter__(self) -> GrokTestServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.url if self._thread.port is not None else "not started"
+        return f"GrokTestServer(dialect={self.dialect!r}, {where})"
+
+    # addresses and keys --------------------------------------------------------------------
+
+    @property
+    def dialect(self) -> str:
+        """``"xai"``, ``"grokinc"`` or ``"grokapi"``."""
+        return self._dialect.name
+
+    @property
+    def port(self) -> int:
+        """The bound port (known once started; ``port=0`` picks a free one)."""
+        if self._thread.port is None:
+            raise RuntimeError("GrokTestServer is not started; call start() or use `with`")
+        return self._thread.port
+
+    @property
+    def url(self) -> str:
+        """``http://<host>:<port>``, the server root (image files live under ``/files/``)."""
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """``http://<host>:<port>/v1``: what a client takes as its ``base_url``."""
+        return f"{self.url}/v1"
+
+    @property
+    def api_key(self) -> str:
+        """A key the server accepts, in the dialect's format (``xai-test-…`` etc.)."""
+        return self._api_key
+
+    # script and recordings -----------------------------------------------------------------
+
+    def enqueue(self, *replies: Reply) -> None:
+        """Queue replies; each request to a chat, image or explain endpoint takes the next one."""
+        for reply in replies:
+            if not isinstance(reply, Reply):
+                raise TypeError(f"enqueue() takes Reply objects, not {type(reply).__name__}")
+        self._state.enqueue(replies)
+
+    def set_default(self, reply: Reply | None) -> None:
+        """Answer with ``reply`` whenever the queue is empty; None restores the built-in default."""
+        if reply is not None and not isinstance(reply, Reply):
+            raise TypeError(f"set_default() takes a Reply or None, not {type(reply).__name__}")
+        self._state.set_default(reply)
+
+    @property
+    def pending(self) -> int:
+        """How many queued replies have not been consumed yet."""
+        return self._state.pending
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, in arrival order (a copy)."""
+        return self._state.records()
+
+    def clear(self) -> None:
+        """Empty the queue and the recordings; reset rate limits, credits, keys and images.
+
+        The sticky :meth:`set_default` reply is kept: it is configuration, not history.
+        """
+        self._state.clear()
+
+    # request pipeline (runs on the server thread) ------------------------------------------
+
+    def _handle(self, request: Request) -> Response | StreamResponse:
+        parsed, json_error = _parse_json(request.body)
+        self._state.record(RecordedRequest(
+            request.method, request.path, request.query, mask_headers(request.headers),
+            parsed, request.body,
+        ))
+        dialect = self._dialect
+        route = find_route(dialect.name, request.path)
+        if route is None:
+            return dialect.error(404, f"No route for {request.method} {request.path}.")
+        if request.method not in route.methods:
+            return dialect.error(405, f"Method {request.method} is not allowed on {request.path}.")
+        x = Exchange(request, parsed, json_error, dialect, self._state)
+        if route.chat:
+            x.prompt_tokens, x.image_tokens = measure_prompt(parsed)
+        now = time.monotonic()
+        if not route.public:
+            key, failure = dialect.authenticate(request.headers, self._state.key_is_valid)
+            if failure is not None:
+                return failure
+            assert key is not None
+            x.key = key
+            wait = self._state.admit(key, now, self._rpm, x.prompt_tokens)
+            if wait is not None:
+                return dialect.rate_limited(self._rpm or 0, wait)
+            if (route.metered and self._credits is not None
+                    and self._state.credits_spent(key) >= self._credits):
+                return dialect.out_of_credits()
+        response = route.handler(x)
+        if x.key is not None and response.status < 300 and route.metered:
+            response.headers.extend(dialect.success_headers(
+                self._state.window(x.key), now, rpm=self._rpm, images=route.images))
+            if x.billable:
+                self._state.bill(x.key)
+        return response
+
+
+def _parse_json(body: bytes) -> tuple[Any, str | None]:
+    """Parse a request body; the error text reads like serde's (what xAI's 422 quotes)."""
+    if not body:
+        return None, "EOF while parsing a value at line 1 column 0"
+    try:
+        return json.loads(body), None
+    except UnicodeDecodeError:
+        return None, "invalid unicode code point at line 1 column 1"
+    except json.JSONDecodeError as exc:
+        return None, f"{exc.msg} at line {exc.lineno} column {exc.colno}"
