@@ -1,0 +1,12 @@
+"""LlamaIndex integration for Grok: ``Grok`` (a ``FunctionCallingLLM``) and ``GrokImageToolSpec``.
+
+Import path: ``from llama_index_grok import Grok`` (a flat package, not the ``llama_index.llms.*``
+namespace, because the ``llama-index-llms-grok`` name on PyPI belongs to another project).
+"""
+
+from __future__ import annotations
+
+from llama_index_grok.base import Grok
+from llama_index_grok.tools import GrokImageToolSpec
+
+__all__ = ["Grok", "GrokImageToolSpec"]

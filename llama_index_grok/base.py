@@ -1,0 +1,636 @@
+"""``Grok``: a LlamaIndex ``FunctionCallingLLM`` over :mod:`grok_transport`.
+
+The class is deliberately thin. HTTP, retries, SSE, typed errors, provider quirks and parameter
+hygiene (dropping what a model rejects, range checks) live in ``grok_transport``; this module
+maps LlamaIndex's calling conventions onto ``GrokClient`` / ``AsyncGrokClient`` and
+:mod:`llama_index_grok._convert` maps the types.
+
+What it does that the alternatives get wrong (see the project's LlamaIndex notes):
+
+* every endpoint carries core's callback decorator, so instrumentation events and callbacks
+  fire for all eight; ``astream_chat`` / ``astream_complete`` are coroutines that *return* async
+  generators, as core's agents, chat engines and query engines ``await`` them;
+* metadata comes from the model catalogue and never raises, whatever the model name;
+* the key is resolved at construction (a missing key fails there, naming the variables tried)
+  but kept out of ``repr``, ``to_dict`` / ``to_json`` and ``to_payload`` (which feeds every event);
+* no HTTP client exists until the first call, and the async client is one per event loop, so
+  ``asyncio.run`` twice (or a notebook) is safe;
+* ``_prepare_chat_with_tools`` honours ``tool_required`` and ``tool_choice``, never mutates the
+  caller's history, and sends no ``tool_choice`` when there are no tools;
+* structured output uses xAI's ``json_schema`` response format when the model supports it (and
+  ``pydantic_program_mode`` is DEFAULT), function calling otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncGenerator, Generator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import llama_index.core.instrumentation as instrument
+from llama_index.core.base.llms.generic_utils import (
+    achat_to_completion_decorator,
+    astream_chat_to_completion_decorator,
+    chat_to_completion_decorator,
+    stream_chat_to_completion_decorator,
+)
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+    ToolCallBlock,
+)
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
+from llama_index.core.callbacks import CallbackManager
+from llama_index.core.instrumentation.events.llm import (
+    LLMStructuredPredictEndEvent,
+    LLMStructuredPredictStartEvent,
+)
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.llms.utils import parse_partial_json
+from llama_index.core.types import BaseOutputParser, Model, PydanticProgramMode
+
+from grok_transport.catalogue import DEFAULT_MODELS, lookup
+from grok_transport.client import AsyncGrokClient, GrokClient
+from grok_transport.providers import Connection, resolve_connection
+from grok_transport.tools import function_tool, json_schema_format, normalize_tool_choice
+from llama_index_grok._convert import (
+    StreamState,
+    completion_to_response,
+    legacy_tool_call,
+    to_wire_messages,
+)
+
+if TYPE_CHECKING:
+    import httpx
+    from llama_index.core.program.utils import FlexibleModel
+    from llama_index.core.prompts import PromptTemplate
+    from llama_index.core.tools.types import BaseTool
+
+__all__ = ["Grok"]
+
+dispatcher = instrument.get_dispatcher(__name__)
+
+DEFAULT_MAX_RETRIES = 2
+_CONNECTION_FIELDS = frozenset({"api_key", "base_url", "provider", "auth_style"})
+_CLIENT_FIELDS = _CONNECTION_FIELDS | {"timeout", "max_retries", "default_headers"}
+_SCHEMA_NAME = re.compile(r"[^a-zA-Z0-9_-]")
+
+
+class Grok(FunctionCallingLLM):
+    """Grok (xAI, Grok Inc, grokapi.io or any OpenAI-compatible Grok proxy) for LlamaIndex.
+
+    Args:
+        model: Model name; defaults to the provider's default (``grok-4.3`` on xAI).
+        api_key: API key; else ``XAI_API_KEY`` / ``GROKINC_API_KEY`` / ``GROKAPI_API_KEY`` (by
+            provider), then ``GROK_API_KEY``. Kept secret: never in repr or serialized output.
+        base_url: Base URL (``…/v1``); ``api_base`` is accepted too. Else ``GROK_BASE_URL``,
+            else the provider's.
+        provider: ``xai``, ``grokinc``, ``grokapi`` or ``custom``; inferred from the URL.
+        auth_style: ``"bearer"`` or ``"x-api-key"``, for a custom proxy; else the provider's.
+        temperature, max_tokens, reasoning_effort: Sent only when set.
+        timeout: Seconds; default ten minutes to read (reasoning models think), 10 s to connect.
+        max_retries: Retries of connection errors, 408/429/5xx (``Retry-After`` honoured).
+        default_headers: Extra headers on every request.
+        additional_kwargs: Extra request parameters (wire names, e.g. ``top_p``, ``seed``).
+        context_window, is_function_calling_model: Override the catalogue (e.g. for a proxy
+            alias, or one without tools).
+        http_client, async_http_client: Your own ``httpx`` clients (proxies, mTLS).
+
+    Token counts are in ``raw["usage"]`` exactly as the server sent them (``TokenCountingHandler``
+    reads them there) and in ``additional_kwargs``; on xAI ``completion_tokens`` excludes
+    reasoning, which is reported as ``reasoning_tokens`` and included in ``total_tokens``.
+
+    Examples:
+        ``pip install "grok-integrations[llama-index]"``
+
+        ```python
+        from llama_index_grok import Grok
+
+        llm = Grok(model="grok-4.3")  # reads XAI_API_KEY
+        print(llm.complete("Say hi").text)
+        ```
+    """
+
+    model: str = Field(default=DEFAULT_MODELS["xai"], description="The Grok model to use.")
+    api_key: SecretStr | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="The API key (resolved from the environment when not given; never serialized).",
+    )
+    base_url: str | None = Field(default=None, description="The API base URL, ending in /v1.")
+    provider: str = Field(default="xai", description="xai, grokinc, grokapi or custom.")
+    auth_style: str | None = Field(
+        default=None, description="'bearer' or 'x-api-key'; defaults to the provider's."
+    )
+    temperature: float | None = Field(
+        default=None, ge=0.0, le=2.0, description="Sampling temperature; the server's default when unset."
+    )
+    max_tokens: int | None = Field(default=None, gt=0, description="The most tokens to generate.")
+    reasoning_effort: str | None = Field(
+        default=None,
+        description="Reasoning effort (none/low/medium/high/xhigh) for models that take it; "
+        "sent only when set.",
+    )
+    timeout: float | None = Field(
+        default=None, gt=0, description="Request timeout in seconds (default: 600 s read, 10 s connect)."
+    )
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, description="Retries for transient failures.")
+    default_headers: dict[str, str] | None = Field(
+        default=None, description="Extra HTTP headers sent with every request."
+    )
+    additional_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="Extra request parameters, by their API names."
+    )
+    context_window: int | None = Field(
+        default=None, gt=0, description="Override the catalogue's context window (e.g. for a proxy)."
+    )
+    is_function_calling_model: bool | None = Field(
+        default=None,
+        description="Whether the model takes tools; None reads the model catalogue.",
+    )
+
+    _connection: Connection = PrivateAttr()
+    _client: GrokClient | None = PrivateAttr(default=None)
+    _aclient: AsyncGrokClient | None = PrivateAttr(default=None)
+    _http_client: Any = PrivateAttr(default=None)
+    _async_http_client: Any = PrivateAttr(default=None)
+    _metadata: tuple[tuple[Any, ...], LLMMetadata] | None = PrivateAttr(default=None)
+
+    def __init__(
+        self,
+        model: str | None = None,
+        api_key: str | SecretStr | None = None,
+        base_url: str | None = None,
+        provider: str | None = None,
+        *,
+        api_base: str | None = None,
+        auth_style: str | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        reasoning_effort: str | None = None,
+        timeout: float | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: dict[str, str] | None = None,
+        additional_kwargs: dict[str, Any] | None = None,
+        context_window: int | None = None,
+        is_function_calling_model: bool | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        callback_manager: CallbackManager | None = None,
+        system_prompt: str | None = None,
+        messages_to_prompt: Any = None,
+        completion_to_prompt: Any = None,
+        pydantic_program_mode: PydanticProgramMode = PydanticProgramMode.DEFAULT,
+        output_parser: BaseOutputParser | None = None,
+        **kwargs: Any,
+    ) -> None:
+        connection = resolve_connection(
+            provider=provider,
+            base_url=base_url or api_base,
+            api_key=api_key,
+            auth_style=auth_style,  # type: ignore[arg-type]
+        )
+        name = connection.provider.name
+        super().__init__(
+            model=model or DEFAULT_MODELS.get(name, DEFAULT_MODELS["xai"]),
+            api_key=connection.api_key,
+            base_url=connection.base_url,
+            provider=name,
+            auth_style=auth_style,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            reasoning_effort=reasoning_effort,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            additional_kwargs=additional_kwargs or {},
+            context_window=context_window,
+            is_function_calling_model=is_function_calling_model,
+            callback_manager=callback_manager,
+            system_prompt=system_prompt,
+            messages_to_prompt=messages_to_prompt,
+            completion_to_prompt=completion_to_prompt,
+            pydantic_program_mode=pydantic_program_mode,
+            output_parser=output_parser,
+            **kwargs,
+        )
+        self._connection = connection
+        self._http_client = http_client
+        self._async_http_client = async_http_client
+
+    @classmethod
+    def class_name(cls) -> str:
+        """The name used in serialization and event payloads."""
+        return "Grok_LLM"
+
+    @property
+    def api_base(self) -> str | None:
+        """Alias of ``base_url``, the name OpenAI-style LlamaIndex LLMs use."""
+        return self.base_url
+
+    # -- metadata ---------------------------------------------------------------------------------
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        """Sizes and capabilities from the catalogue; an unknown model gets safe defaults."""
+        key = (
+            self.model,
+            self.provider,
+            self.context_window,
+            self.max_tokens,
+            self.is_function_calling_model,
+        )
+        cached = self._metadata
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        info = lookup(self.model, self.provider)
+        metadata = LLMMetadata(
+            context_window=self.context_window or info.context_window,
+            num_output=self.max_tokens or info.max_output_tokens,
+            is_chat_model=True,
+            is_function_calling_model=(
+                info.tools if self.is_function_calling_model is None else self.is_function_calling_model
+            ),
+            model_name=self.model,
+            system_role=MessageRole.SYSTEM,
+        )
+        self._metadata = (key, metadata)
+        return metadata
+
+    def to_payload(self) -> dict[str, Any]:
+        """What every event and callback sees: metadata and the provider, never the key."""
+        return {"class_name": self.class_name(), "provider": self.provider, **self.metadata.model_dump()}
+
+    # -- clients ----------------------------------------------------------------------------------
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        return {
+            "connection": self._connection,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": self.default_headers,
+        }
+
+    @property
+    def client(self) -> GrokClient:
+        """The synchronous transport client, created on first use."""
+        if self._client is None:
+            self._client = GrokClient(http_client=self._http_client, **self._client_kwargs())
+        return self._client
+
+    @property
+    def async_client(self) -> AsyncGrokClient:
+        """The asynchronous transport client (one pooled connection set per event loop)."""
+        if self._aclient is None:
+            self._aclient = AsyncGrokClient(http_client=self._async_http_client, **self._client_kwargs())
+        return self._aclient
+
+    def close(self) -> None:
+        """Close the synchronous client's connections."""
+        if self._client is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        """Close the asynchronous client's connections on the running loop."""
+        if self._aclient is not None:
+            await self._aclient.aclose()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Changing how to connect after construction takes effect on the next call.
+
+        The clients are built once from these fields; without this, ``llm.max_retries = 5`` or a
+        new ``base_url`` would be silently ignored by the already-built client.
+        """
+        super().__setattr__(name, value)
+        if name in _CLIENT_FIELDS and self.__pydantic_private__:
+            if name in _CONNECTION_FIELDS:
+                self._connection = resolve_connection(
+                    provider=self.provider,
+                    base_url=self.base_url,
+                    api_key=self.api_key,
+                    auth_style=self.auth_style,  # type: ignore[arg-type]
+                )
+            self._client = None
+            self._aclient = None
+
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickle without live HTTP clients (they hold sockets and locks); they are re-created."""
+        state = super().__getstate__()
+        private = dict(state.get("__pydantic_private__") or {})
+        private.update(_client=None, _aclient=None, _http_client=None, _async_http_client=None)
+        state["__pydantic_private__"] = private
+        return state
+
+    def _params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Request parameters: fields, then ``additional_kwargs``, then the call's own kwargs."""
+        return {
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "reasoning_effort": self.reasoning_effort,
+            **self.additional_kwargs,
+            **kwargs,
+        }
+
+    # -- the eight endpoints ----------------------------------------------------------------------
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """One chat completion."""
+        return self._chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        """A streamed chat completion: accumulated text in ``message``, the new piece in ``delta``."""
+        return self._stream_chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Async twin of :meth:`chat`."""
+        return await self._achat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        """Async twin of :meth:`stream_chat`: ``await`` it, then ``async for`` over the result."""
+        return await self._astream_chat(messages, **kwargs)
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        """A completion, as a one-message chat."""
+        return chat_to_completion_decorator(self._chat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        """A streamed completion, as a one-message chat."""
+        return stream_chat_to_completion_decorator(self._stream_chat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        """Async twin of :meth:`complete`."""
+        return await achat_to_completion_decorator(self._achat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        """Async twin of :meth:`stream_complete`; a coroutine returning an async generator."""
+        return await astream_chat_to_completion_decorator(self._astream_chat)(prompt, **kwargs)
+
+    # -- the wire work ----------------------------------------------------------------------------
+
+    def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        wire = to_wire_messages(messages)
+        completion = self.client.chat(wire, model=self.model, **self._params(kwargs))
+        return completion_to_response(completion)
+
+    async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        wire = to_wire_messages(messages)
+        completion = await self.async_client.chat(wire, model=self.model, **self._params(kwargs))
+        return completion_to_response(completion)
+
+    def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        # Converted before the generator starts: bad input fails at the call, not mid-iteration.
+        wire = to_wire_messages(messages)
+        params = self._params(kwargs)
+        client = self.client
+
+        def gen() -> ChatResponseGen:
+            with client.stream_chat(wire, model=self.model, **params) as stream:
+                state = StreamState()
+                for chunk in stream:
+                    response = state.update(chunk, stream)
+                    if response is not None:
+                        yield response
+
+        return gen()
+
+    async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        wire = to_wire_messages(messages)
+        params = self._params(kwargs)
+        client = self.async_client
+
+        async def gen() -> ChatResponseAsyncGen:
+            stream = await client.stream_chat(wire, model=self.model, **params)
+            async with stream:
+                state = StreamState()
+                async for chunk in stream:
+                    response = state.update(chunk, stream)
+                    if response is not None:
+                        yield response
+
+        return gen()
+
+    # -- tool calling -----------------------------------------------------------------------------
+
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: str | dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """The ``chat()`` kwargs for a call with tools; the caller's history is copied, not changed.
+
+        ``tool_choice`` wins when given; otherwise ``tool_required`` sends ``"required"`` and
+        nothing is sent (the server's ``auto``). Without tools neither ``tools`` nor
+        ``tool_choice`` is sent. ``parallel_tool_calls=False`` is sent only when parallel calls
+        are not allowed (the server's default is true).
+        """
+        messages = list(chat_history or ())
+        if isinstance(user_msg, str):
+            user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
+        if user_msg is not None:
+            messages.append(user_msg)
+        prepared: dict[str, Any] = {"messages": messages, **kwargs}
+        if not tools:
+            return prepared
+        specs = []
+        for tool in tools:
+            meta = tool.metadata
+            specs.append(function_tool(meta.get_name(), meta.description, meta.get_parameters_dict()))
+        prepared["tools"] = specs
+        choice = tool_choice if tool_choice is not None else ("required" if tool_required else None)
+        if choice is not None:
+            prepared["tool_choice"] = normalize_tool_choice(choice, (s["function"]["name"] for s in specs))
+        if not allow_parallel_tool_calls:
+            prepared["parallel_tool_calls"] = False
+        return prepared
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence[BaseTool],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        """Keep only the first tool call when parallel calls are off (``predict_and_call`` needs one)."""
+        if not allow_parallel_tool_calls:
+            message = response.message
+            calls = [b for b in message.blocks if isinstance(b, ToolCallBlock)]
+            if len(calls) > 1:
+                message.blocks = [b for b in message.blocks if not isinstance(b, ToolCallBlock)] + calls[:1]
+                legacy = message.additional_kwargs.get("tool_calls")
+                if legacy:
+                    message.additional_kwargs["tool_calls"] = legacy[:1]
+        return response
+
+    def get_tool_calls_from_response(
+        self,
+        response: ChatResponse,
+        error_on_no_tool_call: bool = True,
+        **kwargs: Any,
+    ) -> list[ToolSelection]:
+        """The tool calls in a response (whole or streamed so far); partial arguments read as ``{}``."""
+        selections = [
+            ToolSelection(
+                tool_id=block.tool_call_id or "",
+                tool_name=block.tool_name,
+                tool_kwargs=_kwargs(block.tool_kwargs),
+            )
+            for block in response.message.blocks
+            if isinstance(block, ToolCallBlock)
+        ]
+        if not selections:
+            for call in response.message.additional_kwargs.get("tool_calls") or ():
+                wire = legacy_tool_call(call)
+                selections.append(
+                    ToolSelection(
+                        tool_id=wire["id"],
+                        tool_name=wire["function"]["name"],
+                        tool_kwargs=_kwargs(wire["function"]["arguments"]),
+                    )
+                )
+        if not selections and error_on_no_tool_call:
+            raise ValueError(f"Expected at least one tool call, but got 0 tool calls from {self.model}.")
+        return selections
+
+    # -- structured output ------------------------------------------------------------------------
+
+    def _uses_json_schema(self) -> bool:
+        """Native ``response_format`` json_schema: DEFAULT program mode and a model that has it."""
+        return (
+            self.pydantic_program_mode == PydanticProgramMode.DEFAULT
+            and lookup(self.model, self.provider).structured_output
+        )
+
+    def _schema_call(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None,
+        prompt_args: Any,
+    ) -> tuple[list[ChatMessage], dict[str, Any]]:
+        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        kwargs = dict(llm_kwargs or {})
+        for name in ("tool_choice", "tool_required", "allow_parallel_tool_calls"):
+            kwargs.pop(name, None)  # a call without tools must not carry a tool_choice
+        name = _SCHEMA_NAME.sub("_", output_cls.__name__)
+        kwargs["response_format"] = json_schema_format(output_cls.model_json_schema(), name=name)
+        return messages, kwargs
+
+    @dispatcher.span
+    def structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """A ``output_cls`` instance, via json_schema output when available, else function calling."""
+        if not self._uses_json_schema():
+            return super().structured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+        dispatcher.event(
+            LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=prompt_args)
+        )
+        messages, kwargs = self._schema_call(output_cls, prompt, llm_kwargs, prompt_args)
+        response = self.chat(messages, **kwargs)
+        result = output_cls.model_validate_json(response.message.content or "")
+        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
+        return result
+
+    @dispatcher.span
+    async def astructured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """Async twin of :meth:`structured_predict`."""
+        if not self._uses_json_schema():
+            return await super().astructured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+        dispatcher.event(
+            LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=prompt_args)
+        )
+        messages, kwargs = self._schema_call(output_cls, prompt, llm_kwargs, prompt_args)
+        response = await self.achat(messages, **kwargs)
+        result = output_cls.model_validate_json(response.message.content or "")
+        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
+        return result
+
+    def _structured_stream_call(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Generator[Model | FlexibleModel, None, None]:
+        """Partial objects as the JSON streams in (core's events are emitted by the caller)."""
+        if not self._uses_json_schema():
+            yield from super()._structured_stream_call(output_cls, prompt, llm_kwargs, **prompt_args)
+            return
+        from llama_index.core.program.streaming_utils import process_streaming_content_incremental
+
+        messages, kwargs = self._schema_call(output_cls, prompt, llm_kwargs, prompt_args)
+        current = None
+        for response in self.stream_chat(messages, **kwargs):
+            current = process_streaming_content_incremental(response, output_cls, current)
+            yield current
+
+    async def _structured_astream_call(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> AsyncGenerator[Model | FlexibleModel, None]:
+        """Async twin of :meth:`_structured_stream_call` (a coroutine returning a generator)."""
+        if not self._uses_json_schema():
+            return await super()._structured_astream_call(output_cls, prompt, llm_kwargs, **prompt_args)
+        from llama_index.core.program.streaming_utils import process_streaming_content_incremental
+
+        messages, kwargs = self._schema_call(output_cls, prompt, llm_kwargs, prompt_args)
+
+        async def gen() -> AsyncGenerator[Model | FlexibleModel, None]:
+            current = None
+            async for response in await self.astream_chat(messages, **kwargs):
+                current = process_streaming_content_incremental(response, output_cls, current)
+                yield current
+
+        return gen()
+
+
+def _kwargs(arguments: dict[str, Any] | str) -> dict[str, Any]:
+    """Tool arguments as a dict; partial JSON (a fragmenting proxy, mid-stream) is read leniently."""
+    if isinstance(arguments, dict):
+        return arguments
+    if not arguments.strip():
+        return {}
+    try:
+        value = parse_partial_json(arguments)
+    except (ValueError, TypeError):
+        return {}
+    return value if isinstance(value, dict) else {}
