@@ -376,7 +376,7 @@ class GrokApiDialect(Dialect):
         key = _bearer(headers)
         if key is None:
             return None, self.error(
-                401, "Missing API key. Pass it as 'Authorization: Bearer sk-grok-...'.",
+                401, "Missing API key. Pass it as 'Authorization: Bearer <your key>'.",
                 "missing_api_key",
             )
         if not is_valid(key):

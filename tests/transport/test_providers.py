@@ -4,15 +4,15 @@ from grok_transport import GrokClient, MissingAPIKeyError, resolve_connection
 from grok_transport.errors import InvalidParameterError
 from grok_transport.providers import fold_system_messages
 
-ENV = {"XAI_API_KEY": "xai-from-env", "GROKINC_API_KEY": "gi-env", "GROKAPI_API_KEY": "sk-grok-env"}
+ENV = {"XAI_API_KEY": "env-key-xai", "GROKINC_API_KEY": "gi-env", "GROKAPI_API_KEY": "env-key-grokapi"}
 
 
 @pytest.mark.parametrize(
     ("provider", "url", "header", "value"),
     [
-        ("xai", "https://api.x.ai/v1", "Authorization", "Bearer xai-from-env"),
+        ("xai", "https://api.x.ai/v1", "Authorization", "Bearer env-key-xai"),
         ("grokinc", "https://api.grokinc.org/v1", "X-API-Key", "gi-env"),
-        ("grokapi", "https://api.grokapi.io/v1", "Authorization", "Bearer sk-grok-env"),
+        ("grokapi", "https://api.grokapi.io/v1", "Authorization", "Bearer env-key-grokapi"),
     ],
 )
 def test_each_provider_resolves_its_url_auth_and_key(provider, url, header, value):

@@ -128,7 +128,7 @@ def test_key_formats_per_dialect():
 
 
 def test_xai_wrong_key_is_400_with_masked_key_and_no_ratelimit_headers(xai):
-    r = httpx.post(f"{xai.base_url}/chat/completions", headers={"Authorization": "Bearer xai-wrongkey"},
+    r = httpx.post(f"{xai.base_url}/chat/completions", headers={"Authorization": "Bearer xa-wrong-key"},
                    json={"model": "grok-3-mini", "messages": [{"role": "user", "content": "hi"}]})
     assert r.status_code == 400
     assert r.json() == {
@@ -317,7 +317,7 @@ def test_grokapi_auth_credits_and_models():
         missing = httpx.post(url, json=body)
         assert missing.status_code == 401
         assert set(missing.json()["error"]) == {"message", "type", "code"}
-        wrong = httpx.post(url, json=body, headers={"Authorization": "Bearer sk-grok-nope"})
+        wrong = httpx.post(url, json=body, headers={"Authorization": "Bearer not-a-grokapi-key"})
         assert wrong.status_code == 401
         assert wrong.json()["error"]["code"] == "invalid_api_key"
 
