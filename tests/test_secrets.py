@@ -1,0 +1,74 @@
+"""No API key in anything the repository carries: cassettes, notebooks, or any tracked file.
+
+Recording filters ``Authorization`` and ``X-API-Key`` (tests/conftest.py); this test is the
+second line of defence, and it also catches a key printed into a committed notebook output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+KEY_PATTERNS = re.compile(
+    r"xai-[A-Za-z0-9]{20,}"  # xAI console keys
+    r"|sk-grok-[A-Za-z0-9]{8,}"  # grokapi.io keys
+    r"|(?:xai|sk-grok|grokinc)-test-[A-Za-z0-9_-]{6,}"  # keys GrokTestServer hands out
+)
+# In recorded traffic and notebook outputs any bearer token that is not a placeholder is a leak.
+RECORDED_PATTERNS = re.compile(
+    KEY_PATTERNS.pattern + r"|Bearer\s+(?!\*\*\*|REDACTED|<)[A-Za-z0-9._-]{12,}"
+)
+SECRET_HEADERS = {"authorization", "x-api-key", "api-key"}
+PLACEHOLDERS = {"REDACTED", "***"}
+KEY_QUERY = re.compile(r"[?&](?:api[_-]?key|key|token|access_token)=(?!REDACTED)[^&\s]+", re.I)
+
+
+def _tracked() -> list[Path]:
+    out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
+                         text=True, check=False)
+    if out.returncode != 0:
+        pytest.skip("not a git checkout")
+    return [ROOT / line for line in out.stdout.splitlines() if line and (ROOT / line).is_file()]
+
+
+def _cassettes() -> list[Path]:
+    return sorted((ROOT / "cassettes").rglob("*.yaml")) + sorted((ROOT / "tests").rglob("cassettes/**/*.yaml"))
+
+
+def test_no_key_in_any_tracked_file() -> None:
+    hits = []
+    for path in _tracked():
+        if path.suffix in {".png", ".jpg", ".jpeg", ".gz", ".ico"}:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        hits += [f"{path.relative_to(ROOT)}: {m.group(0)[:24]}…" for m in KEY_PATTERNS.finditer(text)]
+    assert not hits, "possible API keys:\n" + "\n".join(hits)
+
+
+@pytest.mark.parametrize("path", _cassettes(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_cassette_headers_and_urls_carry_no_secret(path: Path) -> None:
+    text = path.read_text()
+    assert not RECORDED_PATTERNS.search(text), f"key-like text in {path.name}"
+    for interaction in yaml.safe_load(text)["interactions"]:
+        request = interaction["request"]
+        for name, values in (request.get("headers") or {}).items():
+            if name.lower() in SECRET_HEADERS:
+                assert set(values) <= PLACEHOLDERS, f"{name} recorded in {path.name}"
+        assert not KEY_QUERY.search(request["uri"]), f"key-like query parameter in {path.name}"
+
+
+def test_notebooks_carry_no_secret_in_sources_or_outputs() -> None:
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        text = json.dumps(json.loads(path.read_text()))
+        found = RECORDED_PATTERNS.findall(text)
+        assert not found, f"{path.name}: {found[:2]}"
