@@ -12,7 +12,10 @@ Rendering follows WIRE_FACTS §3 and §4 to the byte where the recordings pin it
 * usage: ``total = prompt + completion + reasoning`` (xAI leaves reasoning out of completion);
 * the response ``model`` resolves catalogue aliases on xAI (``grok-4-fast`` →
   ``grok-4-fast-reasoning``; ``grok-3-mini`` with high effort → ``grok-3-mini-high``);
-* grok-4.3 answers carry a 16-hex fingerprint and ``"service_tier":"default"`` (Jun 2026).
+* grok-4.3 answers carry a 16-hex fingerprint and ``"service_tier":"default"`` (Jun 2026);
+* a reply's ``citations`` become the spec's top-level ``citations`` URL list (non-streamed only;
+  no 2026 chat recording has one, since only the dead Live Search filled it); its
+  ``server_tools`` exist on ``/v1/responses`` only and are not shown here.
 
 Token counts are estimates (``len(text) // 4``, 256 per image part): close enough for a client's
 accounting to be exercised, never claimed to match a real tokenizer.
@@ -317,7 +320,10 @@ def _render(
             for c in calls
         ]
     message["refusal"] = None
-    data = _dumps(envelope.completion(message, finish, usage)).encode()
+    completion = envelope.completion(message, finish, usage)
+    if reply.citations:  # the chat spec's top-level URL list; server tool runs are not shown
+        completion["citations"] = [c.url for c in reply.citations]
+    data = _dumps(completion).encode()
     response = Response(200, data, first_byte_delay=reply.first_byte_delay)
     if reply.cut_after is not None:
         response.declared_length = len(data)

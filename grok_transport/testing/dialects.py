@@ -15,6 +15,11 @@ xAI quirks reproduced from WIRE_FACTS §1 and §10: an unknown key is a **400** 
 message masks the key as ``xa***ey``; a missing header is a 401; errors carry no rate-limit
 headers; the 410 for Live Search has only ``error``; undecodable JSON is a plain-text 422.
 
+xAI's Responses API (``/v1/responses``, recorded Aug 2026) words the same flat body differently:
+``code`` is the kebab-case gRPC name (``invalid-argument``, ``resource-exhausted``…) and the
+invalid-key message no longer quotes the key. :class:`XaiResponsesDialect` is that variant; a
+route opts into it, so the chat route keeps the older wording its recordings show.
+
 Grok Inc's error bodies are not documented (seed 000); ``{"error": "<lowercase message>"}`` was
 chosen because it is the simplest shape an OpenAI-compatible client tolerates. grokapi.io documents
 the OpenAI nested body (seed 001); its ``type``/``code`` strings are OpenAI's where one exists.
@@ -31,8 +36,8 @@ from collections.abc import Callable, Mapping
 
 from ._http import Response
 
-__all__ = ["Dialect", "XaiDialect", "GrokIncDialect", "GrokApiDialect", "RequestWindow",
-           "get_dialect", "format_retry_after", "mask_key"]
+__all__ = ["Dialect", "XaiDialect", "XaiResponsesDialect", "GrokIncDialect", "GrokApiDialect",
+           "RequestWindow", "get_dialect", "format_retry_after", "kebab_code", "mask_key"]
 
 _JSON_SEPARATORS = (",", ":")
 
@@ -55,6 +60,28 @@ _GRPC_TEXT = {
     503: "The service is currently unavailable",
     504: "Deadline expired before operation could complete",
 }
+
+# The same statuses as gRPC code names, kebab-cased: what /v1/responses puts in "code" (Aug 2026).
+_KEBAB = {
+    400: "invalid-argument",
+    401: "unauthenticated",
+    403: "permission-denied",
+    404: "not-found",
+    405: "unimplemented",
+    409: "aborted",
+    410: "failed-precondition",
+    412: "failed-precondition",
+    413: "invalid-argument",
+    415: "invalid-argument",
+    422: "invalid-argument",
+    429: "resource-exhausted",
+    499: "cancelled",
+    500: "internal",
+    501: "unimplemented",
+    503: "unavailable",
+    504: "deadline-exceeded",
+}
+_KEBAB_BY_TEXT = {text: _KEBAB[status] for status, text in _GRPC_TEXT.items()}
 
 _DEFAULT_MESSAGES = {
     400: "Bad request.",
@@ -90,6 +117,15 @@ def format_retry_after(seconds: float) -> str:
     if float(seconds).is_integer():
         return str(int(seconds))
     return f"{seconds:.3f}".rstrip("0").rstrip(".")
+
+
+def kebab_code(code: str) -> str:
+    """The kebab-case name for one of tonic's code descriptions; other codes pass unchanged.
+
+    Lets a script written for the chat route (``Reply.error_in_body()`` defaults to
+    ``"The service is currently unavailable"``) read as ``"unavailable"`` on ``/v1/responses``.
+    """
+    return _KEBAB_BY_TEXT.get(code, code)
 
 
 def mask_key(key: str) -> str:
@@ -301,6 +337,26 @@ class XaiDialect(Dialect):
             ]
         headers += [("X-Request-Id", str(uuid.uuid4())), ("X-Zero-Data-Retention", "false")]
         return headers
+
+
+class XaiResponsesDialect(XaiDialect):
+    """api.x.ai's ``/v1/responses``: the same flat body with kebab-case codes (Aug 2026).
+
+    Recorded: a bad key is ``400 {"code":"invalid-argument","error":"Incorrect API key provided.
+    You can obtain an API key from https://console.x.ai."}`` (no masked key any more). Everything
+    else (statuses, headers, plain-text 422s for bodies that do not deserialize) is inherited.
+    """
+
+    def authenticate(self, headers, is_valid):
+        key, failure = super().authenticate(headers, is_valid)
+        if failure is not None and failure.status == 400:
+            return None, self.error(400, "Incorrect API key provided. You can obtain an API key "
+                                    "from https://console.x.ai.")
+        return key, failure
+
+    def error_body(self, status, message, code):
+        return {"code": kebab_code(code) if code else _KEBAB.get(status, "unknown"),
+                "error": message}
 
 
 class GrokIncDialect(Dialect):

@@ -4,6 +4,7 @@
 endpoint                               xai    grokinc  grokapi  notes
 =====================================  =====  =======  =======  ==========================
 POST /v1/chat/completions              yes    yes      yes      :mod:`.chat`; billable
+POST /v1/responses                     yes                      :mod:`.responses_api`; billable
 GET  /v1/models[/{id}]                 yes    yes      yes      grokinc's is an extension
 GET  /v1/language-models[/{id}]        yes
 POST /v1/images/generations            yes    yes
@@ -32,9 +33,10 @@ from typing import Any
 
 from ..catalogue import ModelInfo, known_models
 from ._http import Request, Response, StreamResponse
-from .chat import chat_completions
-from .dialects import Dialect, raw_error
+from .chat import chat_completions, measure_prompt
+from .dialects import Dialect, XaiResponsesDialect, raw_error
 from .replies import Reply, explanation
+from .responses_api import measure_input, responses
 from .state import State
 
 __all__ = ["Exchange", "Route", "find_route"]
@@ -89,8 +91,10 @@ class Route:
 
     ``public`` routes need no key and are not rate limited. ``metered`` routes are gated by the
     credit balance and, on xAI, answer with ``X-Ratelimit-*`` headers; ``images`` selects the
-    image endpoints' request-only header pair; ``chat`` routes have their prompt measured
-    up front, because the token count feeds the rate-limit window before the handler runs.
+    image endpoints' request-only header pair. ``measure`` estimates a model route's
+    ``(prompt_tokens, image_tokens)`` up front, because the token count feeds the rate-limit
+    window before the handler runs. ``dialect`` replaces the server's dialect for this route
+    (auth, limits and errors included): ``/v1/responses`` words its errors differently.
     """
 
     handler: Handler
@@ -98,7 +102,8 @@ class Route:
     public: bool = False
     metered: bool = False
     images: bool = False
-    chat: bool = False
+    measure: Callable[[Any], tuple[int, int]] | None = None
+    dialect: Dialect | None = None
 
 
 def _json(obj: Any, status: int = 200, *, reply: Reply | None = None) -> Response:
@@ -388,13 +393,15 @@ def explain(x: Exchange) -> Response:
 
 # routing -----------------------------------------------------------------------------------
 
-_CHAT = Route(chat_completions, ("POST",), metered=True, chat=True)
+_CHAT = Route(chat_completions, ("POST",), metered=True, measure=measure_prompt)
 _MODELS = Route(models, ("GET",))
 _FILES = Route(files, ("GET",), public=True)
 
 _ROUTES: dict[str, dict[str, Route]] = {
     "xai": {
         "/v1/chat/completions": _CHAT,
+        "/v1/responses": Route(responses, ("POST",), metered=True, measure=measure_input,
+                               dialect=XaiResponsesDialect()),
         "/v1/models": _MODELS,
         "/v1/language-models": Route(language_models, ("GET",)),
         "/v1/images/generations": Route(images, ("POST",), metered=True, images=True),

@@ -23,6 +23,18 @@ the framework under test accepts. In order of precedence:
 Models that return ``reasoning_content`` (grok-3-mini, grok-4.3, grok-code-fast-1 per the
 catalogue) also get a short reasoning text. The reply is a pure function of the request body, so
 the same request always gets the same words and the same tool-call ids.
+
+Two options exist for the Responses API (``/v1/responses``) only, where xAI reports them:
+
+* ``citations``: sources the answer cites. The Responses answer carries each as a
+  ``[[n]](url)`` marker in the text (appended when the text does not hold one already) with a
+  ``url_citation`` annotation pointing at it. Chat completions leave the text alone and list
+  the URLs in a top-level ``citations`` array (the chat spec's field; only non-streamed).
+* ``server_tools``: server-side tool runs (:class:`ServerToolRun`: web search, X search, code
+  execution) reported as ``web_search_call`` / ``x_search_call`` / ``code_interpreter_call``
+  items before the answer. Chat completions ignore them. :meth:`Reply.web_search`,
+  :meth:`Reply.x_search` and :meth:`Reply.code_execution` are shorthands that chain runs in
+  front of the answer that follows them.
 """
 
 from __future__ import annotations
@@ -31,14 +43,15 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 from ..catalogue import ModelInfo
 from .schema_instance import arguments_for, instance_for
 
-__all__ = ["Reply", "ToolCall", "default_reply", "explanation", "message_text", "split_words"]
+__all__ = ["Citation", "Reply", "ServerToolRun", "ToolCall", "default_reply", "explanation",
+           "message_text", "reasoning_for", "split_words"]
 
 _WORDS = re.compile(r"\s*\S+|\s+")
 _JSON_COMPACT = (",", ":")
@@ -76,6 +89,78 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """A source the answer cites. ``title`` None renders as the marker's number, as xAI does."""
+
+    url: str
+    title: str | None = None
+
+
+SERVER_TOOL_KINDS = ("web_search", "x_search", "code_interpreter")
+"""The server-side tools a reply can report; ``code_execution`` is taken as ``code_interpreter``."""
+
+
+@dataclass(frozen=True)
+class ServerToolRun:
+    """One server-side tool run, reported on ``/v1/responses`` before the answer.
+
+    ``type`` is ``web_search``, ``x_search`` or ``code_interpreter``. For a search, ``query`` is
+    the query and ``sources`` the URLs it looked at; for code execution, ``query`` is the code and
+    ``output`` what it printed.
+    """
+
+    type: str
+    query: str = ""
+    sources: tuple[str, ...] = ()
+    output: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.type == "code_execution":
+            object.__setattr__(self, "type", "code_interpreter")
+        if self.type not in SERVER_TOOL_KINDS:
+            raise ValueError(
+                f"unknown server tool {self.type!r}; expected one of {', '.join(SERVER_TOOL_KINDS)}"
+            )
+
+
+def _citations(values: Sequence[str | Mapping[str, Any] | Citation] | None) -> tuple[Citation, ...]:
+    """Accept URLs, ``{"url", "title"}`` mappings or :class:`Citation` objects."""
+    cited = []
+    for value in values or ():
+        if isinstance(value, Citation):
+            cited.append(value)
+        elif isinstance(value, str):
+            cited.append(Citation(value))
+        elif isinstance(value, Mapping) and isinstance(value.get("url"), str):
+            title = value.get("title")
+            cited.append(Citation(value["url"], None if title is None else str(title)))
+        else:
+            raise TypeError("citations are URLs, {'url', 'title'} mappings or Citation objects")
+    return tuple(cited)
+
+
+def _server_tools(
+    values: Sequence[ServerToolRun | Mapping[str, Any]] | None,
+) -> tuple[ServerToolRun, ...]:
+    """Accept :class:`ServerToolRun` objects or ``{"type", "query", "sources", "output"}``."""
+    runs = []
+    for value in values or ():
+        if isinstance(value, ServerToolRun):
+            runs.append(value)
+        elif isinstance(value, Mapping) and isinstance(value.get("type"), str):
+            sources = value.get("sources") or ()
+            if isinstance(sources, str):
+                sources = (sources,)
+            output = value.get("output")
+            runs.append(ServerToolRun(value["type"], str(value.get("query", "")),
+                                      tuple(str(u) for u in sources),
+                                      None if output is None else str(output)))
+        else:
+            raise TypeError("server_tools are ServerToolRun objects or {'type', 'query', ...}")
+    return tuple(runs)
+
+
+@dataclass(frozen=True)
 class Reply:
     """One scripted answer. Build it with the classmethods, not the constructor.
 
@@ -87,6 +172,10 @@ class Reply:
       chunk, no ``[DONE]``); non-streamed, announce the full ``Content-Length``, send only the first
       ``cut_after`` bytes of the body and drop the connection.
     * ``chunk_delay``: seconds between SSE events.
+
+    Responses-API options, accepted by :meth:`text`, :meth:`json` and :meth:`tool_calls` (see
+    the module docstring): ``citations`` (URLs or ``{"url", "title"}``) and ``server_tools``
+    (:class:`ServerToolRun` or ``{"type", "query", "sources", "output"}``).
     """
 
     kind: str
@@ -105,6 +194,8 @@ class Reply:
     first_byte_delay: float = 0.0
     cut_after: int | None = None
     chunk_delay: float = 0.0
+    citations: tuple[Citation, ...] = ()
+    server_tools: tuple[ServerToolRun, ...] = ()
 
     # constructors ------------------------------------------------------------------------
 
@@ -120,11 +211,15 @@ class Reply:
         first_byte_delay: float = 0.0,
         cut_after: int | None = None,
         chunk_delay: float = 0.0,
+        citations: Sequence[str | Mapping[str, Any] | Citation] | None = None,
+        server_tools: Sequence[ServerToolRun | Mapping[str, Any]] | None = None,
     ) -> Reply:
         """A text answer. A list gives the exact stream chunks; a string streams word by word.
 
         ``reasoning`` is sent as ``reasoning_content`` (streamed before the content, as
-        grok-3-mini and grok-4.3 do). ``usage`` entries override the computed usage.
+        grok-3-mini and grok-4.3 do); on ``/v1/responses`` it is the reasoning summary.
+        ``usage`` entries override the computed usage. ``citations`` and ``server_tools`` are
+        described in the module docstring.
         """
         return cls(
             "text",
@@ -136,6 +231,8 @@ class Reply:
             first_byte_delay=_check_delay("first_byte_delay", first_byte_delay),
             cut_after=cut_after,
             chunk_delay=_check_delay("chunk_delay", chunk_delay),
+            citations=_citations(citations),
+            server_tools=_server_tools(server_tools),
         )
 
     @classmethod
@@ -150,11 +247,15 @@ class Reply:
         first_byte_delay: float = 0.0,
         cut_after: int | None = None,
         chunk_delay: float = 0.0,
+        citations: Sequence[str | Mapping[str, Any] | Citation] | None = None,
+        server_tools: Sequence[ServerToolRun | Mapping[str, Any]] | None = None,
     ) -> Reply:
         """Function calls; each ``{"name", "arguments": dict | str, "id": optional}``.
 
-        Missing ids become ``call_`` plus 8 digits derived from the request, so the same request
-        gets the same ids (and different calls in one reply get different ones).
+        Missing ids become ``call_`` plus 8 digits derived from the request (``call-<uuid>-<n>``
+        on ``/v1/responses``, as grok-4.3 writes them), so the same request gets the same ids
+        (and different calls in one reply get different ones). ``server_tools`` run before the
+        calls, as an agentic model searches first and then asks for a function.
         """
         parsed = []
         for call in calls:
@@ -177,12 +278,47 @@ class Reply:
             first_byte_delay=_check_delay("first_byte_delay", first_byte_delay),
             cut_after=cut_after,
             chunk_delay=_check_delay("chunk_delay", chunk_delay),
+            citations=_citations(citations),
+            server_tools=_server_tools(server_tools),
         )
 
     @classmethod
     def json(cls, obj: Any, **options: Any) -> Reply:
         """A text answer whose content is ``json.dumps(obj)`` (structured output)."""
         return cls.text(json.dumps(obj, ensure_ascii=False), **options)
+
+    @classmethod
+    def web_search(
+        cls, query: str, sources: Sequence[str] = (), *, then: Reply | None = None
+    ) -> Reply:
+        """A web search the server ran, then the answer ``then`` (a text or tool-call reply).
+
+        Without ``then`` the answer is a short line citing the first two sources. Chain them
+        for several searches: ``Reply.web_search("a", [...], then=Reply.web_search("b", ...))``.
+        Only ``/v1/responses`` shows the search; chat completions render ``then`` alone.
+        """
+        return cls._after_run(ServerToolRun("web_search", query, tuple(sources)), then,
+                              f'i searched the web for "{query}".')
+
+    @classmethod
+    def x_search(cls, query: str, sources: Sequence[str] = (), *, then: Reply | None = None) -> Reply:
+        """An X (Twitter) search the server ran, then ``then``; see :meth:`web_search`."""
+        return cls._after_run(ServerToolRun("x_search", query, tuple(sources)), then,
+                              f'i searched x for "{query}".')
+
+    @classmethod
+    def code_execution(cls, code: str, output: str = "", *, then: Reply | None = None) -> Reply:
+        """Code the server ran and what it printed, then ``then`` (default: the output)."""
+        run = ServerToolRun("code_interpreter", code, (), output)
+        return cls._after_run(run, then, f"the code printed: {output.strip() or '(nothing)'}")
+
+    @classmethod
+    def _after_run(cls, run: ServerToolRun, then: Reply | None, line: str) -> Reply:
+        if then is None:
+            then = cls.text(line, citations=run.sources[:2])
+        if then.kind not in ("text", "tool_calls"):
+            raise ValueError("a server tool run must be followed by a text or tool-call reply")
+        return replace(then, server_tools=(run, *then.server_tools))
 
     @classmethod
     def error(
@@ -435,7 +571,8 @@ def _tool_results_reply(messages: list[Any]) -> str:
     return "here's what i found: " + "; ".join(results) + "."
 
 
-def _reasoning_for(text: str) -> str:
+def reasoning_for(text: str) -> str:
+    """The default reasoning text for a question (shared with the Responses renderer)."""
     snippet = _snippet(text)
     if not snippet:
         return "no question yet. a friendly hello fits."
@@ -453,7 +590,7 @@ def default_reply(body: Mapping[str, Any], *, provider: str, info: ModelInfo) ->
             if isinstance(message, Mapping) and message.get("role") == "user":
                 user_text = message_text(message)
                 break
-    reasoning = _reasoning_for(user_text) if info.reasoning_content else None
+    reasoning = reasoning_for(user_text) if info.reasoning_content else None
 
     if role in ("user", "tool"):
         done = _called_since_user(messages) if role == "tool" else frozenset()

@@ -28,7 +28,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._http import Request, Response, ServerThread, StreamResponse
-from .chat import measure_prompt
 from .dialects import Dialect, get_dialect
 from .endpoints import Exchange, find_route
 from .replies import Reply
@@ -126,7 +125,7 @@ class GrokTestServer:
     # script and recordings -----------------------------------------------------------------
 
     def enqueue(self, *replies: Reply) -> None:
-        """Queue replies; each request to a chat, image or explain endpoint takes the next one."""
+        """Queue replies; each request to a chat, responses, image or explain endpoint takes one."""
         for reply in replies:
             if not isinstance(reply, Reply):
                 raise TypeError(f"enqueue() takes Reply objects, not {type(reply).__name__}")
@@ -169,9 +168,10 @@ class GrokTestServer:
             return dialect.error(404, f"No route for {request.method} {request.path}.")
         if request.method not in route.methods:
             return dialect.error(405, f"Method {request.method} is not allowed on {request.path}.")
+        dialect = route.dialect or dialect
         x = Exchange(request, parsed, json_error, dialect, self._state)
-        if route.chat:
-            x.prompt_tokens, x.image_tokens = measure_prompt(parsed)
+        if route.measure is not None:
+            x.prompt_tokens, x.image_tokens = route.measure(parsed)
         now = time.monotonic()
         if not route.public:
             key, failure = dialect.authenticate(request.headers, self._state.key_is_valid)

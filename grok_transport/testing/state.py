@@ -2,15 +2,16 @@
 
 Everything a test can change or inspect between requests lives here behind one lock: the reply
 script, the recorded requests, the accepted keys, the per-key request windows and credit balances,
-and the images handed out. The lock is held only for dictionary and deque operations, never while
-rendering or writing, so a test calling :meth:`enqueue` never waits on a slow reply.
+the images handed out, and the Responses-API answers kept for ``previous_response_id``. The lock
+is held only for dictionary and deque operations, never while rendering or writing, so a test
+calling :meth:`enqueue` never waits on a slow reply.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,11 @@ from typing import Any
 from .dialects import RequestWindow
 from .replies import Reply
 
-__all__ = ["RecordedRequest", "State", "mask_headers"]
+__all__ = ["RecordedRequest", "State", "StoredResponse", "mask_headers"]
+
+MAX_STORED_RESPONSES = 2_000
+"""Stored Responses-API answers kept at once; the oldest are forgotten first (a long benchmark
+with ``store`` left at its default must not grow without bound)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,19 @@ def mask_headers(headers: dict[str, str]) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class StoredResponse:
+    """A Responses-API answer kept because ``store`` was true, for ``previous_response_id``.
+
+    ``items`` is the whole conversation up to and including this answer's output (earlier
+    turns, this request's input, then the output items), so a follow-up only appends to it.
+    ``tokens`` is the size of that conversation, reported back as cached input tokens.
+    """
+
+    items: tuple[Any, ...]
+    tokens: int
+
+
+@dataclass(frozen=True)
 class _KeyInfo:
     user_identifier: str
     created_at: int
@@ -68,6 +86,7 @@ class State:
         self._windows: dict[str, RequestWindow] = {}
         self._spent: dict[str, int] = {}
         self._images = 0
+        self._responses: OrderedDict[str, StoredResponse] = OrderedDict()
         self.base_url = ""
         self._reset_keys()
 
@@ -169,12 +188,30 @@ class State:
         """Whether image ``number`` was handed out."""
         return 1 <= number <= self._images
 
+    # stored responses ----------------------------------------------------------------------
+
+    def store_response(self, response_id: str, stored: StoredResponse) -> None:
+        """Keep an answer for later ``previous_response_id`` look-ups (bounded, oldest out)."""
+        with self._lock:
+            self._responses[response_id] = stored
+            while len(self._responses) > MAX_STORED_RESPONSES:
+                self._responses.popitem(last=False)
+
+    def stored_response(self, response_id: str) -> StoredResponse | None:
+        """The answer stored under ``response_id``, or None if unknown (or never stored)."""
+        with self._lock:
+            return self._responses.get(response_id)
+
     # reset ---------------------------------------------------------------------------------
 
     def clear(self) -> None:
-        """Forget the script, recordings, counters, generated keys and images (not the sticky)."""
+        """Forget the script, recordings, counters, keys, images and stored responses.
+
+        The sticky default reply survives: it is configuration, not history.
+        """
         with self._lock:
             self._queue.clear()
+            self._responses.clear()
             self._records.clear()
             self._windows.clear()
             self._spent.clear()

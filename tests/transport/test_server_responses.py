@@ -1,0 +1,809 @@
+"""GrokTestServer's ``POST /v1/responses`` against xAI's Aug-2026 recordings and the client.
+
+The recorded requests (ruby_llm's grok-4.3 traffic in ../shared/wire) are replayed unchanged; the
+answers must have the recorded structure: the same top-level keys in the same order, the same
+output item types and keys, the same stream event sequence with the same keys per event, and
+the same usage arithmetic. Tests that need the recordings skip without ../shared/wire, except
+under CI=true, where a missing reference is a failure. The rest (defaults, scripts, faults and
+the round trip through ``grok_transport.GrokClient``) need nothing but the server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+
+import grok_transport
+from grok_transport.errors import ServerError, StreamInterruptedError
+from grok_transport.testing import GrokTestServer, Reply
+
+WIRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "wire"
+RUBY = WIRE / "cassettes" / "ruby_llm"
+PREFIX = "chat_{}_xai_grok-4-1-fast-non-reasoning_{}"
+BASIC = PREFIX.format("basic_chat_functionality", "can_have_a_basic_conversation")
+SYSTEM = PREFIX.format("basic_chat_functionality", "successfully_uses_the_system_prompt")
+TOOLS = PREFIX.format("function_calling", "can_use_tools")
+PARALLEL = PREFIX.format("function_calling", "can_use_parallel_tool_calls")
+TOOL_STREAM = PREFIX.format("function_calling", "can_use_tools_with_multi-turn_streaming_conversations")
+NO_PARAMS_STREAM = PREFIX.format(
+    "function_calling", "can_use_tools_without_parameters_in_multi-turn_streaming_conversations"
+)
+TEXT_STREAM = PREFIX.format("streaming_responses", "supports_streaming_responses")
+SCHEMA = PREFIX.format("with_schema_with", "accepts_a_json_schema_and_returns_structured_output")
+JSON_OBJECT = PREFIX.format("with_params", "supports_response_format_param")
+VISION = PREFIX.format("vision_models", "can_understand_local_images")
+AUTH_ERROR = PREFIX.format("error_handling_with", "raises_appropriate_auth_error")
+THINKING_STREAM = "chat_with_extended_thinking_xai_grok-3-mini_streams_thinking_content_when_available"
+THINKING = "chat_with_extended_thinking_xai_grok-3-mini_returns_thinking_when_available"
+WEB_SEARCH = "chat_web_search_with_xai_grok-4_3_searches_cites_and_counts_the_sources_it_used"
+SEARCH_REPLAY = "chat_web_search_with_xai_grok-4_3_replays_search_turns_so_the_conversation_can_continue"
+
+WEATHER = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Get the current weather for a city",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "unit": {"enum": ["c", "f"]}},
+        "required": ["city", "unit"],
+        "additionalProperties": False,
+    },
+}
+CHAT_WEATHER = {"type": "function", "function": {k: v for k, v in WEATHER.items() if k != "type"}}
+
+
+@pytest.fixture(scope="module")
+def load():
+    if not RUBY.is_dir():
+        message = f"real xAI recordings not found at {WIRE}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    yaml = pytest.importorskip("yaml")
+
+    def interactions(name: str) -> list[dict[str, Any]]:
+        with (RUBY / f"{name}.yaml").open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)["interactions"]
+
+    return interactions
+
+
+@pytest.fixture(scope="module")
+def server():
+    with GrokTestServer("xai") as running:
+        yield running
+
+
+@pytest.fixture
+def http(server):
+    server.clear()
+    server.set_default(None)
+    with httpx.Client(
+        base_url=server.base_url, timeout=10, headers={"Authorization": f"Bearer {server.api_key}"}
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+def grok(server):
+    server.clear()
+    client = grok_transport.GrokClient(base_url=server.base_url, api_key=server.api_key, max_retries=0)
+    yield client
+    client.close()
+
+
+# helpers ---------------------------------------------------------------------------------------
+
+
+def replay(http: httpx.Client, interaction: dict[str, Any]) -> httpx.Response:
+    return http.post(
+        "/responses",
+        content=interaction["request"]["body"].encode(),
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def recorded(interaction: dict[str, Any]) -> str:
+    return interaction["response"]["body"]["string"]
+
+
+def parse_events(text: str) -> list[dict[str, Any]]:
+    """Check the framing (``event:`` + ``data:``, no ``[DONE]``) and decode every event."""
+    assert re.fullmatch(r"(event: [a-z_.]+\ndata: \{[^\n]+\}\n\n)+", text), "framing"
+    events = []
+    for block in text.split("\n\n")[:-1]:
+        name, data = block.split("\n")
+        event = json.loads(data[len("data: ") :])
+        assert event["type"] == name[len("event: ") :]
+        events.append(event)
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+    return events
+
+
+def kinds(events: list[dict[str, Any]]) -> list[str]:
+    return [k for k, _ in itertools.groupby(e["type"] for e in events)]
+
+
+def shape(value: Any) -> Any:
+    """Structure with key order, list shapes and value types, but not values."""
+    if isinstance(value, dict):
+        return [(k, shape(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [shape(v) for v in value[:1]]
+    return type(value).__name__
+
+
+def assert_usage_arithmetic(usage: dict[str, Any]) -> None:
+    assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
+    assert 0 <= usage["output_tokens_details"]["reasoning_tokens"] <= usage["output_tokens"]
+    assert usage["input_tokens_details"]["cached_tokens"] <= usage["input_tokens"]
+    assert usage["cost_in_usd_ticks"] > 0
+
+
+def assert_like_recording(ours: dict[str, Any], real: dict[str, Any], *, items: bool = True) -> None:
+    """Same top-level keys in order, same item kinds and keys, same usage keys and arithmetic."""
+    assert list(ours) == list(real)
+    if items:
+        assert [i["type"] for i in ours["output"]] == [i["type"] for i in real["output"]]
+    recorded_items = {i["type"]: i for i in real["output"]}
+    for item in ours["output"]:
+        if item["type"] in recorded_items:
+            assert list(item) == list(recorded_items[item["type"]]), item["type"]
+        if item["type"] == "message":
+            assert shape(item) == shape(recorded_items["message"])
+    assert list(ours["usage"]) == list(real["usage"])
+    assert_usage_arithmetic(ours["usage"])
+    for key in ("object", "status", "model", "parallel_tool_calls", "previous_response_id", "text"):
+        assert ours[key] == real[key], key
+    for key in ("tool_choice", "tools", "store", "instructions", "service_tier", "truncation"):
+        assert ours[key] == real[key], key
+    assert re.fullmatch(r"fp_[0-9a-f]{16}", ours["metadata"]["system_fingerprint"])
+
+
+def ids_masked(response: dict[str, Any]) -> str:
+    text = json.dumps({k: v for k, v in response.items() if k not in ("created_at", "completed_at")})
+    return text.replace(response["id"], "<id>")
+
+
+# non-streamed, against the recordings ----------------------------------------------------------
+
+
+@pytest.mark.wire
+@pytest.mark.parametrize("name", [BASIC, SYSTEM, TOOLS, PARALLEL, SCHEMA, JSON_OBJECT, VISION, THINKING])
+def test_non_streamed_answers_have_the_recorded_structure(load, http, name):
+    for interaction in load(name):
+        response = replay(http, interaction)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/json"
+        assert {"x-ratelimit-limit-requests", "x-request-id"} <= set(response.headers)
+        real = json.loads(recorded(interaction))
+        ours = response.json()
+        assert_like_recording(ours, real)
+        assert ours["reasoning"] == real["reasoning"]
+        assert ours["temperature"] == real["temperature"]
+        reasoning = ours["output"][0]
+        assert reasoning["id"] == f"rs_{ours['id']}" and reasoning["summary"][0]["type"] == "summary_text"
+        assert reasoning["encrypted_content"]  # the recorded requests include it
+
+
+@pytest.mark.wire
+@pytest.mark.parametrize(
+    "name",
+    [
+        TOOLS,
+        PARALLEL,
+        PREFIX.format("function_calling", "handles_anyof_params"),
+        PREFIX.format("function_calling", "handles_array_params"),
+        PREFIX.format("function_calling", "handles_object_params"),
+        PREFIX.format("function_calling", "can_use_tools_without_parameters"),
+        PREFIX.format("function_calling", "can_use_tools_in_multi-turn_conversations"),
+    ],
+)
+def test_default_function_calls_match_the_recorded_calls_and_validate(load, http, name):
+    for interaction in load(name):
+        request = json.loads(interaction["request"]["body"])
+        real = json.loads(recorded(interaction))
+        ours = replay(http, interaction).json()
+        calls = [i for i in ours["output"] if i["type"] == "function_call"]
+        assert [c["name"] for c in calls] == [
+            i["name"] for i in real["output"] if i["type"] == "function_call"
+        ]
+        schemas = {t["name"]: t["parameters"] for t in request["tools"]}
+        for index, call in enumerate(calls):
+            jsonschema.validate(json.loads(call["arguments"]), schemas[call["name"]])
+            assert call["id"] == f"fc_{ours['id']}_{index}"
+            assert re.fullmatch(r"call-[0-9a-f-]{36}-\d+", call["call_id"])
+            assert list(call) == ["arguments", "call_id", "name", "type", "id", "status"]
+
+
+@pytest.mark.wire
+def test_web_search_answer_has_the_recorded_item_pattern_and_citations(load, http):
+    (interaction,) = load(WEB_SEARCH)
+    real = json.loads(recorded(interaction))
+    ours = replay(http, interaction).json()
+    assert_like_recording(ours, real, items=False)
+    pattern = r"reasoning (web_search_call )+(reasoning )+message "
+    for answer in (real, ours):  # rs_ summary, searches, one tco_ each, an empty rs_, the message
+        assert re.fullmatch(pattern, "".join(i["type"] + " " for i in answer["output"]))
+    searches = [i for i in ours["output"] if i["type"] == "web_search_call"]
+    tco = [i for i in ours["output"] if i["id"].startswith("tco_")]
+    assert [t["id"][len("tco_") :] for t in tco] == [s["id"][len("ws_") :] for s in searches]
+    assert all(t["encrypted_content"].startswith(t["id"] + "_") for t in tco)
+    assert ours["output"][-2] == {**ours["output"][-2], "id": f"rs_{ours['id']}", "summary": []}
+    for search in searches:
+        assert re.fullmatch(rf"ws_{ours['id']}_call-[0-9a-f-]{{36}}-\d+", search["id"])
+        assert shape(search) == shape(real["output"][1])
+        assert search["action"]["query"] == "latest stable Ruby version"  # the recorded query
+    part = ours["output"][-1]["content"][0]
+    assert part["annotations"]
+    sources = {s["url"] for search in searches for s in search["action"]["sources"]}
+    for note in part["annotations"] + real["output"][-1]["content"][0]["annotations"]:
+        assert list(note) == ["type", "url", "start_index", "end_index", "title"]
+    for note in part["annotations"]:
+        assert part["text"][note["start_index"] : note["end_index"]] == f"[[{note['title']}]]({note['url']})"
+        assert note["url"] in sources
+    usage = ours["usage"]
+    assert usage["num_server_side_tools_used"] == len(searches)
+    assert usage["server_side_tool_usage_details"] == {
+        **dict.fromkeys(real["usage"]["server_side_tool_usage_details"], 0),
+        "web_search_calls": len(searches),
+    }
+
+
+@pytest.mark.wire
+def test_replayed_search_turns_continue_without_searching_again(load, http):
+    _, second = load(SEARCH_REPLAY)
+    real = json.loads(recorded(second))
+    ours = replay(http, second).json()
+    assert_like_recording(ours, real)
+    assert "server_side_tool_usage_details" not in ours["usage"]
+
+
+@pytest.mark.wire
+def test_invalid_key_error_is_byte_identical_to_the_recording(load, server):
+    (interaction,) = load(AUTH_ERROR)
+    response = httpx.post(
+        f"{server.base_url}/responses",
+        content=interaction["request"]["body"].encode(),
+        headers={"Authorization": "Bearer xai-invalid", "Content-Type": "application/json"},
+    )
+    assert response.status_code == interaction["response"]["status"]["code"] == 400
+    assert response.text == recorded(interaction)
+    assert response.json() == {
+        "code": "invalid-argument",
+        "error": "Incorrect API key provided. You can obtain an API key from https://console.x.ai.",
+    }
+    assert response.headers["content-length"] == interaction["response"]["headers"]["Content-Length"][0]
+    assert not [h for h in response.headers if h.startswith("x-ratelimit")]
+
+
+# streamed, against the recordings --------------------------------------------------------------
+
+
+@pytest.mark.wire
+@pytest.mark.parametrize("name", [TEXT_STREAM, THINKING_STREAM, TOOL_STREAM, NO_PARAMS_STREAM])
+def test_streams_have_the_recorded_event_sequence(load, http, name):
+    for interaction in load(name):
+        response = replay(http, interaction)
+        assert response.headers["content-type"] == "text/event-stream"
+        real = parse_events(recorded(interaction))
+        ours = parse_events(response.text)
+        assert kinds(ours) == kinds(real)
+        recorded_events = {e["type"]: e for e in real}
+        for event in ours:
+            model = recorded_events[event["type"]]
+            assert list(event) == list(model), event["type"]
+            if event["type"] in ("response.created", "response.in_progress"):
+                started = event["response"]
+                assert list(started) == list(model["response"])
+                assert started["status"] == "in_progress" and started["output"] == []
+                assert started["usage"] is None and started["completed_at"] is None
+            elif event["type"] == "response.output_item.added":
+                assert event["item"]["status"] == "in_progress"
+        final = ours[-1]["response"]
+        assert_like_recording(final, real[-1]["response"])
+        assert [e["item"] for e in ours if e["type"] == "response.output_item.done"] == final["output"]
+        deltas = "".join(e["delta"] for e in ours if e["type"] == "response.output_text.delta")
+        texts = [i["content"][0]["text"] for i in final["output"] if i["type"] == "message"]
+        assert deltas == "".join(texts)
+        summary = "".join(e["delta"] for e in ours if e["type"] == "response.reasoning_summary_text.delta")
+        assert summary == final["output"][0]["summary"][0]["text"]
+
+
+@pytest.mark.wire
+def test_stream_completes_with_the_object_the_non_streamed_call_returns(load, http):
+    for interaction in load(TOOL_STREAM):
+        streamed = parse_events(replay(http, interaction).text)[-1]["response"]
+        body = json.loads(interaction["request"]["body"])
+        plain = http.post("/responses", json={**body, "stream": False}).json()
+        assert ids_masked(streamed) == ids_masked(plain)
+
+
+# requests and echoes ---------------------------------------------------------------------------
+
+
+def test_reasoning_effort_is_rejected_where_the_catalogue_says_so(http):
+    for model in ("grok-4-fast-reasoning", "grok-build-0.1"):
+        response = http.post(
+            "/responses", json={"model": model, "input": "hi", "reasoning": {"effort": "low"}}
+        )
+        assert response.status_code == 400
+        assert response.json() == {
+            "code": "invalid-argument",
+            "error": f"Model {model} does not support parameter reasoningEffort.",
+        }
+    accepted = http.post(
+        "/responses", json={"model": "grok-4.3", "input": "hi", "reasoning": {"effort": "high"}}
+    )
+    assert accepted.json()["reasoning"] == {"effort": "high", "summary": "detailed"}
+    mini = http.post(
+        "/responses", json={"model": "grok-3-mini", "input": "hi", "reasoning": {"effort": "high"}}
+    )
+    assert mini.json()["model"] == "grok-3-mini-high"
+    plain = http.post("/responses", json={"model": "grok-4-1-fast-non-reasoning", "input": "hi"}).json()
+    assert plain["reasoning"] == {"effort": None, "summary": None}
+    assert [i["type"] for i in plain["output"]] == ["message"]
+    assert plain["usage"]["output_tokens_details"]["reasoning_tokens"] == 0
+
+
+def test_previous_response_id_continues_a_stored_conversation(http):
+    first = http.post(
+        "/responses", json={"model": "grok-4.3", "input": "What's the weather in Paris?", "tools": [WEATHER]}
+    ).json()
+    assert first["store"] is True
+    (call,) = [i for i in first["output"] if i["type"] == "function_call"]
+    follow_up = http.post(
+        "/responses",
+        json={
+            "model": "grok-4.3",
+            "previous_response_id": first["id"],
+            "input": [{"type": "function_call_output", "call_id": call["call_id"], "output": "18C, clear"}],
+            "tools": [WEATHER],
+        },
+    ).json()
+    assert follow_up["previous_response_id"] == first["id"]
+    text = follow_up["output"][-1]["content"][0]["text"]
+    assert 'get_weather returned "18C, clear"' in text  # the stored call named the function
+    usage = follow_up["usage"]
+    stored = first["usage"]["input_tokens"] + first["usage"]["output_tokens"]
+    assert usage["input_tokens_details"]["cached_tokens"] == stored < usage["input_tokens"]
+    missing = http.post(
+        "/responses", json={"model": "grok-4.3", "input": "x", "previous_response_id": "nope"}
+    )
+    assert missing.status_code == 404
+    assert missing.json() == {"code": "not-found", "error": "Previous response with id 'nope' not found."}
+    unstored = http.post("/responses", json={"model": "grok-4.3", "input": "x", "store": False}).json()
+    assert unstored["store"] is False
+    again = http.post(
+        "/responses", json={"model": "grok-4.3", "input": "y", "previous_response_id": unstored["id"]}
+    )
+    assert again.status_code == 404
+
+
+def test_request_fields_are_echoed_in_the_recorded_shape(http):
+    body = {
+        "model": "grok-latest",
+        "input": [{"role": "developer", "content": "be brief"}, {"role": "user", "content": "hi"}],
+        "instructions": "answer in french",
+        "tools": [WEATHER, {"type": "web_search"}, {"type": "x_search", "allowed_x_handles": ["xai"]}],
+        "tool_choice": "none",
+        "parallel_tool_calls": False,
+        "temperature": 0,
+        "top_p": 1,
+        "max_output_tokens": 500,
+        "user": "u-1",
+        "text": {
+            "format": {"type": "json_schema", "name": "Answer", "schema": {"type": "object"}, "strict": True}
+        },
+    }
+    ours = http.post("/responses", json=body).json()
+    assert ours["model"] == "grok-4.3"
+    assert ours["tools"] == [
+        {
+            "type": "function",
+            "description": WEATHER["description"],
+            "name": "get_weather",
+            "parameters": WEATHER["parameters"],
+            "strict": False,
+        },
+        {"type": "web_search", "search_context_size": "medium"},
+        {"type": "x_search", "allowed_x_handles": ["xai"]},
+    ]
+    assert list(ours["tools"][0]) == ["type", "description", "name", "parameters", "strict"]
+    assert ours["text"] == {"format": {"type": "json_schema", "schema": {"type": "object"}}}
+    assert (ours["temperature"], ours["top_p"]) == (0.0, 1.0)
+    assert json.dumps(ours["temperature"]) == "0.0"
+    assert ours["tool_choice"] == "none" and ours["parallel_tool_calls"] is False
+    assert (ours["instructions"], ours["user"], ours["max_output_tokens"]) == ("answer in french", "u-1", 500)
+    assert [i["type"] for i in ours["output"]] == ["reasoning", "message"]  # tool_choice none: no search
+    assert "encrypted_content" not in ours["output"][0]  # not asked for in ``include``
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "text"),
+    [
+        ({"model": "grok-4.3"}, 422, "missing field `input`"),
+        ({"model": "grok-4.3", "input": 3}, 422, "input: invalid type"),
+        ({"model": "grok-4.3", "input": [{"role": "robot", "content": "x"}]}, 422, "unknown variant `robot`"),
+        (
+            {"model": "grok-4.3", "input": "x", "tools": [{"type": "live_search"}]},
+            422,
+            "unknown variant `live_search`",
+        ),
+        ({"model": "grok-4.3", "input": "x", "tools": [CHAT_WEATHER]}, 422, "missing field `name`"),
+        (
+            {"model": "grok-4.3", "input": "x", "text": {"format": {"type": "json_schema", "name": "A"}}},
+            400,
+            "'text.format.schema'",
+        ),
+    ],
+)
+def test_invalid_requests_are_rejected(http, server, body, status, text):
+    response = http.post("/responses", json=body)
+    assert response.status_code == status
+    assert text in response.text
+    if status == 400:
+        assert response.json()["code"] == "invalid-argument"
+    assert server.pending == 0
+
+
+def test_other_dialects_have_no_responses_route(grok_server_factory):
+    for dialect, header in (("grokinc", "X-API-Key"), ("grokapi", "Authorization")):
+        server = grok_server_factory(dialect)
+        key = server.api_key if header == "X-API-Key" else f"Bearer {server.api_key}"
+        response = httpx.post(
+            f"{server.base_url}/responses", json={"model": "grok-4.3", "input": "hi"}, headers={header: key}
+        )
+        assert response.status_code == 404
+
+
+def test_limits_and_credits_answer_with_kebab_codes(grok_server_factory):
+    limited = grok_server_factory("xai", rate_limit_rpm=1)
+    headers = {"Authorization": f"Bearer {limited.api_key}"}
+    statuses = [
+        httpx.post(
+            f"{limited.base_url}/responses", json={"model": "grok-4.3", "input": "hi"}, headers=headers
+        )
+        for _ in range(2)
+    ]
+    assert [r.status_code for r in statuses] == [200, 429]
+    assert statuses[1].json()["code"] == "resource-exhausted"
+    broke = grok_server_factory("xai", credits=0)
+    response = httpx.post(
+        f"{broke.base_url}/responses",
+        json={"model": "grok-4.3", "input": "hi"},
+        headers={"Authorization": f"Bearer {broke.api_key}"},
+    )
+    assert response.status_code == 429 and response.json()["code"] == "resource-exhausted"
+    missing = httpx.post(f"{broke.base_url}/responses", json={"model": "grok-4.3", "input": "hi"})
+    assert missing.status_code == 401 and missing.json()["code"] == "unauthenticated"
+
+
+# defaults --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_default_web_search_cites_its_sources_at_the_markers(http, stream):
+    body = {
+        "model": "grok-4.3",
+        "input": "Search the web: what is the latest stable Ruby version?",
+        "tools": [{"type": "web_search"}, {"type": "x_search"}],
+        "stream": stream,
+    }
+    response = http.post("/responses", json=body)
+    events = parse_events(response.text) if stream else None
+    ours = events[-1]["response"] if events else response.json()
+    searches = [i for i in ours["output"] if i["type"].endswith("_search_call")]
+    assert [s["type"] for s in searches] == ["web_search_call", "x_search_call"]
+    assert [s["id"][:3] for s in searches] == ["ws_", "xs_"]
+    assert {s["action"]["query"] for s in searches} == {"latest stable Ruby version"}
+    web = [s["url"] for s in searches[0]["action"]["sources"]]
+    assert len(web) == 3 and all(re.match(r"https://(\w+\.)?example\.(com|org|net)/", u) for u in web)
+    assert all(s["url"].startswith("https://x.com/") for s in searches[1]["action"]["sources"])
+    part = ours["output"][-1]["content"][0]
+    assert part["text"].startswith('i searched the web and x for "latest stable Ruby version".')
+    notes = part["annotations"]
+    assert [n["title"] for n in notes] == ["1", "2"]
+    for note in notes:
+        assert part["text"][note["start_index"] : note["end_index"]] == f"[[{note['title']}]]({note['url']})"
+    details = ours["usage"]["server_side_tool_usage_details"]
+    assert (details["web_search_calls"], details["x_search_calls"]) == (1, 1)
+    assert ours["usage"]["num_server_side_tools_used"] == 2
+    assert_usage_arithmetic(ours["usage"])
+    if events:
+        assert kinds(events)[8:13] == [
+            "response.output_item.added",
+            "response.web_search_call.in_progress",
+            "response.web_search_call.searching",
+            "response.web_search_call.completed",
+            "response.output_item.done",
+        ]
+        added = [e for e in events if e["type"] == "response.output_text.annotation.added"]
+        assert [e["annotation"] for e in added] == notes
+        assert [e["annotation_index"] for e in added] == [0, 1]
+
+
+def test_default_search_is_skipped_when_tool_choice_forbids_or_names_a_function(http):
+    base = {
+        "model": "grok-4.3",
+        "input": "search the web for the weather in Paris",
+        "tools": [{"type": "web_search"}, WEATHER],
+    }
+    for choice, expected in (
+        ("none", ["reasoning", "message"]),
+        ({"type": "function", "name": "get_weather"}, ["reasoning", "function_call"]),
+        ({"type": "web_search"}, ["reasoning", "web_search_call", "reasoning", "reasoning", "function_call"]),
+    ):
+        ours = http.post("/responses", json={**base, "tool_choice": choice}).json()
+        assert [i["type"] for i in ours["output"]] == expected, choice
+
+
+def test_default_json_schema_answer_validates(http):
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 3}},
+        "required": ["name", "age"],
+        "additionalProperties": False,
+    }
+    body = {
+        "model": "grok-4.3",
+        "input": "Generate a person",
+        "tools": [{"type": "web_search"}],
+        "text": {"format": {"type": "json_schema", "name": "P", "schema": schema, "strict": True}},
+    }
+    ours = http.post("/responses", json=body).json()
+    part = ours["output"][-1]["content"][0]
+    jsonschema.validate(json.loads(part["text"]), schema)
+    assert part["annotations"] == []  # markers would break the JSON
+    obj = http.post(
+        "/responses", json={"model": "grok-4.3", "input": "hi", "text": {"format": {"type": "json_object"}}}
+    )
+    assert isinstance(json.loads(obj.json()["output"][-1]["content"][0]["text"]), dict)
+
+
+def test_function_output_follow_up_quotes_the_output_once_attachments_arrive(http):
+    body = {
+        "model": "grok-4.3",
+        "tools": [WEATHER],
+        "input": [
+            {"role": "user", "content": "What's the weather in Oslo?"},
+            {"type": "function_call", "call_id": "c1", "name": "get_weather", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c1", "output": "cold"},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_text", "text": "Attachments from tool call c1:"},
+                    {"type": "input_image", "image_url": "data:image/png;base64,AAAA"},
+                ],
+            },
+        ],
+    }
+    ours = http.post("/responses", json=body).json()
+    assert [i["type"] for i in ours["output"]] == ["reasoning", "message"]  # no second call
+    assert 'get_weather returned "cold' in ours["output"][-1]["content"][0]["text"]
+    assert ours["usage"]["input_tokens"] > 256  # the image counts
+
+
+def test_max_output_tokens_cuts_the_text_and_marks_the_answer_incomplete(http):
+    body = {"model": "grok-4-1-fast-non-reasoning", "input": "tell me everything", "max_output_tokens": 3}
+    ours = http.post("/responses", json=body).json()
+    assert ours["status"] == "incomplete"
+    assert ours["incomplete_details"] == {"reason": "max_output_tokens"}
+    message = ours["output"][-1]
+    assert message["status"] == "incomplete" and len(message["content"][0]["text"]) == 12
+    events = parse_events(http.post("/responses", json={**body, "stream": True}).text)
+    assert events[-1]["type"] == "response.incomplete"
+
+
+# scripted replies ------------------------------------------------------------------------------
+
+
+def test_scripted_replies_render_on_the_responses_route(http, server):
+    server.enqueue(
+        Reply.text(
+            "Ruby 4.0.6 is current.",
+            reasoning="look it up",
+            citations=[
+                {"url": "https://ruby.example.org/", "title": "Ruby"},
+                "https://docs.example.org/ruby",
+            ],
+        ),
+        Reply.web_search(
+            "ruby version",
+            ["https://a.example.com", "https://b.example.com"],
+            then=Reply.x_search("ruby", ["https://x.com/ruby/status/1"]),
+        ),
+        Reply.code_execution(
+            "print(6*7)",
+            "42\n",
+            then=Reply.tool_calls([{"name": "get_weather", "arguments": {"city": "Oslo"}, "id": "my-call"}]),
+        ),
+        Reply.json({"a": 1}),
+        Reply.error(403, "no access"),
+        Reply.error(500, code="custom-code"),
+        Reply.text("hi", usage={"input_tokens": 7, "output_tokens_details": {"reasoning_tokens": 1}}),
+    )
+
+    def ask() -> httpx.Response:
+        return http.post("/responses", json={"model": "grok-4-1-fast-non-reasoning", "input": "hi"})
+
+    text = ask().json()
+    assert [i["type"] for i in text["output"]] == ["reasoning", "message"]
+    assert text["output"][0]["summary"][0]["text"] == "look it up"
+    part = text["output"][1]["content"][0]
+    assert part["text"] == (
+        "Ruby 4.0.6 is current.[[1]](https://ruby.example.org/)[[2]](https://docs.example.org/ruby)"
+    )
+    assert [n["title"] for n in part["annotations"]] == ["Ruby", "2"]
+    for note in part["annotations"]:
+        assert part["text"][note["start_index"] : note["end_index"]].endswith(f"({note['url']})")
+
+    searched = ask().json()
+    assert [i["type"] for i in searched["output"]] == [
+        "web_search_call",
+        "x_search_call",
+        "reasoning",
+        "reasoning",
+        "message",
+    ]
+    assert searched["output"][0]["action"]["query"] == "ruby version"
+    assert searched["output"][-1]["content"][0]["text"].startswith(
+        'i searched x for "ruby".[[1]](https://x.com/'
+    )
+    assert searched["usage"]["server_side_tool_usage_details"]["x_search_calls"] == 1
+
+    coded = ask().json()
+    assert [i["type"] for i in coded["output"]] == ["code_interpreter_call", "reasoning", "function_call"]
+    assert coded["output"][0]["id"].startswith(f"ci_{coded['id']}_call-")
+    assert coded["output"][0]["action"] == {
+        "type": "code",
+        "code": "print(6*7)",
+        "outputs": [{"type": "logs", "logs": "42\n"}],
+    }
+    assert coded["output"][-1]["call_id"] == "my-call"
+    assert coded["usage"]["server_side_tool_usage_details"]["code_interpreter_calls"] == 1
+
+    assert json.loads(ask().json()["output"][-1]["content"][0]["text"]) == {"a": 1}
+    denied = ask()
+    assert (denied.status_code, denied.json()) == (403, {"code": "permission-denied", "error": "no access"})
+    assert ask().json()["code"] == "custom-code"
+    usage = ask().json()["usage"]
+    assert usage["input_tokens"] == 7 and usage["total_tokens"] == 7 + usage["output_tokens"]
+    assert usage["output_tokens_details"] == {"reasoning_tokens": 1}
+
+
+def test_chat_completions_list_citations_and_ignore_server_tools(server):
+    server.clear()
+    server.enqueue(
+        Reply.web_search("q", ["https://a.example.com", "https://b.example.com", "https://c.example.com"]),
+        Reply.text("plain"),
+    )
+    url = f"{server.base_url}/chat/completions"
+    headers = {"Authorization": f"Bearer {server.api_key}"}
+    body = {"model": "grok-4.3", "messages": [{"role": "user", "content": "hi"}]}
+    cited = httpx.post(url, json=body, headers=headers).json()
+    assert cited["citations"] == ["https://a.example.com", "https://b.example.com"]
+    assert cited["choices"][0]["message"]["content"] == 'i searched the web for "q".'
+    assert "citations" not in httpx.post(url, json=body, headers=headers).json()
+
+
+def test_reply_validates_its_server_tool_options():
+    with pytest.raises(ValueError, match="unknown server tool"):
+        Reply.text("x", server_tools=[{"type": "browse"}])
+    with pytest.raises(ValueError, match="text or tool-call reply"):
+        Reply.web_search("q", then=Reply.error(500))
+    with pytest.raises(TypeError):
+        Reply.text("x", citations=[42])
+    run = Reply.text(
+        "x", server_tools=[{"type": "code_execution", "query": "1", "output": "1"}]
+    ).server_tools[0]
+    assert run.type == "code_interpreter"
+
+
+# faults ----------------------------------------------------------------------------------------
+
+
+def test_faults_apply_to_responses(http, server):
+    body = {"model": "grok-4.3", "input": "count to three", "stream": True}
+    server.enqueue(Reply.text("one two three", cut_after=5))
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post("/responses", json=body)
+    server.enqueue(Reply.text("slow", first_byte_delay=0.3))
+    started = time.monotonic()
+    assert http.post("/responses", json={**body, "stream": False}).status_code == 200
+    assert time.monotonic() - started >= 0.3
+    server.enqueue(Reply.error_in_body())
+    flat = http.post("/responses", json={**body, "stream": False})
+    assert (flat.status_code, flat.json()) == (
+        200,
+        {"code": "unavailable", "error": "Timed out waiting for first token"},
+    )
+    server.enqueue(Reply.error_in_body("overloaded", after=2))
+    events = parse_events(http.post("/responses", json=body).text)
+    assert kinds(events)[-3:] == ["response.content_part.added", "response.output_text.delta", "error"]
+    assert sum(e["type"] == "response.output_text.delta" for e in events) == 2
+    assert events[-1] == {
+        "sequence_number": len(events) - 1,
+        "type": "error",
+        "code": "unavailable",
+        "message": "overloaded",
+        "param": None,
+    }
+    server.enqueue(Reply.malformed_json())
+    truncated = http.post("/responses", json={**body, "stream": False})
+    assert truncated.status_code == 200
+    with pytest.raises(json.JSONDecodeError):
+        truncated.json()
+
+
+# through the client ----------------------------------------------------------------------------
+
+
+def test_client_parses_text_reasoning_and_usage(grok):
+    response = grok.create_response([{"role": "user", "content": "hello there"}], model="grok-4.3")
+    assert response.status == "completed" and response.finish_reason == "stop"
+    assert response.text.startswith('"hello there" — got it.')
+    assert response.reasoning.startswith('the user wrote "hello there"')
+    usage = response.usage
+    assert usage.total_tokens == usage.input_tokens + usage.output_tokens
+    assert usage.reasoning_tokens > 0 and usage.cost_in_usd_ticks > 0
+    streamed = grok.stream_response([{"role": "user", "content": "hello there"}], model="grok-4.3")
+    types = [event.type for event in streamed]
+    assert types[0] == "response.created" and types[-1] == "response.completed"
+    assert streamed.response.text == response.text == streamed.text
+    assert streamed.response.usage.total_tokens == usage.total_tokens
+
+
+def test_client_agent_loop_with_web_search_and_a_function(grok):
+    tools = [{"type": "web_search"}, CHAT_WEATHER]
+    question = [{"role": "user", "content": "Search the web for Oslo news and get the weather in Oslo"}]
+    first = grok.create_response(question, model="grok-4.3", tools=tools)
+    assert first.finish_reason == "tool_calls"
+    (search,) = first.server_tool_calls
+    assert (search.name, search.action["query"]) == ("web_search", "Oslo news")
+    assert len(search.sources) == 3
+    (call,) = first.tool_calls
+    assert call.name == "get_weather"
+    jsonschema.validate(json.loads(call.arguments), WEATHER["parameters"])
+    history = [
+        *question,
+        {"role": "assistant", "content": "", "responses_output": first.output},
+        {"role": "tool", "tool_call_id": call.id, "content": "-3C, snow"},
+    ]
+    final = grok.create_response(history, model="grok-4.3", tools=tools)
+    assert final.finish_reason == "stop" and not final.tool_calls
+    assert 'get_weather returned "-3C, snow"' in final.text
+    assert [c.url for c in final.citations] == search.sources[:2]
+    for citation in final.citations:
+        assert final.text[citation.start_index : citation.end_index].endswith(f"({citation.url})")
+    streamed = grok.stream_response(question, model="grok-4.3", tools=tools)
+    assert "response.web_search_call.searching" in [event.type for event in streamed]
+    assert [c.name for c in streamed.response.tool_calls] == ["get_weather"]
+    assert streamed.response.tool_calls[0].id == call.id  # same request, same ids either way
+    assert [s.sources for s in streamed.response.server_tool_calls] == [search.sources]
+
+
+def test_client_sees_faults_as_typed_errors(grok, server):
+    messages = [{"role": "user", "content": "hi"}]
+    server.enqueue(Reply.text("one two three", cut_after=4))
+    stream = grok.stream_response(messages, model="grok-4.3")
+    with pytest.raises(StreamInterruptedError):
+        list(stream)
+    server.enqueue(Reply.error_in_body(after=1))
+    with pytest.raises(ServerError, match="Timed out waiting for first token"):
+        list(grok.stream_response(messages, model="grok-4.3"))
+    server.enqueue(Reply.error_in_body())
+    with pytest.raises(ServerError, match="Timed out"):
+        grok.create_response(messages, model="grok-4.3")
+    server.enqueue(Reply.malformed_json())
+    with pytest.raises(StreamInterruptedError, match="malformed"):
+        list(grok.stream_response(messages, model="grok-4.3"))
