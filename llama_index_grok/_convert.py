@@ -18,8 +18,13 @@ Outgoing (``ChatMessage`` → OpenAI-compatible message dicts):
   stored turn (which carries both) never sends a call twice. A ``ThinkingBlock`` goes back as
   ``reasoning_content``, which xAI accepts on assistant turns.
 * Only the ``additional_kwargs`` keys that mean something on the wire are read
-  (``tool_call_id``, ``tool_calls``, ``reasoning_content``); core merges token counts and
-  other bookkeeping into that dict, and those must not reach the server.
+  (``tool_call_id``, ``tool_calls``, ``reasoning_content``, and for the Responses API
+  ``responses_output``); core merges token counts and other bookkeeping into that dict, and
+  those must not reach the server.
+* An answer from the Responses API carries its raw output items in
+  ``additional_kwargs["responses_output"]``; on that path (``replay_output=True``) they go back
+  with the assistant message, so the transport replays them verbatim (reasoning, searches and
+  all). Its ``CitationBlock``s mark spans of its own text, so they are not sent again as text.
 
 Incoming (``ChatCompletion`` / chunks → ``ChatResponse``):
 
@@ -167,7 +172,17 @@ def legacy_tool_call(call: Any) -> dict[str, Any]:
     }
 
 
-def _assistant(message: ChatMessage) -> dict[str, Any]:
+def _cites_own_text(block: Any, blocks: Sequence[Any]) -> bool:
+    """Whether ``block`` is a citation of a span of the message's own text (a Grok answer's)."""
+    if not isinstance(block, CitationBlock):
+        return False
+    cited = block.cited_content
+    if not isinstance(cited, TextBlock):
+        return False
+    return any(isinstance(b, TextBlock) and cited.text in b.text for b in blocks)
+
+
+def _assistant(message: ChatMessage, replay_output: bool) -> dict[str, Any]:
     blocks = message.blocks
     calls = [
         {
@@ -182,12 +197,18 @@ def _assistant(message: ChatMessage) -> dict[str, Any]:
         calls = [legacy_tool_call(c) for c in message.additional_kwargs["tool_calls"]]
     reasoning = "".join(b.content or "" for b in blocks if isinstance(b, ThinkingBlock))
     reasoning = reasoning or message.additional_kwargs.get("reasoning_content") or ""
+    if any(isinstance(b, CitationBlock) for b in blocks):
+        blocks = [b for b in blocks if not _cites_own_text(b, blocks)]
     parts, _ = _parts(blocks, "assistant")
     out: dict[str, Any] = {"role": "assistant", "content": _text_of(parts)}
     if calls:
         out["tool_calls"] = calls
     if reasoning:
         out["reasoning_content"] = reasoning
+    if replay_output:
+        output = message.additional_kwargs.get("responses_output")
+        if output:
+            out["responses_output"] = output
     return out
 
 
@@ -210,10 +231,12 @@ def _tool(message: ChatMessage, pending_images: list[dict[str, Any]]) -> dict[st
     return out
 
 
-def to_wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
+def to_wire_messages(messages: Sequence[ChatMessage], *, replay_output: bool = False) -> list[dict[str, Any]]:
     """Convert a LlamaIndex conversation to chat-completions ``messages``.
 
     The common case (one text block per message) takes a fast path: one dict per message.
+    ``replay_output`` (the Responses API path) keeps an assistant's ``responses_output``, which
+    chat completions would refuse.
     """
     out: list[dict[str, Any]] = []
     pending_images: list[dict[str, Any]] = []
@@ -226,7 +249,7 @@ def to_wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
             pending_images = []
         blocks = message.blocks
         if role == "assistant":
-            out.append(_assistant(message))
+            out.append(_assistant(message, replay_output))
         elif role == "tool":
             out.append(_tool(message, pending_images))
         elif len(blocks) == 1 and isinstance(blocks[0], TextBlock):

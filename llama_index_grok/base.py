@@ -18,7 +18,12 @@ What it does that the alternatives get wrong (see the project's LlamaIndex notes
 * ``_prepare_chat_with_tools`` honours ``tool_required`` and ``tool_choice``, never mutates the
   caller's history, and sends no ``tool_choice`` when there are no tools;
 * structured output uses xAI's ``json_schema`` response format when the model supports it (and
-  ``pydantic_program_mode`` is DEFAULT), function calling otherwise.
+  ``pydantic_program_mode`` is DEFAULT), function calling otherwise;
+* server-side tools (web search, X search, code execution) and citations exist only on xAI's
+  Responses API, so a call goes there when ``use_responses_api=True``, or automatically when
+  server-side tools are bound (or ``previous_response_id`` is passed); every endpoint, tool
+  calling and the agents work the same on both paths (:mod:`llama_index_grok._responses`). The
+  choice costs the chat-completions path a few attribute and dict lookups, nothing more.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ from llama_index.core.base.llms.types import (
     MessageRole,
     ToolCallBlock,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, field_validator
 from llama_index.core.callbacks import CallbackManager
 from llama_index.core.instrumentation.events.llm import (
     LLMStructuredPredictEndEvent,
@@ -60,7 +65,9 @@ from llama_index.core.types import BaseOutputParser, Model, PydanticProgramMode
 
 from grok_transport.catalogue import DEFAULT_MODELS, lookup
 from grok_transport.client import AsyncGrokClient, GrokClient
+from grok_transport.errors import InvalidParameterError
 from grok_transport.providers import Connection, resolve_connection
+from grok_transport.responses import is_server_tool
 from grok_transport.tools import function_tool, json_schema_format, normalize_tool_choice
 from llama_index_grok._convert import (
     StreamState,
@@ -68,6 +75,7 @@ from llama_index_grok._convert import (
     legacy_tool_call,
     to_wire_messages,
 )
+from llama_index_grok._responses import ResponseStreamState, response_to_chat
 
 if TYPE_CHECKING:
     import httpx
@@ -83,6 +91,7 @@ DEFAULT_MAX_RETRIES = 2
 _CONNECTION_FIELDS = frozenset({"api_key", "base_url", "provider", "auth_style"})
 _CLIENT_FIELDS = _CONNECTION_FIELDS | {"timeout", "max_retries", "default_headers"}
 _SCHEMA_NAME = re.compile(r"[^a-zA-Z0-9_-]")
+_ENCRYPTED_REASONING = ("reasoning.encrypted_content",)
 
 
 class Grok(FunctionCallingLLM):
@@ -104,6 +113,21 @@ class Grok(FunctionCallingLLM):
         context_window, is_function_calling_model: Override the catalogue (e.g. for a proxy
             alias, or one without tools).
         http_client, async_http_client: Your own ``httpx`` clients (proxies, mTLS).
+        use_responses_api: ``True`` sends every call to xAI's Responses API (``/v1/responses``),
+            ``False`` to chat completions; ``None`` (default) chooses the Responses API when
+            server-side tools are bound or a call passes ``previous_response_id``.
+        server_tools: Tools xAI runs itself, sent on every call beside any function tools:
+            ``["web_search"]``, ``[{"type": "x_search", "allowed_x_handles": ["xai"]}]``,
+            ``"code_interpreter"``…; a string means ``{"type": name}``.
+        store: Whether xAI keeps the response (for ``previous_response_id``); the server's
+            default when unset. With ``store=False`` the reasoning comes back encrypted so the
+            next turn can replay it (``include=["reasoning.encrypted_content"]`` is sent).
+
+    On the Responses API the answer's sources are in ``message.additional_kwargs["citations"]``
+    (and as ``CitationBlock``s), the server-side tool runs in ``["server_tool_calls"]``, the
+    response id in ``["response_id"]`` and the raw output items in ``["responses_output"]``;
+    keep the message in the history and the next turn replays them. To continue from a stored
+    response instead, pass ``previous_response_id=`` to the call with only the new messages.
 
     Token counts are in ``raw["usage"]`` exactly as the server sent them (``TokenCountingHandler``
     reads them there) and in ``additional_kwargs``; on xAI ``completion_tokens`` excludes
@@ -113,10 +137,15 @@ class Grok(FunctionCallingLLM):
         ``pip install "grok-integrations[llama-index]"``
 
         ```python
+        from llama_index.core.llms import ChatMessage
         from llama_index_grok import Grok
 
         llm = Grok(model="grok-4.3")  # reads XAI_API_KEY
         print(llm.complete("Say hi").text)
+
+        searcher = Grok(server_tools=["web_search"])  # the Responses API, automatically
+        answer = searcher.chat([ChatMessage(role="user", content="Latest Python release?")])
+        print(answer.message.content, answer.message.additional_kwargs["citations"])
         ```
     """
 
@@ -158,6 +187,20 @@ class Grok(FunctionCallingLLM):
         default=None,
         description="Whether the model takes tools; None reads the model catalogue.",
     )
+    use_responses_api: bool | None = Field(
+        default=None,
+        description="True: xAI's Responses API; False: chat completions; None: the Responses API "
+        "when server-side tools are bound or previous_response_id is passed.",
+    )
+    server_tools: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Server-side tools sent on every call, e.g. ['web_search'] or "
+        "[{'type': 'x_search', 'allowed_x_handles': [...]}]; a string means {'type': name}.",
+    )
+    store: bool | None = Field(
+        default=None,
+        description="Whether xAI stores the response (Responses API); the server's default when unset.",
+    )
 
     _connection: Connection = PrivateAttr()
     _client: GrokClient | None = PrivateAttr(default=None)
@@ -184,6 +227,9 @@ class Grok(FunctionCallingLLM):
         additional_kwargs: dict[str, Any] | None = None,
         context_window: int | None = None,
         is_function_calling_model: bool | None = None,
+        use_responses_api: bool | None = None,
+        server_tools: Sequence[dict[str, Any] | str] | None = None,
+        store: bool | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         callback_manager: CallbackManager | None = None,
@@ -216,6 +262,9 @@ class Grok(FunctionCallingLLM):
             additional_kwargs=additional_kwargs or {},
             context_window=context_window,
             is_function_calling_model=is_function_calling_model,
+            use_responses_api=use_responses_api,
+            server_tools=server_tools,
+            store=store,
             callback_manager=callback_manager,
             system_prompt=system_prompt,
             messages_to_prompt=messages_to_prompt,
@@ -227,6 +276,25 @@ class Grok(FunctionCallingLLM):
         self._connection = connection
         self._http_client = http_client
         self._async_http_client = async_http_client
+
+    @field_validator("server_tools", mode="before")
+    @classmethod
+    def _expand_server_tools(cls, value: Any) -> Any:
+        """``"web_search"`` → ``{"type": "web_search"}``; a function tool here is a mistake."""
+        if value is None:
+            return []
+        if isinstance(value, (str, dict)):
+            value = [value]
+        tools = []
+        for tool in value:
+            spec = {"type": tool} if isinstance(tool, str) else tool
+            if not isinstance(spec, dict) or not is_server_tool(spec):
+                raise ValueError(
+                    f"server_tools takes server-side tools such as 'web_search', not {tool!r}; "
+                    "pass function tools to chat_with_tools or an agent."
+                )
+            tools.append(spec)
+        return tools
 
     @classmethod
     def class_name(cls) -> str:
@@ -341,6 +409,37 @@ class Grok(FunctionCallingLLM):
             **kwargs,
         }
 
+    def _on_responses(self, kwargs: dict[str, Any]) -> bool:
+        """Whether this call goes to the Responses API (see ``use_responses_api``).
+
+        Server-side tools cannot run on chat completions (Live Search there is gone), so asking
+        for both is refused rather than dropping the tools.
+        """
+        chosen = self.use_responses_api
+        if chosen is None:
+            if self.server_tools or "previous_response_id" in kwargs:
+                return True
+            tools = kwargs.get("tools")
+            return bool(tools) and any(is_server_tool(t) for t in tools)
+        if not chosen and (self.server_tools or any(is_server_tool(t) for t in kwargs.get("tools") or ())):
+            raise InvalidParameterError(
+                "Server-side tools run only on the Responses API; unset use_responses_api=False."
+            )
+        return chosen
+
+    def _responses_params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """``_params`` plus ``store``, the server-side tools and (``store=False``) encrypted reasoning."""
+        params = {"store": self.store, **self._params(kwargs)}
+        if self.server_tools:
+            tools = list(params.get("tools") or ())
+            bound = {t.get("type") for t in tools}
+            tools.extend(t for t in self.server_tools if t["type"] not in bound)
+            params["tools"] = tools
+        if params["store"] is False and params.get("include") is None:
+            # Nothing is kept server-side: the reasoning must come back to be replayed next turn.
+            params["include"] = list(_ENCRYPTED_REASONING)
+        return params
+
     # -- the eight endpoints ----------------------------------------------------------------------
 
     @llm_chat_callback()
@@ -388,16 +487,27 @@ class Grok(FunctionCallingLLM):
     # -- the wire work ----------------------------------------------------------------------------
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        if self._on_responses(kwargs):
+            wire = to_wire_messages(messages, replay_output=True)
+            response = self.client.create_response(wire, model=self.model, **self._responses_params(kwargs))
+            return response_to_chat(response)
         wire = to_wire_messages(messages)
         completion = self.client.chat(wire, model=self.model, **self._params(kwargs))
         return completion_to_response(completion)
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        if self._on_responses(kwargs):
+            wire = to_wire_messages(messages, replay_output=True)
+            params = self._responses_params(kwargs)
+            response = await self.async_client.create_response(wire, model=self.model, **params)
+            return response_to_chat(response)
         wire = to_wire_messages(messages)
         completion = await self.async_client.chat(wire, model=self.model, **self._params(kwargs))
         return completion_to_response(completion)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        if self._on_responses(kwargs):
+            return self._stream_response(messages, kwargs)
         # Converted before the generator starts: bad input fails at the call, not mid-iteration.
         wire = to_wire_messages(messages)
         params = self._params(kwargs)
@@ -414,6 +524,8 @@ class Grok(FunctionCallingLLM):
         return gen()
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        if self._on_responses(kwargs):
+            return self._astream_response(messages, kwargs)
         wire = to_wire_messages(messages)
         params = self._params(kwargs)
         client = self.async_client
@@ -424,6 +536,41 @@ class Grok(FunctionCallingLLM):
                 state = StreamState()
                 async for chunk in stream:
                     response = state.update(chunk, stream)
+                    if response is not None:
+                        yield response
+
+        return gen()
+
+    def _stream_response(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatResponseGen:
+        """The Responses-API stream as accumulated ``ChatResponse``s (see ``_responses``)."""
+        wire = to_wire_messages(messages, replay_output=True)
+        params = self._responses_params(kwargs)
+        client = self.client
+
+        def gen() -> ChatResponseGen:
+            with client.stream_response(wire, model=self.model, **params) as stream:
+                state = ResponseStreamState()
+                for event in stream:
+                    response = state.update(event, stream)
+                    if response is not None:
+                        yield response
+
+        return gen()
+
+    def _astream_response(
+        self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]
+    ) -> ChatResponseAsyncGen:
+        """Async twin of :meth:`_stream_response`."""
+        wire = to_wire_messages(messages, replay_output=True)
+        params = self._responses_params(kwargs)
+        client = self.async_client
+
+        async def gen() -> ChatResponseAsyncGen:
+            stream = await client.stream_response(wire, model=self.model, **params)
+            async with stream:
+                state = ResponseStreamState()
+                async for event in stream:
+                    response = state.update(event, stream)
                     if response is not None:
                         yield response
 
@@ -485,6 +632,14 @@ class Grok(FunctionCallingLLM):
                 legacy = message.additional_kwargs.get("tool_calls")
                 if legacy:
                     message.additional_kwargs["tool_calls"] = legacy[:1]
+                output = message.additional_kwargs.get("responses_output")
+                if output:  # a replayed call without its result would be refused next turn
+                    dropped = {b.tool_call_id for b in calls[1:]}
+                    message.additional_kwargs["responses_output"] = [
+                        item
+                        for item in output
+                        if not (item.get("type") == "function_call" and item.get("call_id") in dropped)
+                    ]
         return response
 
     def get_tool_calls_from_response(
