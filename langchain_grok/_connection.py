@@ -1,0 +1,203 @@
+"""Connection settings shared by ``ChatGrok`` and the tools, and the clients built from them.
+
+A ``GrokClient`` owns a connection pool. Building one per model instance would make ``batch``,
+agents that create a model per step, and serverless handlers pay a TLS handshake per instance;
+building one eagerly would make every construction pay for a client that may never be used (the
+reason ``ChatXAI()`` costs ~150 ms). So clients are built on first use and cached by
+configuration. The cache key holds the key as a ``SecretStr``: equal keys share a pool, and a
+printed key (a log line, a debugger) shows ``'**********'``.
+
+A user-supplied ``httpx`` client is never shared: it is the user's, with its own settings.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+
+from grok_transport import AsyncGrokClient, GrokClient
+from grok_transport import errors as transport_errors
+from grok_transport.providers import AuthStyle, Connection, resolve_connection
+from langchain_grok._errors import as_langchain_error
+
+__all__ = ["ClientConfig", "GrokConnectionMixin", "sync_client", "async_client", "close_shared_clients"]
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Everything that makes two transport clients interchangeable (hashable: a cache key)."""
+
+    provider: str
+    base_url: str
+    api_key: SecretStr
+    auth_style: AuthStyle | None
+    timeout: float | tuple[tuple[str, float | None], ...] | None
+    max_retries: int
+    headers: tuple[tuple[str, str], ...]
+
+    def connection(self) -> Connection:
+        """The resolved connection (provider, URL, key, auth style)."""
+        return resolve_connection(
+            provider=self.provider,
+            base_url=self.base_url,
+            api_key=self.api_key,
+            auth_style=self.auth_style,
+        )
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``GrokClient`` / ``AsyncGrokClient``."""
+        timeout = self.timeout
+        if isinstance(timeout, tuple):
+            timeout = httpx.Timeout(**dict(timeout))
+        return {
+            "connection": self.connection(),
+            "timeout": timeout,
+            "max_retries": self.max_retries,
+            "default_headers": dict(self.headers),
+        }
+
+
+_SHARED_SIZE = 64
+_shared_sync: OrderedDict[ClientConfig, GrokClient] = OrderedDict()
+_shared_async: OrderedDict[ClientConfig, AsyncGrokClient] = OrderedDict()
+_shared_lock = threading.Lock()
+
+
+def _shared(cache: OrderedDict[ClientConfig, Any], config: ClientConfig, factory: Callable[..., Any]) -> Any:
+    """The cached client for ``config`` (least recently used ones are forgotten past 64)."""
+    with _shared_lock:
+        client = cache.get(config)
+        if client is None:
+            client = cache[config] = factory(**config.client_kwargs())
+            if len(cache) > _SHARED_SIZE:
+                cache.popitem(last=False)  # forgotten, not closed: a model may still hold it
+        else:
+            cache.move_to_end(config)
+        return client
+
+
+def sync_client(config: ClientConfig, http_client: httpx.Client | None = None) -> GrokClient:
+    """The shared client for ``config``, or a private one around the user's ``http_client``."""
+    if http_client is not None:
+        return GrokClient(http_client=http_client, **config.client_kwargs())
+    return _shared(_shared_sync, config, GrokClient)
+
+
+def async_client(config: ClientConfig, http_client: httpx.AsyncClient | None = None) -> AsyncGrokClient:
+    """Async twin of :func:`sync_client`."""
+    if http_client is not None:
+        return AsyncGrokClient(http_client=http_client, **config.client_kwargs())
+    return _shared(_shared_async, config, AsyncGrokClient)
+
+
+def close_shared_clients() -> None:
+    """Close the shared sync clients' connections and forget every shared client.
+
+    For the end of a process (or of a test session). Async clients are only forgotten: their
+    connections belong to event loops that may be gone. Models built afterwards get new clients.
+    """
+    with _shared_lock:
+        for client in _shared_sync.values():
+            client.close()
+        _shared_sync.clear()
+        _shared_async.clear()
+
+
+class GrokConnectionMixin(BaseModel):
+    """Where and how to reach Grok: fields, their resolution, and lazily built clients.
+
+    Subclasses call :meth:`_resolve_connection_fields` from a model validator and
+    :meth:`_require_api_key` at the end of ``__init__``.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("api_key", "xai_api_key"))
+    """API key. Defaults to the provider's variable (``XAI_API_KEY``, ``GROKINC_API_KEY``,
+    ``GROKAPI_API_KEY``), then ``GROK_API_KEY``. A missing key raises ``MissingAPIKeyError``."""
+    base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("base_url", "xai_api_base", "api_base")
+    )
+    """Base URL (``…/v1``). Defaults to ``GROK_BASE_URL``, then the provider's URL."""
+    provider: str | None = None
+    """``xai`` (default), ``grokinc``, ``grokapi`` or ``custom``; inferred from ``base_url``."""
+    auth_style: AuthStyle | None = None
+    """How the key is sent: ``bearer`` or ``x-api-key``. Defaults to the provider's style."""
+    timeout: float | httpx.Timeout | None = Field(
+        default=None, validation_alias=AliasChoices("timeout", "request_timeout")
+    )
+    """Seconds per request (or an ``httpx.Timeout``). Default: 600 s read, 10 s connect."""
+    max_retries: int = 2
+    """Retries on 408/429/5xx, connection errors and timeouts, with backoff and ``Retry-After``."""
+    default_headers: dict[str, str] | None = None
+    """Extra headers sent with every request."""
+    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    """Your own ``httpx.Client`` (proxies, mTLS, ``MockTransport``). Not shared, not closed."""
+    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    """Your own ``httpx.AsyncClient``."""
+
+    _client: GrokClient | None = PrivateAttr(default=None)
+    _async_client: AsyncGrokClient | None = PrivateAttr(default=None)
+
+    def _resolve_connection_fields(self) -> None:
+        """Fill provider, base URL and key from arguments, the environment and defaults."""
+        connection = resolve_connection(
+            provider=self.provider,
+            base_url=self.base_url,
+            api_key=self.api_key,
+            auth_style=self.auth_style,
+            require_key=False,
+        )
+        self.provider = connection.provider.name
+        self.base_url = connection.base_url
+        if connection.api_key.get_secret_value():
+            self.api_key = connection.api_key
+
+    def _require_api_key(self) -> None:
+        """Raise ``MissingAPIKeyError`` (naming the variables tried) when no key was found.
+
+        Called from ``__init__`` rather than a validator so the error reaches the caller as
+        itself: pydantic wraps ``ValueError``s raised inside validators.
+        """
+        if self.api_key is None:
+            try:
+                resolve_connection(provider=self.provider, base_url=self.base_url)
+            except transport_errors.MissingAPIKeyError as error:
+                raise as_langchain_error(error) from None
+
+    def _request_headers(self) -> dict[str, str]:
+        """Headers for every request; subclasses add their own."""
+        return dict(self.default_headers or {})
+
+    def _client_config(self) -> ClientConfig:
+        timeout = self.timeout
+        assert self.api_key is not None and self.provider is not None and self.base_url is not None
+        return ClientConfig(
+            self.provider,
+            self.base_url,
+            self.api_key,
+            self.auth_style,
+            tuple(sorted(timeout.as_dict().items())) if isinstance(timeout, httpx.Timeout) else timeout,
+            self.max_retries,
+            tuple(sorted(self._request_headers().items())),
+        )
+
+    @property
+    def client(self) -> GrokClient:
+        """The transport client (built on first use, shared with identically configured objects)."""
+        if self._client is None:
+            self._client = sync_client(self._client_config(), self.http_client)
+        return self._client
+
+    @property
+    def async_client(self) -> AsyncGrokClient:
+        """The async transport client (built on first use, shared like :attr:`client`)."""
+        if self._async_client is None:
+            self._async_client = async_client(self._client_config(), self.http_async_client)
+        return self._async_client

@@ -1,0 +1,639 @@
+"""``ChatGrok``: a LangChain chat model for Grok over ``grok_transport``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from functools import lru_cache
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Literal
+
+from langchain_core.language_models import BaseChatModel, LanguageModelInput, ModelProfile
+from langchain_core.messages import AIMessage, BaseMessage, get_buffer_string
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.openai_tools import JsonOutputKeyToolsParser, PydanticToolsParser
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
+from langchain_core.utils.utils import _build_model_kwargs
+from pydantic import AliasChoices, ConfigDict, Field, PrivateAttr, model_validator
+
+from grok_transport import errors as transport_errors
+from grok_transport._version import __version__
+from grok_transport.catalogue import DEFAULT_MODELS, lookup
+from grok_transport.providers import PROVIDERS
+from grok_transport.responses import SERVER_TOOL_TYPES, is_server_tool
+from grok_transport.tokens import estimate_tokens
+from grok_transport.tools import JSON_OBJECT_FORMAT, json_schema_format, normalize_tool_choice
+from langchain_grok._blocks import PROVIDER
+from langchain_grok._connection import GrokConnectionMixin
+from langchain_grok._convert import chunk_to_message, completion_to_message, final_chunk, messages_to_wire
+from langchain_grok._errors import translated_errors
+from langchain_grok._responses import event_to_chunk, final_response_chunk, response_to_message
+
+if TYPE_CHECKING:
+    from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+    from langchain_core.language_models.base import LangSmithParams
+    from langchain_core.tools import BaseTool
+    from typing_extensions import Self
+
+    from grok_transport import ChatCompletion
+    from grok_transport.responses import Response
+
+__all__ = ["ChatGrok"]
+
+log = logging.getLogger("langchain_grok")
+
+StructuredOutputMethod = Literal["function_calling", "json_schema", "json_mode"]
+
+# Model fields that are API parameters, sent under the same name when set.
+_API_PARAMS = (
+    "temperature",
+    "max_tokens",
+    "top_p",
+    "frequency_penalty",
+    "presence_penalty",
+    "stop",
+    "seed",
+    "reasoning_effort",
+    "logprobs",
+    "top_logprobs",
+    "user",
+)
+
+
+class ChatGrok(BaseChatModel, GrokConnectionMixin):
+    """Grok chat models (xAI, Grok Inc, grokapi.io, any Grok proxy) for LangChain.
+
+    A drop-in replacement for ``langchain_xai.ChatXAI`` over a plain httpx transport: the same
+    constructor names (``model``, ``api_key``/``xai_api_key``, ``base_url``/``xai_api_base``,
+    sampling parameters, ``reasoning_effort``…), the same ``response_metadata`` keys, and none of
+    its known defects (empty assistant content sent as ``null``, merged v1 stream blocks,
+    ``total_tokens != input + output``, parameters sent to models that reject them).
+
+    ```python
+    from langchain_grok import ChatGrok
+
+    llm = ChatGrok(model="grok-4.3")  # key from XAI_API_KEY (or GROK_API_KEY)
+    llm.invoke("Why is the sky blue?")
+
+    inc = ChatGrok(provider="grokinc")  # X-API-Key auth, system prompts folded into the user turn
+    ```
+
+    Construction does no I/O and builds no HTTP client; clients are built on the first call and
+    shared by every instance with the same provider, URL, key, timeout, retries and headers.
+    Only the parameters you set are sent. Parameters the model is known to reject (``stop`` and
+    penalties on reasoning models, ``reasoning_effort`` where unsupported) are dropped with a
+    ``grok_transport.UnsupportedParameterWarning``.
+
+    Binding a server-side tool (``llm.bind_tools([{"type": "web_search"}])``) moves the call to
+    xAI's Responses API, which runs the tool and cites its sources (see ``use_responses_api``).
+
+    Errors are ``grok_transport`` errors that are also ``langchain_core.exceptions`` model errors
+    (``except ModelRateLimitError`` and ``except grok_transport.RateLimitError`` both work).
+
+    ``response_metadata["model_provider"]`` and ``ls_provider`` are ``"grok"`` for every provider:
+    ``"xai"`` is langchain-xai's name, and the v1 block translator is registered under ``"grok"``.
+
+    !!! note
+        ``init_chat_model`` cannot build ``ChatGrok``: its provider table is closed to third
+        parties and infers ``grok*`` model names as ``langchain_xai``. Instantiate it directly.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    # -- connection (api_key, base_url, provider, auth_style, timeout, max_retries,
+    #    default_headers, http_client, http_async_client: see GrokConnectionMixin) -------------
+
+    model_name: str | None = Field(default=None, alias="model")
+    """Model to call. Defaults to the provider's default (xAI: ``grok-4.3``)."""
+    conversation_id: str | None = None
+    """Sent as ``x-grok-conv-id``: pins requests to one prompt-cache server (cache hits)."""
+
+    # -- request parameters -----------------------------------------------------------------
+
+    temperature: float | None = None
+    """Sampling temperature, 0-2."""
+    max_tokens: int | None = Field(
+        default=None, validation_alias=AliasChoices("max_tokens", "max_completion_tokens")
+    )
+    """Maximum visible output tokens (reasoning is not counted by xAI)."""
+    top_p: float | None = None
+    """Nucleus sampling, (0, 1]."""
+    frequency_penalty: float | None = None
+    """-2..2. Rejected by reasoning models, so dropped for them."""
+    presence_penalty: float | None = None
+    """-2..2. Rejected by reasoning models and grok-3, so dropped for them."""
+    stop: list[str] | None = Field(default=None, validation_alias=AliasChoices("stop", "stop_sequences"))
+    """Up to four stop sequences. Rejected by reasoning models, so dropped for them."""
+    seed: int | None = None
+    """Best-effort determinism; compare ``system_fingerprint``."""
+    reasoning_effort: str | None = None
+    """``none``/``low``/``medium``/``high``/``xhigh`` where the model takes it (grok-3-mini, grok-4.3…).
+    Checked against the model's levels; dropped for models that reject the parameter."""
+    logprobs: bool | None = None
+    """Return log probabilities (ignored by grok-4.20 and newer)."""
+    top_logprobs: int | None = None
+    """How many alternatives per token, 0-8 (needs ``logprobs``)."""
+    user: str | None = None
+    """End-user id for abuse monitoring."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Other API parameters, sent as given (unknown constructor arguments land here, with a warning)."""
+    extra_body: dict[str, Any] | None = None
+    """Merged into the JSON body last, unchecked: for what this class does not know."""
+    disabled_params: dict[str, Any] | None = None
+    """Parameter names never to send (values are ignored), e.g. ``{"parallel_tool_calls": None}``
+    for a proxy that rejects them. The escape hatch for a model the catalogue does not know."""
+
+    # -- behaviour --------------------------------------------------------------------------
+
+    streaming: bool = False
+    """Stream by default in ``invoke`` (tokens reach streaming callbacks)."""
+    stream_usage: bool = True
+    """Ask for usage on streams (``stream_options.include_usage``); turn off for proxies that
+    reject ``stream_options``. The usage arrives on the last chunk."""
+    include_response_headers: bool = False
+    """Put the response headers (and parsed ``X-Ratelimit-*`` limits) in ``response_metadata``."""
+    use_responses_api: bool | None = None
+    """Talk to ``/v1/responses`` instead of ``/v1/chat/completions``. ``None`` (default): only
+    when a server-side tool (``{"type": "web_search"}``, ``x_search``, code execution…) is bound,
+    as ChatXAI does; those tools and citations exist only there. Answers keep the same shape."""
+    token_counting: Literal["auto", "api", "estimate"] = "auto"
+    """How ``get_num_tokens`` counts. ``api``: the server's tokenizer (``/v1/tokenize-text``),
+    errors raised. ``estimate``: ``grok_transport.tokens.estimate_tokens``, no network.
+    ``auto`` (default): the tokenizer for xAI and custom servers, and the estimate for
+    providers without one (Grok Inc, grokapi.io) or once the tokenizer proved unreachable
+    (connection error or 404; remembered per instance, so offline code pays the retries once)."""
+
+    _tokenizer_unreachable: bool = PrivateAttr(default=False)
+
+    # -- construction -----------------------------------------------------------------------
+
+    def __init__(self, **kwargs: Any) -> None:
+        """Validate, resolve the connection, and check there is a key (no I/O, no client)."""
+        super().__init__(**kwargs)
+        self._require_api_key()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_model_kwargs(cls, values: Any) -> Any:
+        """Unknown constructor arguments go to ``model_kwargs`` (with a warning), as in ChatOpenAI."""
+        if not isinstance(values, dict):
+            return values
+        values = {**values, "model_kwargs": dict(values.get("model_kwargs") or {})}
+        return _build_model_kwargs(values, _field_names(cls))
+
+    @model_validator(mode="after")
+    def _resolve_grok_connection(self) -> Self:
+        """Fill provider, base URL, key and model from arguments, environment and defaults."""
+        self._resolve_connection_fields()
+        if self.model_name is None:
+            self.model_name = DEFAULT_MODELS.get(self.provider, DEFAULT_MODELS["xai"])
+        if self.profile is None:  # core resolved it before the model name was known
+            self.profile = self._resolve_model_profile()
+        return self
+
+    @model_validator(mode="after")
+    def _set_grok_version(self) -> Self:
+        self._add_version("grok-integrations", __version__)
+        return self
+
+    # -- LangChain hooks ----------------------------------------------------------------------
+
+    @property
+    def _llm_type(self) -> str:
+        return "grok-chat"
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """The key is serialized as a reference to the provider's environment variable."""
+        spec = PROVIDERS.get(self.provider or "xai")
+        return {"api_key": spec.key_env[0] if spec else "GROK_API_KEY"}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """Serializable with ``dumpd`` (key as a secret reference).
+
+        ``langchain_core.load.load`` accepts only classes on core's allowlist unless you pass
+        ``allowed_objects=[ChatGrok]`` (and ``valid_namespaces=["langchain_grok"]``).
+        """
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """``["langchain_grok", "chat_models"]``."""
+        return ["langchain_grok", "chat_models"]
+
+    @property
+    def _default_params(self) -> dict[str, Any]:
+        """The API parameters set on the instance (``None`` = not set, never sent)."""
+        params = {name: getattr(self, name) for name in _API_PARAMS}
+        return {name: value for name, value in params.items() if value is not None}
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model_name": self.model_name,
+            "provider": self.provider,
+            "base_url": self.base_url,
+            **self._default_params,
+            **self.model_kwargs,
+        }
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        ls_params: LangSmithParams = {
+            "ls_provider": PROVIDER,
+            "ls_model_name": kwargs.get("model") or self.model_name or "",
+            "ls_model_type": "chat",
+        }
+        if (temperature := kwargs.get("temperature", self.temperature)) is not None:
+            ls_params["ls_temperature"] = temperature
+        if (max_tokens := kwargs.get("max_tokens", self.max_tokens)) is not None:
+            ls_params["ls_max_tokens"] = max_tokens
+        if stop := (stop or kwargs.get("stop") or self.stop):
+            ls_params["ls_stop"] = stop
+        return ls_params
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        if not self.model_name:
+            return None
+        return ModelProfile(**_profile(self.model_name, self.provider or "xai"))
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict | None]) -> dict:
+        usage: dict[str, Any] = {}
+        combined: dict[str, Any] = {}
+        for output in llm_outputs:
+            if not output:
+                continue
+            for key, value in (output.get("token_usage") or {}).items():
+                if isinstance(value, int) and not isinstance(value, bool):
+                    usage[key] = usage.get(key, 0) + value
+            for key in ("model_name", "system_fingerprint"):
+                if output.get(key):
+                    combined.setdefault(key, output[key])
+        return {"token_usage": usage, **combined}
+
+    # -- transport ----------------------------------------------------------------------------
+
+    def _request_headers(self) -> dict[str, str]:
+        headers = super()._request_headers()
+        if self.conversation_id:
+            headers["x-grok-conv-id"] = self.conversation_id
+        return headers
+
+    def _call(self, stop: list[str] | None, kwargs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The model and the wire parameters of one call: instance settings, then per-call ones."""
+        params = {**self._default_params, **self.model_kwargs, **kwargs}
+        if stop is not None:
+            params["stop"] = stop
+        model = params.pop("model", None) or self.model_name
+        params.pop("stream", None)
+        if self.extra_body:
+            params["extra_body"] = {**self.extra_body, **(params.get("extra_body") or {})}
+        for name in self.disabled_params or ():
+            params.pop(name, None)
+        return model, params
+
+    @staticmethod
+    def _chat_result(message: AIMessage, answer: ChatCompletion | Response) -> ChatResult:
+        """Wrap a converted answer the way ``generate`` reports it (``llm_output`` for batches)."""
+        info: dict[str, Any] = {"finish_reason": answer.finish_reason}
+        if (logprobs := getattr(answer, "logprobs", None)) is not None:
+            info["logprobs"] = logprobs
+        llm_output: dict[str, Any] = {"model_name": answer.model}
+        if answer.usage is not None:
+            llm_output["token_usage"] = answer.usage.raw
+        if fingerprint := getattr(answer, "system_fingerprint", None):
+            llm_output["system_fingerprint"] = fingerprint
+        return ChatResult(
+            generations=[ChatGeneration(message=message, generation_info=info)], llm_output=llm_output
+        )
+
+    def _uses_responses(self, params: dict[str, Any]) -> bool:
+        if self.use_responses_api is not None:
+            return self.use_responses_api
+        return any(is_server_tool(tool) for tool in params.get("tools") or ())
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        model, params = self._call(stop, kwargs)
+        params.pop("stream_usage", None)
+        responses = self._uses_responses(params)
+        wire = messages_to_wire(messages, responses=responses)
+        headers = self.include_response_headers
+        with translated_errors():
+            if responses:
+                answer = self.client.create_response(wire, model=model, **params)
+                return self._chat_result(response_to_message(answer, include_headers=headers), answer)
+            completion = self.client.chat(wire, model=model, **params)
+        return self._chat_result(completion_to_message(completion, include_headers=headers), completion)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        model, params = self._call(stop, kwargs)
+        params.pop("stream_usage", None)
+        responses = self._uses_responses(params)
+        wire = messages_to_wire(messages, responses=responses)
+        headers = self.include_response_headers
+        with translated_errors():
+            if responses:
+                answer = await self.async_client.create_response(wire, model=model, **params)
+                return self._chat_result(response_to_message(answer, include_headers=headers), answer)
+            completion = await self.async_client.chat(wire, model=model, **params)
+        return self._chat_result(completion_to_message(completion, include_headers=headers), completion)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        model, params = self._call(stop, kwargs)
+        if self._uses_responses(params):
+            yield from self._stream_responses(messages, model, params)
+            return
+        params["stream_usage"] = params.get("stream_usage", self.stream_usage)
+        seen: set[int] = set()
+        with translated_errors():
+            stream = self.client.stream_chat(messages_to_wire(messages), model=model, **params)
+            with stream:
+                for chunk in stream:
+                    message = chunk_to_message(chunk, seen)
+                    if message is None:
+                        continue
+                    yield ChatGenerationChunk(message=message)
+        yield ChatGenerationChunk(
+            message=final_chunk(stream.completion, include_headers=self.include_response_headers)
+        )
+
+    def _stream_responses(
+        self, messages: list[BaseMessage], model: str, params: dict[str, Any]
+    ) -> Iterator[ChatGenerationChunk]:
+        params.pop("stream_usage", None)
+        calls: list[str] = []
+        reasoning_streamed = False
+        with translated_errors():
+            stream = self.client.stream_response(
+                messages_to_wire(messages, responses=True), model=model, **params
+            )
+            with stream:
+                for event in stream:
+                    message = event_to_chunk(event, calls)
+                    if message is not None:
+                        reasoning_streamed |= "reasoning_content" in message.additional_kwargs
+                        yield ChatGenerationChunk(message=message)
+        yield ChatGenerationChunk(
+            message=final_response_chunk(
+                stream.response,
+                reasoning_streamed=reasoning_streamed,
+                include_headers=self.include_response_headers,
+            )
+        )
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        model, params = self._call(stop, kwargs)
+        if self._uses_responses(params):
+            async for generation in self._astream_responses(messages, model, params):
+                yield generation
+            return
+        params["stream_usage"] = params.get("stream_usage", self.stream_usage)
+        seen: set[int] = set()
+        with translated_errors():
+            stream = await self.async_client.stream_chat(messages_to_wire(messages), model=model, **params)
+            async with stream:
+                async for chunk in stream:
+                    message = chunk_to_message(chunk, seen)
+                    if message is None:
+                        continue
+                    yield ChatGenerationChunk(message=message)
+        yield ChatGenerationChunk(
+            message=final_chunk(stream.completion, include_headers=self.include_response_headers)
+        )
+
+    async def _astream_responses(
+        self, messages: list[BaseMessage], model: str, params: dict[str, Any]
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        params.pop("stream_usage", None)
+        calls: list[str] = []
+        reasoning_streamed = False
+        with translated_errors():
+            wire = messages_to_wire(messages, responses=True)
+            stream = await self.async_client.stream_response(wire, model=model, **params)
+            async with stream:
+                async for event in stream:
+                    message = event_to_chunk(event, calls)
+                    if message is not None:
+                        reasoning_streamed |= "reasoning_content" in message.additional_kwargs
+                        yield ChatGenerationChunk(message=message)
+        yield ChatGenerationChunk(
+            message=final_response_chunk(
+                stream.response,
+                reasoning_streamed=reasoning_streamed,
+                include_headers=self.include_response_headers,
+            )
+        )
+
+    # -- tools and structured output ------------------------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable | BaseTool],
+        *,
+        tool_choice: dict | str | bool | None = None,
+        strict: bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (``BaseTool``, functions, pydantic classes, JSON-schema or OpenAI dicts).
+
+        Server-side tools (``{"type": "web_search"}``, ``{"type": "x_search"}``,
+        ``{"type": "code_interpreter"}``…) can be mixed in; the model then talks to the
+        Responses API, which runs them and returns citations.
+
+        ``tool_choice``: ``"auto"``, ``"none"``, ``"any"``/``"required"``/``True`` (some tool must
+        be called), a tool's name (that tool must be called), or an OpenAI-style dict.
+        ``strict`` is sent on each function only when set (xAI treats it as compatibility only).
+        ``parallel_tool_calls=False`` asks for at most one call per turn.
+        """
+        formatted = [
+            dict(tool)  # a server-side tool: sent as given, on the Responses API
+            if isinstance(tool, dict) and tool.get("type") in SERVER_TOOL_TYPES
+            else convert_to_openai_tool(tool, strict=strict)
+            for tool in tools
+        ]
+        names = [t["function"]["name"] for t in formatted if "function" in t]
+        with translated_errors():
+            choice = normalize_tool_choice(tool_choice, names)
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict | type | None = None,
+        *,
+        method: StructuredOutputMethod | None = None,
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict | Any]:
+        """A runnable that answers with ``schema`` (pydantic class, TypedDict or JSON schema).
+
+        ``method``:
+
+        * ``"json_schema"``: ``response_format`` with the schema (the default for models whose
+          profile has structured output; xAI enforces it server-side);
+        * ``"function_calling"``: a forced call of a tool shaped like the schema (the default for
+          models with tools but no structured output);
+        * ``"json_mode"``: ``{"type": "json_object"}``; describe the schema in the prompt.
+
+        ``strict`` is sent exactly as given (``None`` sends nothing): forcing it, as langchain-xai
+        does for ``json_schema``, turns schemas xAI would accept into 400s.
+        ``include_raw=True`` returns ``{"raw", "parsed", "parsing_error"}``.
+        """
+        if kwargs:
+            raise ValueError(f"Unexpected keyword arguments: {sorted(kwargs)}")
+        method = method or self._default_structured_method()
+        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
+        parser: Runnable
+        if method == "function_calling":
+            if schema is None:
+                raise ValueError("method='function_calling' needs a schema.")
+            tool_name = convert_to_openai_tool(schema)["function"]["name"]
+            llm = self.bind_tools(
+                [schema], tool_choice=tool_name, strict=strict, ls_structured_output_format=trace
+            )
+            parser = (
+                PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
+                if is_pydantic
+                else JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
+            )
+        elif method == "json_schema":
+            if schema is None:
+                raise ValueError("method='json_schema' needs a schema.")
+            response_format = json_schema_format(convert_to_json_schema(schema), strict=strict)
+            llm = self.bind(response_format=response_format, ls_structured_output_format=trace)
+            parser = PydanticOutputParser(pydantic_object=schema) if is_pydantic else JsonOutputParser()  # type: ignore[arg-type]
+        elif method == "json_mode":
+            llm = self.bind(response_format=JSON_OBJECT_FORMAT, ls_structured_output_format=trace)
+            parser = PydanticOutputParser(pydantic_object=schema) if is_pydantic else JsonOutputParser()  # type: ignore[arg-type]
+        else:
+            raise ValueError(f"method must be function_calling, json_schema or json_mode, not {method!r}.")
+        if not include_raw:
+            return llm | parser
+        parsed = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
+        unparsed = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | parsed.with_fallbacks([unparsed], exception_key="parsing_error")
+
+    def _default_structured_method(self) -> StructuredOutputMethod:
+        info = lookup(self.model_name or "", self.provider)
+        if info.structured_output:
+            return "json_schema"
+        return "function_calling" if info.tools else "json_mode"
+
+    # -- token counting -------------------------------------------------------------------------
+
+    def _tokenizer_first(self) -> bool:
+        if self.token_counting == "estimate":
+            return False
+        if self.token_counting == "api":
+            return True
+        return self.provider in ("xai", "custom") and not self._tokenizer_unreachable
+
+    def get_token_ids(self, text: str) -> list[int]:
+        """The model's token ids for ``text``, from the server's tokenizer (no offline fallback)."""
+        if self.custom_get_token_ids is not None:
+            return self.custom_get_token_ids(text)
+        with translated_errors():
+            return [token.token_id for token in self.client.tokenize(text, model=self.model_name or "")]
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens in ``text``: the server's tokenizer, or an estimate (see ``token_counting``)."""
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
+        if self._tokenizer_first():
+            try:
+                with translated_errors():
+                    return self.client.count_tokens(text, model=self.model_name or "")
+            except (transport_errors.APIConnectionError, transport_errors.NotFoundError) as error:
+                if self.token_counting == "api":
+                    raise
+                self._tokenizer_unreachable = True
+                log.info("tokenizer unreachable (%r); estimating token counts from now on", error)
+        return estimate_tokens(text)
+
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence | None = None) -> int:
+        """Tokens in a conversation (and tool schemas), counted in one tokenizer call."""
+        text = get_buffer_string(messages)
+        if tools:
+            text += "\n" + json.dumps([convert_to_openai_tool(t) for t in tools], ensure_ascii=False)
+        return self.get_num_tokens(text)
+
+
+@lru_cache(maxsize=256)
+def _profile_items(model: str, provider: str) -> tuple[tuple[str, Any], ...]:
+    info = lookup(model, provider)
+    profile: dict[str, Any] = {
+        "max_input_tokens": info.context_window,
+        "max_output_tokens": info.max_output_tokens,
+        "text_inputs": True,
+        "image_inputs": info.vision,
+        "image_url_inputs": info.vision,
+        "pdf_inputs": False,
+        "audio_inputs": False,
+        "video_inputs": False,
+        "text_outputs": not info.image_generation,
+        "image_outputs": info.image_generation,
+        "tool_calling": info.tools,
+        "tool_choice": info.tools,
+        "tool_call_streaming": info.tools,
+        "structured_output": info.structured_output,
+        "reasoning_output": info.reasoning_content,
+    }
+    if info.known:
+        profile["name"] = info.name
+    if info.reasoning_effort_levels:
+        profile["reasoning_effort_levels"] = list(info.reasoning_effort_levels)
+    if info.retired:
+        profile["status"] = "deprecated"
+    return tuple(profile.items())
+
+
+def _profile(model: str, provider: str) -> dict[str, Any]:
+    """The LangChain profile of a catalogued model (a fresh dict: callers may edit theirs)."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in _profile_items(model, provider)}
+
+
+@lru_cache(maxsize=8)
+def _field_names(cls: type[ChatGrok]) -> frozenset[str]:
+    """Every name a field can be given by: its name, alias and validation aliases."""
+    names: set[str] = set()
+    for name, field in cls.model_fields.items():
+        names.add(name)
+        if field.alias:
+            names.add(field.alias)
+        choices = getattr(field.validation_alias, "choices", ())
+        names.update(c for c in choices if isinstance(c, str))
+    return frozenset(names)

@@ -1,0 +1,107 @@
+"""Server-side tools: ChatGrok on xAI's Responses API, against the local server.
+
+Binding ``{"type": "web_search"}`` (or any server-side tool) moves the call to
+``/v1/responses``, as ChatXAI does; the answer keeps the chat path's shape and adds citations,
+the server's tool runs and the raw output items that let the conversation continue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.tools import tool
+
+from grok_transport.testing import GrokTestServer, Reply
+from langchain_grok import ChatGrok
+
+QUESTION = "Search the web: what is the latest stable Ruby version?"
+
+
+@tool
+def get_weather(city: str) -> str:
+    """Get the current weather in a city."""
+    return f"sunny in {city}"
+
+
+def searching(server: GrokTestServer, **kwargs: Any) -> Any:
+    model = ChatGrok(base_url=server.base_url, api_key=server.api_key, **kwargs)
+    return model.bind_tools([{"type": "web_search"}])
+
+
+def test_web_search_answers_with_citations(grok_server: GrokTestServer) -> None:
+    answer = searching(grok_server).invoke(QUESTION)
+    request = grok_server.requests[-1]
+    assert request.path == "/v1/responses" and request.json["tools"] == [{"type": "web_search"}]
+    citations = answer.additional_kwargs["citations"]
+    assert citations and all(
+        answer.content[c["start_index"] : c["end_index"]].startswith("[[") for c in citations
+    )
+    blocks = answer.content_blocks
+    assert [b["type"] for b in blocks] == ["reasoning", "server_tool_call", "server_tool_result", "text"]
+    assert blocks[1]["name"] == "web_search" and blocks[1]["args"]["query"]
+    assert [a["url"] for a in blocks[-1]["annotations"]] == [c["url"] for c in citations]
+    usage = answer.usage_metadata
+    assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
+    assert answer.response_metadata["model_name"] == "grok-4.3"
+
+
+async def test_web_search_streams(grok_server: GrokTestServer) -> None:
+    chunks: list[AIMessageChunk] = [c async for c in searching(grok_server).astream(QUESTION)]
+    full = chunks[0]
+    for chunk in chunks[1:]:
+        full += chunk
+    assert sum(1 for c in chunks if c.content) > 1  # the text arrived piece by piece
+    assert [c for c in chunks if c.usage_metadata] == [chunks[-1]]
+    assert full.additional_kwargs["citations"][0]["url"] in full.content
+    assert full.additional_kwargs["reasoning_content"]
+    assert full.response_metadata["finish_reason"] == "stop"
+    assert grok_server.requests[-1].json["stream"] is True
+
+
+def test_the_search_turn_is_replayed_on_the_next_turn(grok_server: GrokTestServer) -> None:
+    model = searching(grok_server)
+    first = model.invoke(QUESTION)
+    model.invoke([HumanMessage(QUESTION), first, HumanMessage("and the one before it?")])
+    sent = grok_server.requests[-1].json["input"]
+    assert [item.get("type") for item in sent[1:-1]] == [
+        item["type"] for item in first.additional_kwargs["responses_output"]
+    ]
+    assert sent[-1] == {"role": "user", "content": "and the one before it?"}
+
+
+def test_function_tools_work_next_to_server_tools(grok_server: GrokTestServer) -> None:
+    grok_server.enqueue(Reply.tool_calls([{"name": "get_weather", "arguments": {"city": "Oslo"}}]))
+    model = ChatGrok(base_url=grok_server.base_url, api_key=grok_server.api_key).bind_tools(
+        [get_weather, {"type": "web_search"}], tool_choice="auto"
+    )
+    call_message = model.invoke("what is the weather in Oslo?")
+    (call,) = call_message.tool_calls
+    assert (call["name"], call["args"]) == ("get_weather", {"city": "Oslo"})
+    final = model.invoke(
+        [
+            HumanMessage("what is the weather in Oslo?"),
+            call_message,
+            ToolMessage("sunny", tool_call_id=call["id"]),
+        ]
+    )
+    assert final.content
+    sent = grok_server.requests[-1].json
+    function, server_tool = sent["tools"]
+    assert (function["type"], function["name"], function["parameters"]["required"]) == (
+        "function",
+        "get_weather",
+        ["city"],
+    )
+    assert server_tool == {"type": "web_search"}
+    assert {"type": "function_call_output", "call_id": call["id"], "output": "sunny"} in sent["input"]
+
+
+def test_use_responses_api_switch(grok_server: GrokTestServer) -> None:
+    base = {"base_url": grok_server.base_url, "api_key": grok_server.api_key}
+    assert ChatGrok(**base, use_responses_api=True).invoke("hello").content
+    assert grok_server.requests[-1].path == "/v1/responses"
+    # Forced onto chat completions (a proxy without /v1/responses), the tool goes as given.
+    searching(grok_server, use_responses_api=False).invoke(QUESTION)
+    request = grok_server.requests[-1]
+    assert request.path == "/v1/chat/completions" and request.json["tools"] == [{"type": "web_search"}]
