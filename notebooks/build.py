@@ -1,0 +1,808 @@
+"""Build the notebooks from source: define their cells, run them top to bottom, write them with outputs.
+
+The ``.ipynb`` files in this folder are generated; edit the cells here, then run (from the
+repository root)::
+
+    python notebooks/build.py             # every notebook; live for each provider whose key is set
+    python notebooks/build.py --offline   # without any key: every provider is a local server
+    python notebooks/build.py providers   # just one (a name without .ipynb)
+
+A notebook decides for itself whether it talks to the real API (its first cell looks for the
+provider's key) or to ``GrokTestServer``; ``--offline`` removes the keys from the kernel's
+environment. Before a notebook is written its outputs are checked for keys (the patterns of
+``tests/test_secrets.py`` and the values of the key variables), and a hit refuses the write.
+
+Outputs are kept; what changes on every run without meaning anything is not: no execution
+timestamps, and cell ids are fixed (``<notebook>-<n>``) instead of random. The local servers
+pick a free port, so URLs of images served by them still differ from one build to the next.
+
+``tests/notebooks/test_notebooks.py`` executes the committed notebooks with :func:`execute`
+(a fresh kernel on the running interpreter, no keys) and checks they still match
+:data:`NOTEBOOKS`, so a notebook edited by hand instead of here fails the suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CELL_TIMEOUT = 120
+"""Seconds per cell. Offline every cell takes well under a second; live ones wait for a model."""
+KEY_VARIABLES = ("XAI_API_KEY", "GROKINC_API_KEY", "GROKAPI_API_KEY", "GROK_API_KEY", "GROK_BASE_URL")
+"""What ``--offline`` (and the test) removes: every variable that could make a notebook go live."""
+
+Cell = tuple[str, str, tuple[str, ...]]  # (kind, source, tags)
+
+
+def md(source: str) -> Cell:
+    """A markdown cell."""
+    return ("markdown", source.strip("\n"), ())
+
+
+def code(source: str, *tags: str) -> Cell:
+    """A code cell; ``tags`` let the test find the cells whose outputs it checks."""
+    return ("code", source.strip("\n"), tags)
+
+
+# -- langchain_quickstart.ipynb --------------------------------------------------------------
+
+LANGCHAIN = [
+    md("""
+# ChatGrok for LangChain: a quickstart
+
+`ChatGrok` is a LangChain chat model for Grok, and `GrokImageGenerationTool` is a LangChain tool
+that makes images with Grok. This notebook goes through a chain, streaming, tool calling, an
+agent, structured output, image input, and image generation.
+
+**Offline or live.** With `XAI_API_KEY` set, the notebook talks to the real xAI API (it costs a
+few cents). Without it, the first cell starts `GrokTestServer`, a local Grok-compatible server
+on 127.0.0.1, and says so. That server answers deterministically: short lowercase text, tool
+calls whose arguments are valid for the schema but made up (`"example"`, `1`), and JSON that
+fits the requested schema. Nothing it says is model output. The code below is the same either way:
+only `base_url` and `api_key` differ.
+
+Install: `pip install "grok-integrations[langchain]" langchain` (the agent comes from `langchain`).
+"""),
+    code("""
+import os
+
+from grok_transport.testing import GrokTestServer
+
+MODEL = "grok-4.3"
+LIVE = bool(os.environ.get("XAI_API_KEY"))
+if LIVE:
+    CONNECTION = {}  # ChatGrok reads XAI_API_KEY and uses https://api.x.ai/v1
+    print("XAI_API_KEY is set: this notebook talks to the REAL xAI API (a few cents).")
+else:
+    server = GrokTestServer(dialect="xai").start()
+    CONNECTION = {"provider": "xai", "base_url": server.base_url, "api_key": server.api_key}
+    print(
+        "No XAI_API_KEY: this notebook talks to a LOCAL Grok-compatible server "
+        "(GrokTestServer on 127.0.0.1).\\n"
+        "Its answers are deterministic stand-ins, not model output. "
+        "Set XAI_API_KEY and re-run to use the real xAI API."
+    )
+""", "offline-switch"),
+    md("""
+## A chain
+
+`ChatGrok` is a `BaseChatModel`, so it fits anywhere in LCEL. Building one does no I/O: the
+HTTP client is created on the first call and shared by models with the same settings.
+"""),
+    code("""
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+
+from langchain_grok import ChatGrok
+
+llm = ChatGrok(model=MODEL, **CONNECTION)
+prompt = ChatPromptTemplate.from_messages(
+    [("system", "You answer in one short sentence."), ("human", "What is {topic}?")]
+)
+chain = prompt | llm | StrOutputParser()
+print(chain.invoke({"topic": "a vector database"}))
+"""),
+    md("""
+## Streaming
+
+Chunks add up to one message. xAI sends the usage in a last chunk of its own; `grok-4.3` also
+streams its reasoning, which lands in `additional_kwargs["reasoning_content"]`.
+"""),
+    code("""
+message = None
+for chunk in llm.stream("Count from one to five."):
+    print(chunk.content, end="", flush=True)
+    message = chunk if message is None else message + chunk
+print()
+print("reasoning:", message.additional_kwargs.get("reasoning_content"))
+usage = message.usage_metadata
+print(f"usage: {usage['input_tokens']} in, {usage['output_tokens']} out, {usage['total_tokens']} total")
+"""),
+    md("""
+## Tool calling
+
+`bind_tools` takes `@tool` functions, pydantic classes or JSON schemas. The model answers with
+`tool_calls`; you run the tools, send the results back as `ToolMessage`s, and the model
+answers with them. Here the question asks for two tools at once, so both come in one turn.
+"""),
+    code("""
+from langchain_core.messages import HumanMessage
+from langchain_core.tools import tool
+
+
+@tool
+def get_weather(city: str) -> str:
+    \"\"\"Get the current weather for a city.\"\"\"
+    return f"It is 18°C and sunny in {city}."
+
+
+@tool
+def get_local_time(city: str) -> str:
+    \"\"\"Get the local time in a city.\"\"\"
+    return f"It is 14:05 in {city}."
+
+
+tools = {t.name: t for t in (get_weather, get_local_time)}
+llm_with_tools = llm.bind_tools(list(tools.values()))
+
+messages = [HumanMessage("What is the weather and the local time in Oslo?")]
+ai = llm_with_tools.invoke(messages)
+messages.append(ai)
+for call in ai.tool_calls:
+    print(f"model called {call['name']}({call['args']})")
+    messages.append(tools[call["name"]].invoke(call))  # a ToolMessage answering that call
+print("answer:", llm_with_tools.invoke(messages).content)
+"""),
+    md("""
+## A tool-calling agent
+
+`langchain.agents.create_agent` runs the same loop for you until the model answers without
+calling a tool.
+"""),
+    code("""
+from langchain.agents import create_agent
+
+agent = create_agent(llm, tools=list(tools.values()), system_prompt="You are a concise assistant.")
+question = "What's the weather like in Lisbon, and what time is it there?"
+result = agent.invoke({"messages": [("user", question)]})
+for step in result["messages"][1:-1]:
+    if step.type == "ai":
+        for call in step.tool_calls:
+            print(f"agent called {call['name']}({call['args']})")
+    elif step.type == "tool":
+        print(f"  {step.name} returned: {step.content}")
+print("final answer:", result["messages"][-1].content)
+""", "agent"),
+    md("""
+## Structured output
+
+`with_structured_output` returns instances of your schema. For `grok-4.3` it uses xAI's
+`json_schema` response format, which the server enforces; `method="function_calling"` and
+`method="json_mode"` are there too.
+"""),
+    code("""
+from pydantic import BaseModel, Field
+
+
+class Film(BaseModel):
+    \"\"\"A film.\"\"\"
+
+    title: str = Field(description="The title in its original language.")
+    year: int = Field(description="Year of release.")
+    directors: list[str]
+
+
+film = llm.with_structured_output(Film).invoke("Name one classic science-fiction film.")
+print(repr(film))
+"""),
+    md("""
+## Image input
+
+Images go into a message as content blocks: a URL or base64 bytes. This cell draws a small PNG
+(a red disc) with nothing but `zlib` and `struct`, shows it, and asks about it.
+"""),
+    code("""
+import base64
+import struct
+import zlib
+
+from IPython.display import Image, display
+
+
+def png(width: int, height: int, pixel) -> bytes:
+    \"\"\"An RGB PNG; pixel(x, y) gives the colour of each pixel.\"\"\"
+    rows = b"".join(
+        b"\\x00" + bytes(channel for x in range(width) for channel in pixel(x, y)) for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    body = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return b"\\x89PNG\\r\\n\\x1a\\n" + body
+
+
+red_disc = png(64, 64, lambda x, y: (220, 30, 30) if (x - 32) ** 2 + (y - 32) ** 2 < 400 else (255, 255, 255))
+display(Image(data=red_disc))
+
+question = HumanMessage(
+    content=[
+        {"type": "text", "text": "What shape and colour is in this image? One sentence."},
+        {"type": "image", "base64": base64.b64encode(red_disc).decode(), "mime_type": "image/png"},
+    ]
+)
+print(llm.invoke([question]).content)
+""", "image-input"),
+    md("""
+Offline, the local server records every request; this is how the image went over the wire (an
+OpenAI-style `image_url` part with a `data:` URL).
+"""),
+    code("""
+if not LIVE:
+    sent = server.requests[-1].json["messages"][0]["content"]
+    print([part["type"] for part in sent], sent[1]["image_url"]["url"][:40] + "…")
+"""),
+    md("""
+## Image generation
+
+`GrokImageGenerationTool` is a LangChain tool (`grok-imagine-image` by default). Bound to the
+model with `tool_choice` naming it, the model must call it and writes the prompt itself. The
+`ToolMessage` it returns has a short text for the model (the image URL) and an `artifact` with
+the images for your code. The image is fetched and shown inline. Offline, the URL points back
+at the local server, which serves a tiny real JPEG. xAI's URLs expire after about four hours; pass
+`image_format="b64_json"` to get the bytes inline instead.
+"""),
+    code("""
+import httpx
+
+from grok_transport.wire import TICKS_PER_USD
+from langchain_grok import GrokImageGenerationTool
+
+painter = GrokImageGenerationTool(**CONNECTION)
+ai = llm.bind_tools([painter], tool_choice=painter.name).invoke(
+    "Make a watercolour picture of a lighthouse at dusk."
+)
+call = ai.tool_calls[0]
+print("prompt written by the model:", call["args"]["prompt"])
+tool_message = painter.invoke(call)
+print("the model sees:", tool_message.content)
+ticks = tool_message.artifact.get("cost_in_usd_ticks")
+if ticks is not None:
+    print(f"cost: ${ticks / TICKS_PER_USD:.4f}")
+image = tool_message.artifact["images"][0]
+display(Image(data=httpx.get(image["url"], follow_redirects=True).content))
+""", "generated-image"),
+    md("""
+## Clean up
+
+Stop the local server (nothing to do when the notebook ran against the real API).
+"""),
+    code("""
+if not LIVE:
+    server.stop()
+print("done")
+"""),
+]
+
+
+# -- llama_index_quickstart.ipynb ------------------------------------------------------------
+
+LLAMA_INDEX = [
+    md("""
+# Grok for LlamaIndex: a quickstart
+
+`Grok` is a LlamaIndex `FunctionCallingLLM`, and `GrokImageToolSpec` gives an agent image
+generation. This notebook goes through a query engine, a chat engine, a `FunctionAgent` with
+tools, structured prediction, and the image tool.
+
+**Offline or live.** With `XAI_API_KEY` set, the notebook talks to the real xAI API (it costs a
+few cents). Without it, the first cell starts `GrokTestServer`, a local Grok-compatible server
+on 127.0.0.1, and says so. That server answers deterministically: short lowercase text that echoes
+the prompt, tool calls whose arguments are valid for the schema but made up (`"example"`), and
+JSON that fits the requested schema. Nothing it says is model output. The code below is the same
+either way: only `base_url` and `api_key` differ.
+
+Install: `pip install "grok-integrations[llama-index]"`. The import path is `llama_index_grok`.
+"""),
+    code("""
+import os
+
+from grok_transport.testing import GrokTestServer
+
+MODEL = "grok-4.3"
+LIVE = bool(os.environ.get("XAI_API_KEY"))
+if LIVE:
+    CONNECTION = {}  # Grok reads XAI_API_KEY and uses https://api.x.ai/v1
+    print("XAI_API_KEY is set: this notebook talks to the REAL xAI API (a few cents).")
+else:
+    server = GrokTestServer(dialect="xai").start()
+    CONNECTION = {"provider": "xai", "base_url": server.base_url, "api_key": server.api_key}
+    print(
+        "No XAI_API_KEY: this notebook talks to a LOCAL Grok-compatible server "
+        "(GrokTestServer on 127.0.0.1).\\n"
+        "Its answers are deterministic stand-ins, not model output. "
+        "Set XAI_API_KEY and re-run to use the real xAI API."
+    )
+""", "offline-switch"),
+    md("""
+## The LLM
+
+Every component below gets `llm=` explicitly, so LlamaIndex's global `Settings` (whose default
+is OpenAI) are never touched.
+"""),
+    code("""
+from llama_index_grok import Grok
+
+llm = Grok(model=MODEL, **CONNECTION)
+print(llm.metadata.model_name, "| context window:", llm.metadata.context_window,
+      "| function calling:", llm.metadata.is_function_calling_model)
+print(llm.complete("Say hello in five words."))
+"""),
+    md("""
+## A query engine over a few documents
+
+A `SummaryIndex` hands every document to the model, so it needs no embedding model; with more
+documents use a `VectorStoreIndex` and the embedding model of your choice. `source_nodes` shows
+what the answer was built from.
+"""),
+    code("""
+from llama_index.core import Document, SummaryIndex
+
+documents = [
+    Document(text="The Cap Fréhel lighthouse in Brittany was built in 1950; it is 103 metres above the sea."),
+    Document(text="Brittany has more lighthouses than any other French region, many open to visitors."),
+    Document(text="The Phare du Créac'h on Ouessant is one of the most powerful lighthouses in Europe."),
+]
+index = SummaryIndex.from_documents(documents)
+query_engine = index.as_query_engine(llm=llm)
+response = query_engine.query("When was the Cap Fréhel lighthouse built?")
+print(response)
+first = response.source_nodes[0].node.get_content()
+print(len(response.source_nodes), "source nodes, the first:", first[:60] + "…")
+"""),
+    md("""
+## A chat engine
+
+`condense_plus_context` rewrites each follow-up into a stand-alone question, retrieves for it,
+and answers with the conversation so far. The second turn streams.
+"""),
+    code("""
+chat_engine = index.as_chat_engine(chat_mode="condense_plus_context", llm=llm)
+print("1:", chat_engine.chat("Which French region has the most lighthouses?"))
+print("2: ", end="")
+for token in chat_engine.stream_chat("Name one of its lighthouses.").response_gen:
+    print(token, end="", flush=True)
+print()
+"""),
+    md("""
+## A FunctionAgent with tools
+
+Plain Python functions become tools; their docstrings are the descriptions the model reads. The
+agent streams events: here the tool calls and their results, then the final answer.
+"""),
+    code("""
+from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
+from llama_index.core.tools import FunctionTool
+
+
+def get_weather(city: str) -> str:
+    \"\"\"Get the current weather for a city.\"\"\"
+    return f"It is 18°C and sunny in {city}."
+
+
+def get_local_time(city: str) -> str:
+    \"\"\"Get the local time in a city.\"\"\"
+    return f"It is 14:05 in {city}."
+
+
+agent = FunctionAgent(
+    tools=[FunctionTool.from_defaults(get_weather), FunctionTool.from_defaults(get_local_time)],
+    llm=llm,
+    system_prompt="You are a concise assistant.",
+)
+handler = agent.run(user_msg="What is the weather and the local time in Oslo?")
+async for event in handler.stream_events():
+    if isinstance(event, ToolCallResult):
+        print(f"agent called {event.tool_name}({event.tool_kwargs}) -> {event.tool_output.content}")
+output = await handler
+print("final answer:", output.response.content)
+""", "agent"),
+    md("""
+## Structured prediction
+
+`structured_predict` fills a pydantic class. For `grok-4.3` it uses xAI's `json_schema` response
+format (the server enforces the schema), and function calling for models without it.
+"""),
+    code("""
+from llama_index.core.prompts import PromptTemplate
+from pydantic import BaseModel, Field
+
+
+class Lighthouse(BaseModel):
+    \"\"\"A lighthouse.\"\"\"
+
+    name: str
+    built: int = Field(description="Year of construction.")
+    region: str
+
+
+lighthouse = llm.structured_predict(
+    Lighthouse, PromptTemplate("Extract the lighthouse from this text: {text}"), text=documents[0].text
+)
+print(repr(lighthouse))
+"""),
+    md("""
+## The image tool
+
+`GrokImageToolSpec().to_tool_list()` gives an agent a `generate_image` tool. Its result is a text
+for the model (the URL) and the image itself, which `Grok` hands back to the model as an image
+in a follow-up user turn. The image is taken from the tool result and shown inline (offline, the
+URL points back at the local server, which serves a tiny real JPEG).
+"""),
+    code("""
+import httpx
+from IPython.display import Image, display
+from llama_index.core.base.llms.types import ImageBlock
+
+from llama_index_grok import GrokImageToolSpec
+
+painter = FunctionAgent(tools=GrokImageToolSpec(**CONNECTION).to_tool_list(), llm=llm)
+handler = painter.run(user_msg="Generate an image of a lighthouse at dusk, in watercolour.")
+images = []
+async for event in handler.stream_events():
+    if isinstance(event, ToolCallResult):
+        print(f"agent called {event.tool_name}({event.tool_kwargs})")
+        print(event.tool_output.content)
+        images += [block for block in event.tool_output.blocks if isinstance(block, ImageBlock)]
+output = await handler
+print("final answer:", output.response.content)
+display(Image(data=httpx.get(str(images[0].url), follow_redirects=True).content))
+""", "generated-image"),
+    md("""
+## Clean up
+"""),
+    code("""
+if not LIVE:
+    server.stop()
+print("done")
+"""),
+]
+
+
+# -- providers.ipynb -------------------------------------------------------------------------
+
+PROVIDERS = [
+    md("""
+# One chat, four places: xAI, Grok Inc, grokapi.io and your own proxy
+
+`ChatGrok` (LangChain), `Grok` (LlamaIndex) and `GrokClient` (the transport under both) speak to
+every Grok provider. `provider=` picks the base URL, how the key is sent and the provider's
+quirks: Grok Inc takes only `user` and `assistant` roles and 5 requests a minute per key, and
+grokapi.io answers 402 when its prepaid credits run out.
+
+| `provider=` | base URL | key header | key variable |
+|---|---|---|---|
+| `xai` | `https://api.x.ai/v1` | `Authorization: Bearer` | `XAI_API_KEY` |
+| `grokinc` | `https://api.grokinc.org/v1` | `X-API-Key` | `GROKINC_API_KEY` |
+| `grokapi` | `https://api.grokapi.io/v1` | `Authorization: Bearer` | `GROKAPI_API_KEY` |
+| `custom` | `base_url=` | `auth_style="bearer"` or `"x-api-key"` | `GROK_API_KEY` |
+
+**Offline or live, per provider.** The first cell checks each provider's key variable on its own:
+a provider whose key is set is the real service, the others are local `GrokTestServer`s speaking
+that provider's dialect. The local servers' answers are deterministic stand-ins, not model
+output. The code is the same either way: only `base_url` and `api_key` differ.
+"""),
+    code("""
+import os
+
+from grok_transport.providers import PROVIDERS
+from grok_transport.testing import GrokTestServer
+
+servers = {}  # the local servers started here, stopped in the last cell
+TARGETS = {}  # provider -> keyword arguments for ChatGrok, Grok and GrokClient
+for name in ("xai", "grokinc", "grokapi"):
+    provider = PROVIDERS[name]
+    if os.environ.get(provider.key_env[0]):
+        # The key comes from the variable; the URL is explicit so GROK_BASE_URL cannot redirect it.
+        TARGETS[name] = {"provider": name, "base_url": provider.base_url}
+        print(f"{name:8} REAL service at {provider.base_url} ({provider.key_env[0]} is set)")
+    else:
+        servers[name] = server = GrokTestServer(dialect=name).start()
+        TARGETS[name] = {"provider": name, "base_url": server.base_url, "api_key": server.api_key}
+        print(f"{name:8} LOCAL GrokTestServer (dialect {name!r}) on 127.0.0.1: no {provider.key_env[0]}")
+if servers:
+    print("Local servers answer with deterministic stand-ins, not model output.")
+""", "offline-switch"),
+    md("""
+## The same chat everywhere
+
+One conversation with a system prompt, through LangChain and through LlamaIndex, against each
+provider. Without `model=` each provider's default model is used.
+"""),
+    code("""
+from llama_index.core.llms import ChatMessage
+
+from langchain_grok import ChatGrok
+from llama_index_grok import Grok
+
+SYSTEM = "You are terse: answer in one short sentence."
+QUESTION = "Name the three primary colours of light."
+
+for name, target in TARGETS.items():
+    chat_model = ChatGrok(**target)
+    answer = chat_model.invoke([("system", SYSTEM), ("human", QUESTION)])
+    print(f"{name} · LangChain  · {chat_model.model_name}: {answer.content}")
+    llm = Grok(**target)
+    reply = llm.chat([ChatMessage(role="system", content=SYSTEM), ChatMessage(role="user", content=QUESTION)])
+    print(f"{name} · LlamaIndex · {llm.model}: {reply.message.content}")
+""", "same-chat"),
+    md("""
+## xAI: the model list
+
+`GrokClient` is the transport itself: chat, streaming, images, model listing, tokenizing and
+Grok Inc's extras, with typed errors and retries.
+"""),
+    code("""
+from grok_transport import GrokClient
+
+with GrokClient(**TARGETS["xai"]) as xai:
+    cards = xai.list_models()
+print(len(cards), "models, for example:", ", ".join(sorted(card.id for card in cards)[:5]))
+"""),
+    md("""
+## Grok Inc: system messages are folded
+
+Grok Inc accepts only `user` and `assistant` messages. A system prompt is folded into the first
+user turn instead of being refused (`grok_transport.providers.fold_system_messages` states the
+rule). `chat_body` shows the request body without sending it:
+"""),
+    code("""
+inc = GrokClient(**TARGETS["grokinc"])
+messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": QUESTION}]
+body = inc.chat_body(messages, model="grok-lite")
+print(body["messages"])
+"""),
+    md("""
+Offline, the Grok Inc server recorded what the chats above really sent: the same folded turn.
+"""),
+    code("""
+if "grokinc" in servers:
+    sent = [r.json for r in servers["grokinc"].requests if r.path == "/v1/chat/completions"]
+    print(sent[-1]["messages"])
+""", "grokinc-folded"),
+    md("""
+## Grok Inc: keys and `explain`
+
+Generating a key is Grok Inc's one public endpoint, so that client needs no key
+(`require_key=False`). The new key comes back as a `SecretStr` and never prints. Listing and
+deleting keys need a key. Live, this creates a real key named `notebook-demo` and deletes it
+again at the end.
+"""),
+    code("""
+keyless = GrokClient(provider="grokinc", base_url=TARGETS["grokinc"]["base_url"], require_key=False)
+new_key = keyless.generate_key("notebook-demo")
+print("generated:", new_key.api_key, "for", new_key.user_identifier)
+
+for info in inc.list_keys():  # the service masks the values; mask again to be safe
+    print(f"  {info.key[:4]}…{info.key[-4:]}  {info.user_identifier}")
+""", "grokinc-keys"),
+    md("""
+Chat with the new key, then ask Grok Inc's `/v1/chat/explain` why it answered that way.
+"""),
+    code("""
+fresh = ChatGrok(provider="grokinc", base_url=TARGETS["grokinc"]["base_url"], api_key=new_key.api_key)
+conversation = [{"role": "user", "content": "Give me a one-line tip for naming variables."}]
+tip = fresh.invoke(conversation[0]["content"]).content
+print("answer:     ", tip)
+with GrokClient(provider="grokinc", base_url=fresh.base_url, api_key=new_key.api_key) as client:
+    print("explanation:", client.explain(conversation, tip))
+"""),
+    md("""
+Delete the key. The service stops accepting it, and the refusal arrives as a typed
+`AuthenticationError`.
+"""),
+    code("""
+from grok_transport import GrokError
+
+print(inc.delete_key(new_key.api_key))
+try:
+    fresh.invoke("Still there?")
+except GrokError as error:  # a typed error: AuthenticationError for a 401
+    print(f"{type(error).__name__} ({error.status_code}): {error.message}")
+else:
+    print("the deleted key was still accepted")
+inc.close()
+""", "grokinc-deleted"),
+    md("""
+## grokapi.io: streaming, and a typed error when credits run out
+
+grokapi.io streams like xAI. When the prepaid balance is spent it answers 402, raised as
+`InsufficientCreditsError`. That is not retried, unlike a 429. A real balance can't be emptied
+on purpose, so this part always uses a local server with one credit.
+"""),
+    code("""
+for chunk in ChatGrok(**TARGETS["grokapi"]).stream("Count from one to five."):
+    print(chunk.content, end="", flush=True)
+print()
+"""),
+    code("""
+from grok_transport import InsufficientCreditsError
+
+servers["grokapi-1-credit"] = broke = GrokTestServer(dialect="grokapi", credits=1).start()
+budget = ChatGrok(provider="grokapi", base_url=broke.base_url, api_key=broke.api_key)
+print("first call:", budget.invoke("Hi!").content)
+try:
+    budget.invoke("And again?")
+except InsufficientCreditsError as error:
+    print(f"second call: {type(error).__name__} ({error.status_code}, retryable={error.retryable}):")
+    print(f"  {error.message}")
+""", "credits"),
+    md("""
+## Your own proxy
+
+Any OpenAI-compatible Grok proxy works with `provider="custom"`, its `base_url`, and the header
+it wants the key in. Two local servers stand in for proxies here. Point `base_url` and `api_key`
+at yours. (`GROK_BASE_URL` and `GROK_API_KEY` are the environment fallbacks.)
+"""),
+    code("""
+servers["proxy-bearer"] = proxy = GrokTestServer(dialect="xai").start()
+via_proxy = ChatGrok(
+    provider="custom",
+    base_url=proxy.base_url,
+    api_key=proxy.api_key,
+    auth_style="bearer",
+    default_headers={"X-Team": "notebooks"},
+    model="grok-4.3",
+)
+print(via_proxy.invoke("Hello through the proxy!").content)
+headers = proxy.requests[-1].headers  # recorded with the key masked
+print({name: headers[name] for name in ("authorization", "x-team")})
+""", "proxy"),
+    code("""
+servers["proxy-x-api-key"] = proxy = GrokTestServer(dialect="grokinc").start()
+via_proxy = Grok(
+    provider="custom",
+    base_url=proxy.base_url,
+    api_key=proxy.api_key,
+    auth_style="x-api-key",
+    model="grok-lite",
+)
+print(via_proxy.complete("Hello through the other proxy!"))
+headers = proxy.requests[-1].headers
+print({name: headers.get(name) for name in ("x-api-key", "authorization")})
+"""),
+    md("""
+## Clean up
+"""),
+    code("""
+for server in servers.values():
+    server.stop()
+print("stopped", len(servers), "local servers")
+"""),
+]
+
+NOTEBOOKS: dict[str, list[Cell]] = {
+    "langchain_quickstart": LANGCHAIN,
+    "llama_index_quickstart": LLAMA_INDEX,
+    "providers": PROVIDERS,
+}
+
+
+# -- building ----------------------------------------------------------------------------------
+
+
+def make_notebook(name: str) -> nbformat.NotebookNode:
+    """The notebook ``name`` with its cells and no outputs."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+        "language_info": {"name": "python"},
+    }
+    for number, (kind, source, tags) in enumerate(NOTEBOOKS[name], 1):
+        new_cell = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
+        cell = new_cell(source)
+        cell.id = f"{name.replace('_', '-')}-{number}"
+        if tags:
+            cell.metadata["tags"] = list(tags)
+        nb.cells.append(cell)
+    return nb
+
+
+@contextmanager
+def _environment(offline: bool) -> Iterator[None]:
+    """Drop the key variables for the kernel's lifetime when ``offline`` (the kernel inherits them)."""
+    saved = {name: os.environ[name] for name in KEY_VARIABLES if name in os.environ}
+    if offline:
+        for name in saved:
+            del os.environ[name]
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def execute(nb: nbformat.NotebookNode, *, cwd: Path, offline: bool, timeout: int = CELL_TIMEOUT) -> None:
+    """Run every cell of ``nb`` in place, in a fresh kernel on this interpreter; raise on an error.
+
+    The kernel is this interpreter (``sys.executable``), from a kernelspec written for the run,
+    so neither a user-wide ``python3`` kernelspec nor ``PATH`` can pick another Python.
+    """
+    from ipykernel.kernelspec import write_kernel_spec
+
+    with tempfile.TemporaryDirectory() as kernels, _environment(offline):
+        write_kernel_spec(os.path.join(kernels, "python3"))
+        manager = AsyncKernelManager(
+            kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernels])
+        )
+        client = NotebookClient(
+            nb,
+            km=manager,
+            timeout=timeout,
+            record_timing=False,
+            coalesce_streams=True,
+            resources={"metadata": {"path": str(cwd)}},
+        )
+        client.execute(cleanup_kc=True)  # shut the kernel down: given a manager, nbclient would not
+
+
+def leaks(nb: nbformat.NotebookNode) -> list[str]:
+    """Key-like strings in the notebook: the secret scan's patterns and the key variables' values."""
+    text = json.dumps(nb)
+    spec = importlib.util.spec_from_file_location("_secret_scan", ROOT / "tests" / "test_secrets.py")
+    assert spec is not None and spec.loader is not None
+    scan = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scan)
+    found = [match[:12] + "…" for match in scan.RECORDED_PATTERNS.findall(text)]
+    values = {name: os.environ.get(name) for name in KEY_VARIABLES if name != "GROK_BASE_URL"}
+    found += [f"the value of {name}" for name, value in values.items() if value and value in text]
+    return found
+
+
+def build(name: str, *, offline: bool) -> float:
+    """Build, run and write ``notebooks/<name>.ipynb``; return the seconds it took to run."""
+    nb = make_notebook(name)
+    started = time.perf_counter()
+    execute(nb, cwd=HERE, offline=offline)
+    elapsed = time.perf_counter() - started
+    found = leaks(nb)
+    if found:
+        raise SystemExit(f"{name}: refusing to write, key-like text in the outputs: {found}")
+    nbformat.validate(nb)
+    path = HERE / f"{name}.ipynb"
+    path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"notebooks to build (default: all of {', '.join(NOTEBOOKS)})")
+    parser.add_argument("--offline", action="store_true", help="run without any API key (local servers)")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.names) - set(NOTEBOOKS))
+    if unknown:
+        parser.error(f"unknown notebook(s) {', '.join(unknown)}; choose from {', '.join(NOTEBOOKS)}")
+    for name in args.names or NOTEBOOKS:
+        seconds = build(name, offline=args.offline)
+        print(f"{name}.ipynb: {seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
