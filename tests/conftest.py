@@ -1,0 +1,152 @@
+"""Recorded integration tests: where cassettes live, how they are matched, and what they talk to.
+
+The adapters' integration tests (``tests/langchain/test_integration_standard.py``,
+``tests/llama_index/test_integration.py``) are the tests that would talk to the real API. They
+replay vcrpy cassettes from ``cassettes/`` in playback-only mode: pytest-recording's default
+``--record-mode=none`` makes a missing or mismatched cassette a failure, never a network call
+(nothing here sets ``record_mode``, so the command line decides; langchain-tests'
+``base_vcr_config`` would force ``"once"``).
+
+Where a cassette came from is where it is stored::
+
+    cassettes/xai-api/<package>/<Test>.<test>.yaml       recorded from the real xAI API
+    cassettes/local-server/<package>/<Test>.<test>.yaml  recorded from GrokTestServer
+
+Replay prefers the real API's recording when both exist. ``scripts/record-cassettes``
+re-records: against the real API when ``XAI_API_KEY`` is set, otherwise against a local server.
+
+Matching is on method, path, query and the JSON body (key order and tool-call ids ignored: ids
+are the model's, and langchain-tests makes some of its own at random), never on host or port, so
+a cassette recorded against one base URL replays against another. Secrets are filtered at record
+time: ``Authorization``, ``X-API-Key`` and cookies, and key-like query parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CASSETTES = ROOT / "cassettes"
+ORIGINS = ("xai-api", "local-server")
+REPLAY_BASE_URL = "http://127.0.0.1:9/v1"  # the discard port: a request that escapes VCR fails
+SECRET_HEADERS = ("authorization", "x-api-key", "api-key")
+
+
+def recording_origin() -> str:
+    """Where a recording made now comes from."""
+    return "xai-api" if os.environ.get("XAI_API_KEY") else "local-server"
+
+
+def _normalized(body: Any) -> Any:
+    if body is None:
+        return None
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError):
+        return body
+    ids: dict[str, str] = {}
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if key in ("tool_call_id", "call_id") or (key == "id" and "function" in value):
+                    out[key] = ids.setdefault(str(item), f"call-{len(ids)}")
+                else:
+                    out[key] = walk(item)
+            return out
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+
+    return walk(data)
+
+
+def grok_json_body(r1: Any, r2: Any) -> None:
+    """vcrpy matcher: equal JSON bodies, up to key order and tool-call ids."""
+    assert _normalized(r1.body) == _normalized(r2.body), "request bodies differ"
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    """Register the JSON body matcher with every VCR pytest-recording builds."""
+    vcr.register_matcher("grok_json_body", grok_json_body)
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers") or {}
+    for name in list(headers):
+        if name.lower() in ("set-cookie", "cf-ray"):
+            del headers[name]
+    return response
+
+
+@pytest.fixture
+def vcr_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Filters and matching for every recorded test (record_mode stays the command line's).
+
+    Recorded answers play in order, once each, so two identical requests get their own answers;
+    only benchmarks, which repeat one call by design, may replay an answer again.
+    """
+    return {
+        "filter_headers": [(name, "REDACTED") for name in SECRET_HEADERS] + [("cookie", None)],
+        "filter_query_parameters": [("api_key", "REDACTED"), ("key", "REDACTED"), ("token", "REDACTED")],
+        "before_record_response": _scrub_response,
+        "decode_compressed_response": True,
+        "match_on": ["method", "path", "query", "grok_json_body"],
+        "allow_playback_repeats": request.node.get_closest_marker("benchmark") is not None,
+    }
+
+
+def _package(request: pytest.FixtureRequest) -> str:
+    parts = Path(str(request.node.path)).parts
+    return "llama_index" if "llama_index" in parts else "langchain"
+
+
+@pytest.fixture
+def vcr_cassette_dir(request: pytest.FixtureRequest, record_mode: str, default_cassette_name: str) -> str:
+    """``cassettes/<origin>/<package>``: the recording's origin is visible from where it is."""
+    package = _package(request)
+    if record_mode != "none":
+        return str(CASSETTES / recording_origin() / package)
+    for origin in ORIGINS:
+        folder = CASSETTES / origin / package
+        if (folder / f"{default_cassette_name}.yaml").is_file():
+            return str(folder)
+    return str(CASSETTES / "local-server" / package)  # missing: the first request fails the test
+
+
+@dataclass
+class GrokTarget:
+    """What a recorded test talks to: a base URL and a key, and the local server if one runs."""
+
+    base_url: str | None
+    api_key: str
+    server: Any = None
+
+    @property
+    def scripted(self) -> bool:
+        """Whether replies can be scripted (recording against the local server)."""
+        return self.server is not None
+
+
+@pytest.fixture(scope="session")
+def grok_target(record_mode: str) -> Iterator[GrokTarget]:
+    """Replay: a placeholder URL and key. Recording: the real API with a key, else a local server."""
+    if record_mode == "none":
+        yield GrokTarget(REPLAY_BASE_URL, "replay-key")
+    elif os.environ.get("XAI_API_KEY"):
+        yield GrokTarget(None, os.environ["XAI_API_KEY"])
+    else:
+        from grok_transport.testing import GrokTestServer
+
+        with GrokTestServer(dialect="xai") as server:
+            yield GrokTarget(server.base_url, server.api_key, server)
