@@ -289,6 +289,27 @@ image = tool_message.artifact["images"][0]
 display(Image(data=httpx.get(image["url"], follow_redirects=True).content))
 """, "generated-image"),
     md("""
+## Web search with citations (the Responses API)
+
+Binding a server-side tool such as `{"type": "web_search"}` moves the call to xAI's
+`/v1/responses`: Grok searches by itself and cites what it read. The citations are v1 `text`
+blocks' `Citation` annotations (and `additional_kwargs["citations"]`); each search is a
+`server_tool_call` block with its query and a `server_tool_result` block with the sources.
+Offline, the local server runs a simulated search over `example.com` pages.
+"""),
+    code("""
+searcher = llm.bind_tools([{"type": "web_search"}])
+answer = searcher.invoke("Search the web: what is the latest stable Python release?")
+print(answer.content)
+for block in answer.content_blocks:
+    if block["type"] == "server_tool_call":
+        print("searched:", block["args"].get("query"))
+    elif block["type"] == "text":
+        for note in block.get("annotations", []):
+            print("cites:", note["url"])
+print("usage:", answer.usage_metadata["total_tokens"], "tokens in all")
+""", "web-search"),
+    md("""
 ## Clean up
 
 Stop the local server (nothing to do when the notebook ran against the real API).
