@@ -122,6 +122,16 @@ def _validate(x: Exchange, body: Mapping[str, Any], info: ModelInfo) -> Response
         return dialect.bad_json(
             f"messages[{index}].role: unknown variant `{role}`, expected one of {expected}"
         )
+    tools = body.get("tools")
+    if name == "xai" and isinstance(tools, list):
+        for index, tool in enumerate(tools):
+            kind = tool.get("type", "function") if isinstance(tool, Mapping) else None
+            if kind not in ("function", "live_search"):
+                # Server-side tools live on /v1/responses; chat completions' serde rejects them.
+                return dialect.bad_json(
+                    f"tools[{index}].type: unknown variant `{kind}`, expected `function` or "
+                    "`live_search`"
+                )
     if name == "xai" and "search_parameters" in body:
         return dialect.error(
             410, "Live search is deprecated. Please switch to the Agent Tools API: "

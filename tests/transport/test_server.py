@@ -787,3 +787,12 @@ def test_200_concurrent_connections(xai):
 
     heads = asyncio.run(run())
     assert all(h.startswith(b"HTTP/1.1 200 OK") for h in heads)
+
+
+def test_server_side_tools_on_chat_completions_are_refused_as_by_xai(xai):
+    """WIRE_FACTS §10: chat completions answers a `web_search` tool with serde's plain-text 422."""
+    r = httpx.post(f"{xai.base_url}/chat/completions", headers={"Authorization": f"Bearer {xai.api_key}"},
+                   json={"model": "grok-4.3", "messages": [{"role": "user", "content": "hi"}],
+                         "tools": [{"type": "web_search"}]})
+    assert r.status_code == 422
+    assert "tools[0].type: unknown variant `web_search`, expected `function` or `live_search`" in r.text
