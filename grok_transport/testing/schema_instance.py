@@ -9,8 +9,10 @@ covers the keywords those produce rather than all of JSON Schema.
 
 The output is deterministic and boring on purpose: the first enum member, the lower bound of a
 range, ``"example"`` for free text. ``variant`` makes array items differ so ``uniqueItems`` holds.
-Required properties are always present; optional ones only at the top level (a tool's own
-arguments), which keeps recursive schemas (trees, linked lists) finite.
+Required properties are always present. Optional ones appear only at the top level of a
+structured-output instance (which keeps recursive schemas finite), and never in tool-call
+arguments: a model leaves out the optional arguments nobody asked for, and a made-up value there
+(``aspect_ratio: "example"``) would be one the real API rejects.
 """
 
 from __future__ import annotations
@@ -29,16 +31,20 @@ _TEXT_NAMES = frozenset({
 })
 
 
-def instance_for(schema: Any, *, hint: str | None = None) -> Any:
-    """Return a value valid against ``schema``; ``hint`` fills free-text fields named like a query."""
-    return _Generator(schema, hint).make(schema, depth=0, variant=0, name=None)
+def instance_for(schema: Any, *, hint: str | None = None, optional: bool = True) -> Any:
+    """Return a value valid against ``schema``; ``hint`` fills free-text fields named like a query.
+
+    ``optional`` fills the top level's optional properties too (structured output does; tool
+    arguments do not).
+    """
+    return _Generator(schema, hint, optional).make(schema, depth=0, variant=0, name=None)
 
 
 def arguments_for(parameters: Any, *, hint: str | None = None) -> dict[str, Any]:
     """Tool-call arguments for a function's ``parameters`` schema (``{}`` when there are none)."""
     if not isinstance(parameters, Mapping) or not parameters:
         return {}
-    value = instance_for(parameters, hint=hint)
+    value = instance_for(parameters, hint=hint, optional=False)
     return value if isinstance(value, dict) else {}
 
 
@@ -79,9 +85,10 @@ def _intersect_types(a: Any, b: Any) -> Any:
 
 
 class _Generator:
-    def __init__(self, root: Any, hint: str | None) -> None:
+    def __init__(self, root: Any, hint: str | None, optional: bool = True) -> None:
         self.root = root
         self.hint = hint
+        self.optional = optional
         self.refs: list[str] = []
 
     # references --------------------------------------------------------------------------
@@ -202,7 +209,7 @@ class _Generator:
         required = [r for r in schema.get("required") or [] if isinstance(r, str)]
         result: dict[str, Any] = {}
         for key, sub in properties.items():
-            if key in required or depth == 0:
+            if key in required or (depth == 0 and self.optional):
                 result[key] = self.make(sub, depth=depth + 1, variant=variant, name=key)
         extra_schema = schema.get("additionalProperties", True)
         for key in required:
