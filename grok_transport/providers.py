@@ -7,7 +7,8 @@ Resolution order, most specific first, so that an explicit argument always wins:
 
 * key: ``api_key=`` → the provider's variable (``XAI_API_KEY``, ``GROKINC_API_KEY``,
   ``GROKAPI_API_KEY``) → ``GROK_API_KEY``;
-* base URL: ``base_url=`` → ``GROK_BASE_URL`` → the provider's default;
+* base URL: ``base_url=`` → the provider's own variable (``XAI_API_BASE``, as langchain-xai
+  reads it) → ``GROK_BASE_URL`` → the provider's default;
 * provider: ``provider=`` → inferred from the base URL's host → ``xai``.
 
 A missing key raises :class:`~grok_transport.errors.MissingAPIKeyError` naming every variable
@@ -52,10 +53,12 @@ class Provider:
     """A documented per-key limit the client keeps by itself (Grok Inc: 5)."""
     stream_usage: bool = True
     """Whether ``stream_options.include_usage`` is sent by default."""
+    url_env: tuple[str, ...] = ()
+    """Variables that override the base URL for this provider only."""
 
 
 PROVIDERS: dict[str, Provider] = {
-    "xai": Provider("xai", "https://api.x.ai/v1", "bearer", ("XAI_API_KEY",)),
+    "xai": Provider("xai", "https://api.x.ai/v1", "bearer", ("XAI_API_KEY",), url_env=("XAI_API_BASE",)),
     "grokinc": Provider(
         "grokinc",
         "https://api.grokinc.org/v1",
@@ -130,6 +133,8 @@ def resolve_connection(
         raise InvalidParameterError(
             f"Unknown provider {name!r}; use one of {sorted(PROVIDERS)} or 'custom' with base_url."
         )
+    if not base_url:  # a provider's own variable is more specific than the generic one
+        url = next((env[var] for var in chosen.url_env if env.get(var)), url)
     if not (url or chosen.base_url):
         raise InvalidParameterError("provider='custom' needs a base_url.")
 

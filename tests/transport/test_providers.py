@@ -78,3 +78,11 @@ def test_fold_system_messages_documented_rule():
 
 def test_fold_without_user_turn_makes_one():
     assert fold_system_messages([{"role": "system", "content": "x"}]) == [{"role": "user", "content": "x"}]
+
+
+def test_xai_api_base_is_read_as_langchain_xai_reads_it():
+    env = {"XAI_API_KEY": "k", "XAI_API_BASE": "http://corp-gateway/v1", "GROK_BASE_URL": "http://generic/v1"}
+    assert resolve_connection(provider="xai", environ=env).base_url == "http://corp-gateway/v1"
+    assert resolve_connection(provider="xai", base_url="http://explicit/v1", environ=env).base_url == (
+        "http://explicit/v1"
+    )
