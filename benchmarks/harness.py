@@ -85,8 +85,14 @@ def paired(
     return Paired(statistics.median(ratios), statistics.median(floors), statistics.median(subjects))
 
 
-def burst(make: Callable[[], Callable[[], Awaitable[Any]]], concurrency: int) -> tuple[float, float]:
-    """Requests/s for ``concurrency`` simultaneous calls on a fresh loop (cold), then again (warm)."""
+def burst(
+    make: Callable[[], Callable[[], Awaitable[Any]]], concurrency: int, rounds: int
+) -> tuple[float, float]:
+    """Requests/s for ``concurrency`` simultaneous calls: on a fresh loop (cold), then again (warm).
+
+    Each round builds a fresh subject on a fresh event loop, so "cold" includes opening the
+    connections; the median over rounds keeps one garbage-collection pause from deciding it.
+    """
 
     async def run() -> tuple[float, float]:
         call = make()
@@ -100,12 +106,37 @@ def burst(make: Callable[[], Callable[[], Awaitable[Any]]], concurrency: int) ->
         warm = await once()
         return cold, warm
 
-    return asyncio.run(run())
+    samples = [asyncio.run(run()) for _ in range(rounds)]
+    return statistics.median(c for c, _ in samples), statistics.median(w for _, w in samples)
 
 
-def import_seconds(module: str, runs: int) -> float:
-    """Median wall time of ``import module`` in a fresh interpreter."""
-    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+_BURST_CODE = """
+import sys
+sys.path.insert(0, {root!r})
+from benchmarks import harness, subjects
+subject = subjects.by_name({name!r})
+cold, warm = harness.burst(lambda: subject.acall({base!r}, {key!r}), {concurrency}, {rounds})
+print(cold, warm)
+"""
+
+
+def burst_in_child(name: str, base: str, key: str, concurrency: int, rounds: int) -> tuple[float, float]:
+    """:func:`burst` in a fresh interpreter that imports only this subject's packages.
+
+    In the benchmark process every framework and alternative is loaded, and the larger heap
+    makes each garbage collection during a burst slower for whoever is measured at that moment.
+    """
+    code = _BURST_CODE.format(
+        root=str(ROOT), name=name, base=base, key=key, concurrency=concurrency, rounds=rounds
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    cold, warm = out.stdout.split()[-2:]
+    return float(cold), float(warm)
+
+
+def import_seconds(statement: str, runs: int) -> float:
+    """Median wall time of an import statement in a fresh interpreter."""
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
     samples = []
     for _ in range(runs):
         out = subprocess.run(

@@ -44,7 +44,9 @@ class Subject:
     acall: Callable[[str, str], Callable[[], Awaitable[Any]]] | None = None
     construct: Callable[[str, str], Callable[[], Any]] | None = None
     module: str | None = None
-    """What ``import`` measures for this subject."""
+    """The module whose presence makes this subject available."""
+    import_stmt: str | None = None
+    """What a user writes to get the class; the import-time measure times exactly this."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -165,13 +167,16 @@ def _transport_subject() -> Subject:
         acall,
         construct,
         module="grok_transport",
+        import_stmt="from grok_transport import GrokClient",
     )
 
 
 # -- LangChain --------------------------------------------------------------------------------
 
 
-def _langchain_subject(name: str, group: str, make: Callable[[str, str], Any], module: str) -> Subject:
+def _langchain_subject(
+    name: str, group: str, make: Callable[[str, str], Any], module: str, import_stmt: str | None = None
+) -> Subject:
     def call(base: str, key: str) -> Callable[[], Any]:
         model = make(base, key)
         return lambda: model.invoke(PROMPT)
@@ -195,7 +200,9 @@ def _langchain_subject(name: str, group: str, make: Callable[[str, str], Any], m
     def construct(base: str, key: str) -> Callable[[], Any]:
         return lambda: make(base, key)
 
-    return Subject(name, group, "langchain", call, stream, tool, acall, construct, module=module)
+    return Subject(
+        name, group, "langchain", call, stream, tool, acall, construct, module=module, import_stmt=import_stmt
+    )
 
 
 def _chat_grok(base: str, key: str) -> Any:
@@ -225,7 +232,9 @@ def _bare_chat(base: str, key: str) -> Any:
 # -- LlamaIndex -------------------------------------------------------------------------------
 
 
-def _llama_subject(name: str, group: str, make: Callable[[str, str], Any], module: str) -> Subject:
+def _llama_subject(
+    name: str, group: str, make: Callable[[str, str], Any], module: str, import_stmt: str | None = None
+) -> Subject:
     from llama_index.core.llms import ChatMessage
 
     messages = [ChatMessage(role="user", content=PROMPT)]
@@ -263,7 +272,18 @@ def _llama_subject(name: str, group: str, make: Callable[[str, str], Any], modul
     def construct(base: str, key: str) -> Callable[[], Any]:
         return lambda: make(base, key)
 
-    return Subject(name, group, "llama_index", call, stream, tool, acall, construct, module=module)
+    return Subject(
+        name,
+        group,
+        "llama_index",
+        call,
+        stream,
+        tool,
+        acall,
+        construct,
+        module=module,
+        import_stmt=import_stmt,
+    )
 
 
 def _grok(base: str, key: str) -> Any:
@@ -303,21 +323,35 @@ def _candidates() -> dict[str, Callable[[], Subject]]:
                 "bare BaseChatModel + httpx", "floor", _bare_chat, "langchain_core.language_models"
             )
         ),
-        "ChatGrok": lambda: _langchain_subject("ChatGrok", "ours", _chat_grok, "langchain_grok"),
+        "ChatGrok": lambda: _langchain_subject(
+            "ChatGrok", "ours", _chat_grok, "langchain_grok", "from langchain_grok import ChatGrok"
+        ),
         "ChatXAI (langchain-xai)": lambda: _langchain_subject(
-            "ChatXAI (langchain-xai)", "alternative", _chat_xai, "langchain_xai"
+            "ChatXAI (langchain-xai)",
+            "alternative",
+            _chat_xai,
+            "langchain_xai",
+            "from langchain_xai import ChatXAI",
         ),
         "ChatOpenAI (langchain-openai)": lambda: _langchain_subject(
-            "ChatOpenAI (langchain-openai)", "alternative", _chat_openai, "langchain_openai"
+            "ChatOpenAI (langchain-openai)",
+            "alternative",
+            _chat_openai,
+            "langchain_openai",
+            "from langchain_openai import ChatOpenAI",
         ),
         "bare LlamaIndex LLM + httpx": lambda: floor(
             _llama_subject("bare LlamaIndex LLM + httpx", "floor", _bare_llm, "llama_index.core")
         ),
         "Grok (llama_index_grok)": lambda: _llama_subject(
-            "Grok (llama_index_grok)", "ours", _grok, "llama_index_grok"
+            "Grok (llama_index_grok)", "ours", _grok, "llama_index_grok", "from llama_index_grok import Grok"
         ),
         "OpenAILike": lambda: _llama_subject(
-            "OpenAILike", "alternative", _openai_like, "llama_index.llms.openai_like"
+            "OpenAILike",
+            "alternative",
+            _openai_like,
+            "llama_index.llms.openai_like",
+            "from llama_index.llms.openai_like import OpenAILike",
         ),
     }
 

@@ -24,6 +24,7 @@ environment the client falls back to httpx's default transport so that they are 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 from collections.abc import AsyncIterator, Callable
 
@@ -32,6 +33,12 @@ import httpx
 __all__ = ["ShardedAsyncTransport"]
 
 _SINGLE = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=30.0)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_tls() -> ssl.SSLContext:
+    """One verifying TLS context for the process: loading the CA bundle costs ~10-20 ms."""
+    return httpx.create_ssl_context()
 
 
 class _ReleasingStream(httpx.AsyncByteStream):
@@ -59,13 +66,15 @@ class ShardedAsyncTransport(httpx.AsyncBaseTransport):
 
     def __init__(self, max_connections: int = 100, *, verify: ssl.SSLContext | bool = True) -> None:
         self._max = max_connections
-        self._verify: ssl.SSLContext | bool = httpx.create_ssl_context() if verify is True else verify
+        self._verify = verify
         self._idle: asyncio.LifoQueue[httpx.AsyncHTTPTransport] = asyncio.LifoQueue()
         self._shards: list[httpx.AsyncHTTPTransport] = []
 
     async def _checkout(self) -> httpx.AsyncHTTPTransport:
         if self._idle.empty() and len(self._shards) < self._max:
-            shard = httpx.AsyncHTTPTransport(verify=self._verify, limits=_SINGLE)
+            # httpx builds a TLS context per transport even for http; share one per process.
+            verify = _default_tls() if self._verify is True else self._verify
+            shard = httpx.AsyncHTTPTransport(verify=verify, limits=_SINGLE)
             self._shards.append(shard)
             return shard
         return await self._idle.get()
