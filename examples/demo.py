@@ -105,25 +105,30 @@ def langchain_part(t: Target) -> None:
 
 
 def llama_index_part(t: Target) -> None:
-    from llama_index.core import Document, VectorStoreIndex
-    from llama_index.core.embeddings import MockEmbedding
+    from llama_index.core import Document, SummaryIndex
+    from llama_index.core.llms import ChatMessage
 
     from llama_index_grok import Grok
 
-    print("\n[5] LlamaIndex query engine over three documents (Grok + MockEmbedding)")
+    print("\n[5] LlamaIndex query engine over three documents (Grok)")
     llm = Grok(model=t.model, base_url=t.base_url, api_key=t.api_key)
     documents = [
         Document(text="The lighthouse at Cap Fréhel was built in 1950 and is 103 metres above the sea."),
         Document(text="Brittany's coast has more lighthouses than any other French region."),
         Document(text="The Eiffel Tower is 330 metres tall."),
     ]
-    index = VectorStoreIndex.from_documents(documents, embed_model=MockEmbedding(embed_dim=8))
-    response = index.as_query_engine(llm=llm, similarity_top_k=2).query(
-        "When was the Cap Fréhel lighthouse built?"
-    )
+    index = SummaryIndex.from_documents(documents)  # no embeddings needed: every node is read
+    response = index.as_query_engine(llm=llm).query("When was the Cap Fréhel lighthouse built?")
     print(f"    {str(response).strip()}")
     for node in response.source_nodes:
         print(f"    source: {node.node.get_content()[:70]}…")
+
+    print("\n[6] Web search with citations (xAI's Responses API, from LlamaIndex)")
+    searcher = Grok(model=t.model, base_url=t.base_url, api_key=t.api_key, server_tools=["web_search"])
+    answer = searcher.chat([ChatMessage(role="user", content="Search the web: latest stable Python?")])
+    print(f"    {answer.message.content}")
+    for citation in answer.message.additional_kwargs.get("citations", []):
+        print(f"    cites: {citation['url']}")
 
 
 def main() -> int:
