@@ -274,7 +274,7 @@ def test_invalid_key_error_is_byte_identical_to_the_recording(load, server):
     response = httpx.post(
         f"{server.base_url}/responses",
         content=interaction["request"]["body"].encode(),
-        headers={"Authorization": "Bearer xai-invalid", "Content-Type": "application/json"},
+        headers={"Authorization": "Bearer not-a-valid-key", "Content-Type": "application/json"},
     )
     assert response.status_code == interaction["response"]["status"]["code"] == 400
     assert response.text == recorded(interaction)
