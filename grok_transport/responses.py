@@ -78,6 +78,11 @@ class Citation:
     start_index: int | None = None
     end_index: int | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        """The plain form both adapters put in ``additional_kwargs["citations"]``."""
+        return {"url": self.url, "title": self.title, "start_index": self.start_index,
+                "end_index": self.end_index}
+
 
 @dataclass(slots=True)
 class ServerToolCall:
@@ -98,6 +103,25 @@ class ServerToolCall:
     def sources(self) -> list[str]:
         """URLs the tool looked at, when it reports them."""
         return [s["url"] for s in self.action.get("sources") or () if isinstance(s, dict) and "url" in s]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plain form both adapters put in ``additional_kwargs["server_tool_calls"]``.
+
+        A search has a ``query`` and the ``sources`` it read; code execution has no query but
+        the ``code`` it ran and its ``outputs``, added when present.
+        """
+        run: dict[str, Any] = {
+            "id": self.id,
+            "type": self.type,
+            "name": self.name,
+            "status": self.status,
+            "query": self.action.get("query"),
+            "sources": self.sources,
+        }
+        if "code" in self.action:
+            run["code"] = self.action["code"]
+            run["outputs"] = self.action.get("outputs") or []
+        return run
 
 
 @dataclass(slots=True)

@@ -64,20 +64,21 @@ def _reasoning_block(message: AIMessage, index: int | None) -> types.ReasoningCo
 
 
 def _server_tool_blocks(message: AIMessage) -> list[dict[str, Any]]:
-    """Server-side tool runs (Responses API): each a call and its result."""
+    """Server-side tool runs (Responses API): each a call (its query or code) and its result."""
     blocks: list[dict[str, Any]] = []
     for item in message.additional_kwargs.get("server_tool_calls") or ():
         call_id = item.get("id") or ""
-        blocks.append(
-            {
-                "type": "server_tool_call",
-                "id": call_id,
-                "name": str(item.get("type", "")).removesuffix("_call"),
-                "args": item.get("action") or {},
-            }
-        )
-        status = "success" if item.get("status") in (None, "completed") else "error"
-        blocks.append({"type": "server_tool_result", "tool_call_id": call_id, "status": status})
+        args = {key: item[key] for key in ("query", "code") if item.get(key)}
+        blocks.append({"type": "server_tool_call", "id": call_id, "name": item.get("name", ""), "args": args})
+        result: dict[str, Any] = {
+            "type": "server_tool_result",
+            "tool_call_id": call_id,
+            "status": "success" if item.get("status") in (None, "completed") else "error",
+        }
+        output = item.get("sources") or item.get("outputs")
+        if output:
+            result["output"] = output
+        blocks.append(result)
     return blocks
 
 

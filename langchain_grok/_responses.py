@@ -8,7 +8,8 @@ message shape the chat-completions path produces, plus what only this API has:
 
 * ``additional_kwargs["citations"]``: ``{"url", "title", "start_index", "end_index"}`` per cited
   source (v1 ``Citation`` annotations through the ``grok`` block translator);
-* ``additional_kwargs["server_tool_calls"]``: the server's tool runs, as it reported them;
+* ``additional_kwargs["server_tool_calls"]``: the server's tool runs (id, type, name, status,
+  query, sources; code and outputs for code execution), the same dicts ``llama_index_grok`` uses;
 * ``additional_kwargs["responses_output"]``: the raw output items, encrypted reasoning included.
   Sent back with the next turn, they let a conversation with server tools continue without
   ``store=True`` (xAI keeps nothing).
@@ -16,7 +17,6 @@ message shape the chat-completions path produces, plus what only this API has:
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk
@@ -37,11 +37,9 @@ def _extras(response: Response) -> dict[str, Any]:
     if response.reasoning:
         extras["reasoning_content"] = response.reasoning
     if response.citations:
-        extras["citations"] = [
-            {k: v for k, v in asdict(c).items() if v is not None} for c in response.citations
-        ]
+        extras["citations"] = [c.as_dict() for c in response.citations]
     if response.server_tool_calls:
-        extras["server_tool_calls"] = [call.raw for call in response.server_tool_calls]
+        extras["server_tool_calls"] = [call.as_dict() for call in response.server_tool_calls]
     if response.output:
         extras["responses_output"] = response.output
     return extras

@@ -44,44 +44,13 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 
-from grok_transport.responses import Citation, Response, ResponseEvent, ServerToolCall
+from grok_transport.responses import Citation, Response, ResponseEvent
 from grok_transport.wire import Usage
 from llama_index_grok._convert import _built, _thinking, _tool_call_block, tool_call_dict, usage_kwargs
 
-__all__ = ["response_to_chat", "ResponseStreamState", "citation_dict", "server_tool_dict"]
+__all__ = ["response_to_chat", "ResponseStreamState"]
 
 _FINAL_EVENTS = frozenset({"response.completed", "response.incomplete"})
-
-
-def citation_dict(citation: Citation) -> dict[str, Any]:
-    """A citation as the plain dict in ``additional_kwargs["citations"]``."""
-    return {
-        "url": citation.url,
-        "title": citation.title,
-        "start_index": citation.start_index,
-        "end_index": citation.end_index,
-    }
-
-
-def server_tool_dict(call: ServerToolCall) -> dict[str, Any]:
-    """A server-side tool run as the plain dict in ``additional_kwargs["server_tool_calls"]``.
-
-    A search has a ``query`` and the ``sources`` it read; code execution has no query but the
-    ``code`` it ran and its ``outputs``, added when present.
-    """
-    action = call.action
-    run: dict[str, Any] = {
-        "id": call.id,
-        "type": call.type,
-        "name": call.name,
-        "status": call.status,
-        "query": action.get("query"),
-        "sources": call.sources,
-    }
-    if "code" in action:
-        run["code"] = action["code"]
-        run["outputs"] = action.get("outputs") or []
-    return run
 
 
 def _citation_block(citation: Citation, text: str) -> CitationBlock:
@@ -122,9 +91,9 @@ def _final_message(response: Response) -> ChatMessage:
     if response.tool_calls:
         extra["tool_calls"] = [tool_call_dict(c) for c in response.tool_calls]
     if response.citations:
-        extra["citations"] = [citation_dict(c) for c in response.citations]
+        extra["citations"] = [c.as_dict() for c in response.citations]
     if response.server_tool_calls:
-        extra["server_tool_calls"] = [server_tool_dict(c) for c in response.server_tool_calls]
+        extra["server_tool_calls"] = [c.as_dict() for c in response.server_tool_calls]
     if response.id:
         extra["response_id"] = response.id
     if response.output:
@@ -180,7 +149,7 @@ class ResponseStreamState:
                 return self._chunk(event.data, "", {})
             if item_type.endswith("_call"):
                 runs = stream.response.server_tool_calls
-                self.extra = {**self.extra, "server_tool_calls": [server_tool_dict(c) for c in runs]}
+                self.extra = {**self.extra, "server_tool_calls": [c.as_dict() for c in runs]}
                 return self._chunk(event.data, "", {})
             return None
         if kind in _FINAL_EVENTS:
