@@ -108,3 +108,30 @@ def test_use_responses_api_switch(grok_server: GrokTestServer) -> None:
         searching(grok_server, use_responses_api=False).invoke(QUESTION)
     request = grok_server.requests[-1]
     assert request.path == "/v1/chat/completions" and request.json["tools"] == [{"type": "web_search"}]
+
+
+def test_agent_searches_the_web_calls_a_function_and_its_answer_cites(grok_server: GrokTestServer) -> None:
+    """create_agent with a server-side web search and a Python tool, to a cited final answer."""
+    from langchain.agents import create_agent
+
+    model = ChatGrok(base_url=grok_server.base_url, api_key=grok_server.api_key, model="grok-4.3")
+    agent = create_agent(model=model, tools=[get_weather, {"type": "web_search"}])
+    result = agent.invoke(
+        {"messages": [("user", "Search the web for the Oslo marathon date and use get_weather for Oslo.")]}
+    )
+    messages = result["messages"]
+    tool_results = [m for m in messages if m.type == "tool"]
+    assert [m.name for m in tool_results] == ["get_weather"] and tool_results[0].content.startswith(
+        "sunny in"
+    )
+    final = messages[-1]
+    assert final.type == "ai" and not final.tool_calls
+    assert tool_results[0].content in final.content  # the answer used the function's result
+    citations = final.additional_kwargs["citations"]
+    assert citations and all(c["url"].startswith("https://") for c in citations)
+    annotated = [a for b in final.content_blocks if b["type"] == "text" for a in b.get("annotations", [])]
+    assert [a["url"] for a in annotated] == [c["url"] for c in citations]
+    # every turn went to /v1/responses with both tools, and the function result went back as such
+    assert {r.path for r in grok_server.requests} == {"/v1/responses"}
+    last_input = grok_server.requests[-1].json["input"]
+    assert any(item.get("type") == "function_call_output" for item in last_input)
