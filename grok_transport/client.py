@@ -382,9 +382,10 @@ class AsyncGrokClient(_BaseClient):
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            # httpx honours proxy variables only with its own transport; see grok_transport.pool.
-            transport = None if urllib.request.getproxies() else ShardedAsyncTransport(100)
-            client = httpx.AsyncClient(timeout=self.timeout, limits=DEFAULT_LIMITS, transport=transport)
+            if urllib.request.getproxies():  # httpx honours proxy variables only with its own transport
+                client = httpx.AsyncClient(timeout=self.timeout, limits=DEFAULT_LIMITS)
+            else:  # see grok_transport.pool for why not httpx's own pool
+                client = httpx.AsyncClient(timeout=self.timeout, transport=ShardedAsyncTransport(100))
             self._clients[loop] = client
         return client
 

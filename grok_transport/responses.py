@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,7 @@ from grok_transport.catalogue import lookup
 from grok_transport.errors import StreamInterruptedError, error_from_payload
 from grok_transport.params import UnsupportedParameterWarning, check_params
 from grok_transport.sse import ServerSentEvent, SSEDecoder
+from grok_transport.stream import AsyncEventStream, EventStream
 from grok_transport.wire import ToolCall, Usage
 
 __all__ = [
@@ -80,8 +81,12 @@ class Citation:
 
     def as_dict(self) -> dict[str, Any]:
         """The plain form both adapters put in ``additional_kwargs["citations"]``."""
-        return {"url": self.url, "title": self.title, "start_index": self.start_index,
-                "end_index": self.end_index}
+        return {
+            "url": self.url,
+            "title": self.title,
+            "start_index": self.start_index,
+            "end_index": self.end_index,
+        }
 
 
 @dataclass(slots=True)
@@ -370,6 +375,7 @@ class _EventReader:
     """Accumulates a Responses stream; shared by the sync and async streams."""
 
     __slots__ = (
+        "done",
         "text",
         "reasoning",
         "items",
@@ -391,9 +397,11 @@ class _EventReader:
         self.decoder = SSEDecoder()
         self.response_id = ""
         self.model = ""
+        self.done = False
 
-    def event(self, sse: ServerSentEvent) -> ResponseEvent | None:
+    def read(self, sse: ServerSentEvent) -> ResponseEvent | None:
         if sse.data == "[DONE]":
+            self.done = True
             return None
         try:
             data = json.loads(sse.data)
@@ -408,7 +416,7 @@ class _EventReader:
                 headers=self.headers,
                 secret=self.secret,
             )
-            error.partial = None
+            error.partial = self.partial()
             raise error
         if kind == "response.output_text.delta":
             self.text.append(data.get("delta") or "")
@@ -453,95 +461,37 @@ class _EventReader:
         )
 
 
-class ResponseStream:
+class ResponseStream(EventStream[ResponseEvent]):
     """A streamed Responses answer. Iterate for events; ``response`` is the accumulated answer."""
 
     def __init__(self, response: httpx.Response, *, secret: str | None = None) -> None:
-        self.http_response = response
         self.headers = {k.lower(): v for k, v in response.headers.items()}
-        self._reader = _EventReader(self.headers, secret)
+        super().__init__(response, _EventReader(self.headers, secret))
 
     @property
     def response(self) -> Response:
         """The final answer once ``response.completed`` arrived, else what has arrived so far."""
-        return self._reader.partial()
+        return self._reader.partial()  # type: ignore[attr-defined]
 
     @property
     def text(self) -> str:
         """The answer text streamed so far."""
-        return "".join(self._reader.text)
-
-    def __iter__(self) -> Iterator[ResponseEvent]:
-        reader = self._reader
-        try:
-            for raw in self.http_response.iter_bytes():
-                for sse in reader.decoder.feed(raw):
-                    event = reader.event(sse)
-                    if event is not None:
-                        yield event
-            for sse in reader.decoder.flush():
-                event = reader.event(sse)
-                if event is not None:
-                    yield event
-            reader.finish()
-        except httpx.HTTPError as exc:
-            raise reader.interrupted("connection lost mid-stream", exc) from exc
-        finally:
-            self.http_response.close()
-
-    def close(self) -> None:
-        """Release the connection."""
-        self.http_response.close()
-
-    def __enter__(self) -> ResponseStream:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return "".join(self._reader.text)  # type: ignore[attr-defined]
 
 
-class AsyncResponseStream:
+class AsyncResponseStream(AsyncEventStream[ResponseEvent]):
     """The async twin of :class:`ResponseStream`."""
 
     def __init__(self, response: httpx.Response, *, secret: str | None = None) -> None:
-        self.http_response = response
         self.headers = {k.lower(): v for k, v in response.headers.items()}
-        self._reader = _EventReader(self.headers, secret)
+        super().__init__(response, _EventReader(self.headers, secret))
 
     @property
     def response(self) -> Response:
         """The final answer once ``response.completed`` arrived, else what has arrived so far."""
-        return self._reader.partial()
+        return self._reader.partial()  # type: ignore[attr-defined]
 
     @property
     def text(self) -> str:
         """The answer text streamed so far."""
-        return "".join(self._reader.text)
-
-    async def __aiter__(self) -> AsyncIterator[ResponseEvent]:
-        reader = self._reader
-        try:
-            async for raw in self.http_response.aiter_bytes():
-                for sse in reader.decoder.feed(raw):
-                    event = reader.event(sse)
-                    if event is not None:
-                        yield event
-            for sse in reader.decoder.flush():
-                event = reader.event(sse)
-                if event is not None:
-                    yield event
-            reader.finish()
-        except httpx.HTTPError as exc:
-            raise reader.interrupted("connection lost mid-stream", exc) from exc
-        finally:
-            await self.http_response.aclose()
-
-    async def aclose(self) -> None:
-        """Release the connection."""
-        await self.http_response.aclose()
-
-    async def __aenter__(self) -> AsyncResponseStream:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
+        return "".join(self._reader.text)  # type: ignore[attr-defined]

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import httpx
 
@@ -35,9 +34,10 @@ from grok_transport.wire import ChatCompletion, ChatCompletionChunk, ToolCall, U
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["ChatAccumulator", "ChatStream", "AsyncChatStream"]
+__all__ = ["ChatAccumulator", "EventStream", "AsyncEventStream", "ChatStream", "AsyncChatStream"]
 
 _DONE = "[DONE]"
+_Item = TypeVar("_Item", covariant=True)
 
 
 class ChatAccumulator:
@@ -145,7 +145,7 @@ class _ChunkReader:
         self.headers = headers
         self.secret = secret
 
-    def chunk(self, event: ServerSentEvent) -> ChatCompletionChunk | None:
+    def read(self, event: ServerSentEvent) -> ChatCompletionChunk | None:
         data = event.data
         if data == _DONE:
             self.done = True
@@ -178,96 +178,125 @@ class _ChunkReader:
         )
 
 
-class ChatStream:
-    """A streamed answer over an open response. Iterate for chunks; ``completion`` accumulates.
+class _Reader(Protocol[_Item]):
+    """What a stream needs from its reader: decode, turn events into items, judge the end."""
+
+    decoder: SSEDecoder
+    done: bool
+
+    def read(self, event: ServerSentEvent) -> _Item | None: ...
+
+    def finish(self) -> None: ...
+
+    def interrupted(self, why: str, cause: BaseException | None = None) -> StreamInterruptedError: ...
+
+
+class EventStream(Generic[_Item]):
+    """An SSE answer over an open response, read by a reader into items (chunks or events).
 
     Use it as a context manager (or iterate to the end) so the connection goes back to the pool.
+    A connection that breaks, or a body that ends early, raises the reader's
+    :class:`~grok_transport.errors.StreamInterruptedError` with what had arrived.
     """
 
-    def __init__(self, response: httpx.Response, *, secret: str | None = None) -> None:
-        self.response = response
-        self.headers = {k.lower(): v for k, v in response.headers.items()}
-        self._reader = _ChunkReader(self.headers, secret)
+    def __init__(self, response: httpx.Response, reader: _Reader[_Item]) -> None:
+        self.http_response = response
+        self._reader = reader
 
-    @property
-    def completion(self) -> ChatCompletion:
-        """Everything received so far, as one answer."""
-        return self._reader.accumulator.result(self.headers)
-
-    def __iter__(self) -> Iterator[ChatCompletionChunk]:
+    def __iter__(self) -> Iterator[_Item]:
         reader = self._reader
         try:
-            for raw in self.response.iter_bytes():
+            for raw in self.http_response.iter_bytes():
                 for event in reader.decoder.feed(raw):
-                    chunk = reader.chunk(event)
-                    if chunk is not None:
-                        yield chunk
+                    item = reader.read(event)
+                    if item is not None:
+                        yield item
                     elif reader.done:
                         return
             for event in reader.decoder.flush():
-                chunk = reader.chunk(event)
-                if chunk is not None:
-                    yield chunk
+                item = reader.read(event)
+                if item is not None:
+                    yield item
             reader.finish()
         except httpx.HTTPError as exc:
             raise reader.interrupted("connection lost mid-stream", exc) from exc
         finally:
-            self.response.close()
+            self.http_response.close()
 
     def close(self) -> None:
         """Release the connection."""
-        self.response.close()
+        self.http_response.close()
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
-class AsyncChatStream:
-    """The async twin of :class:`ChatStream`."""
+class AsyncEventStream(Generic[_Item]):
+    """The async twin of :class:`EventStream`."""
 
-    def __init__(self, response: httpx.Response, *, secret: str | None = None) -> None:
-        self.response = response
-        self.headers = {k.lower(): v for k, v in response.headers.items()}
-        self._reader = _ChunkReader(self.headers, secret)
+    def __init__(self, response: httpx.Response, reader: _Reader[_Item]) -> None:
+        self.http_response = response
+        self._reader = reader
 
-    @property
-    def completion(self) -> ChatCompletion:
-        """Everything received so far, as one answer."""
-        return self._reader.accumulator.result(self.headers)
-
-    async def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
+    async def __aiter__(self) -> AsyncIterator[_Item]:
         reader = self._reader
         try:
-            async for raw in self.response.aiter_bytes():
+            async for raw in self.http_response.aiter_bytes():
                 for event in reader.decoder.feed(raw):
-                    chunk = reader.chunk(event)
-                    if chunk is not None:
-                        yield chunk
+                    item = reader.read(event)
+                    if item is not None:
+                        yield item
                     elif reader.done:
                         return
             for event in reader.decoder.flush():
-                chunk = reader.chunk(event)
-                if chunk is not None:
-                    yield chunk
+                item = reader.read(event)
+                if item is not None:
+                    yield item
             reader.finish()
         except httpx.HTTPError as exc:
             raise reader.interrupted("connection lost mid-stream", exc) from exc
         finally:
-            await self.response.aclose()
+            await self.http_response.aclose()
 
     async def aclose(self) -> None:
         """Release the connection."""
-        await self.response.aclose()
+        await self.http_response.aclose()
 
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+def _lower(response: httpx.Response) -> dict[str, str]:
+    return {k.lower(): v for k, v in response.headers.items()}
+
+
+class ChatStream(EventStream[ChatCompletionChunk]):
+    """A streamed chat completion. Iterate for chunks; ``completion`` accumulates."""
+
+    def __init__(self, response: httpx.Response, *, secret: str | None = None) -> None:
+        self.headers = _lower(response)
+        super().__init__(response, _ChunkReader(self.headers, secret))
+
+    @property
+    def completion(self) -> ChatCompletion:
+        """Everything received so far, as one answer."""
+        return self._reader.accumulator.result(self.headers)  # type: ignore[attr-defined]
+
+
+class AsyncChatStream(AsyncEventStream[ChatCompletionChunk]):
+    """The async twin of :class:`ChatStream`."""
+
+    def __init__(self, response: httpx.Response, *, secret: str | None = None) -> None:
+        self.headers = _lower(response)
+        super().__init__(response, _ChunkReader(self.headers, secret))
+
+    @property
+    def completion(self) -> ChatCompletion:
+        """Everything received so far, as one answer."""
+        return self._reader.accumulator.result(self.headers)  # type: ignore[attr-defined]

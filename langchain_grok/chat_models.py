@@ -316,6 +316,18 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
             return self.use_responses_api
         return any(is_server_tool(tool) for tool in params.get("tools") or ())
 
+    def _request(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any], *, stream: bool
+    ) -> tuple[str, dict[str, Any], bool, list[dict[str, Any]]]:
+        """Model, parameters, which endpoint, and the wire messages of one call."""
+        model, params = self._call(stop, kwargs)
+        responses = self._uses_responses(params)
+        if stream and not responses:
+            params["stream_usage"] = params.get("stream_usage", self.stream_usage)
+        else:  # only chat-completions streams take it
+            params.pop("stream_usage", None)
+        return model, params, responses, messages_to_wire(messages, responses=responses)
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -323,10 +335,7 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        model, params = self._call(stop, kwargs)
-        params.pop("stream_usage", None)
-        responses = self._uses_responses(params)
-        wire = messages_to_wire(messages, responses=responses)
+        model, params, responses, wire = self._request(messages, stop, kwargs, stream=False)
         headers = self.include_response_headers
         with translated_errors():
             if responses:
@@ -342,10 +351,7 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        model, params = self._call(stop, kwargs)
-        params.pop("stream_usage", None)
-        responses = self._uses_responses(params)
-        wire = messages_to_wire(messages, responses=responses)
+        model, params, responses, wire = self._request(messages, stop, kwargs, stream=False)
         headers = self.include_response_headers
         with translated_errors():
             if responses:
@@ -361,14 +367,13 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        model, params = self._call(stop, kwargs)
-        if self._uses_responses(params):
-            yield from self._stream_responses(messages, model, params)
+        model, params, responses, wire = self._request(messages, stop, kwargs, stream=True)
+        if responses:
+            yield from self._stream_responses(wire, model, params)
             return
-        params["stream_usage"] = params.get("stream_usage", self.stream_usage)
         seen: set[int] = set()
         with translated_errors():
-            stream = self.client.stream_chat(messages_to_wire(messages), model=model, **params)
+            stream = self.client.stream_chat(wire, model=model, **params)
             with stream:
                 for chunk in stream:
                     message = chunk_to_message(chunk, seen)
@@ -380,15 +385,12 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         )
 
     def _stream_responses(
-        self, messages: list[BaseMessage], model: str, params: dict[str, Any]
+        self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]
     ) -> Iterator[ChatGenerationChunk]:
-        params.pop("stream_usage", None)
         calls: list[str] = []
         reasoning_streamed = False
         with translated_errors():
-            stream = self.client.stream_response(
-                messages_to_wire(messages, responses=True), model=model, **params
-            )
+            stream = self.client.stream_response(wire, model=model, **params)
             with stream:
                 for event in stream:
                     message = event_to_chunk(event, calls)
@@ -410,15 +412,14 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        model, params = self._call(stop, kwargs)
-        if self._uses_responses(params):
-            async for generation in self._astream_responses(messages, model, params):
+        model, params, responses, wire = self._request(messages, stop, kwargs, stream=True)
+        if responses:
+            async for generation in self._astream_responses(wire, model, params):
                 yield generation
             return
-        params["stream_usage"] = params.get("stream_usage", self.stream_usage)
         seen: set[int] = set()
         with translated_errors():
-            stream = await self.async_client.stream_chat(messages_to_wire(messages), model=model, **params)
+            stream = await self.async_client.stream_chat(wire, model=model, **params)
             async with stream:
                 async for chunk in stream:
                     message = chunk_to_message(chunk, seen)
@@ -430,13 +431,11 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         )
 
     async def _astream_responses(
-        self, messages: list[BaseMessage], model: str, params: dict[str, Any]
+        self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]
     ) -> AsyncIterator[ChatGenerationChunk]:
-        params.pop("stream_usage", None)
         calls: list[str] = []
         reasoning_streamed = False
         with translated_errors():
-            wire = messages_to_wire(messages, responses=True)
             stream = await self.async_client.stream_response(wire, model=model, **params)
             async with stream:
                 async for event in stream:
