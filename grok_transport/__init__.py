@@ -1,13 +1,21 @@
 """Everything about talking to a Grok-compatible HTTP API, once.
 
 ``GrokClient`` / ``AsyncGrokClient`` speak to xAI, Grok Inc, grokapi.io or any OpenAI-compatible
-Grok proxy; the errors below are what they raise. The local test server lives in
+Grok proxy. A chat turn is planned by :func:`plan` (endpoint, body, parameter hygiene) and
+answered as one :class:`Answer` (or a stream of :class:`Delta`\\ s) whichever endpoint served it.
+
+The names below are the contract: the adapters (``langchain_grok``, ``llama_index_grok``) and
+users import from here; every other module is private. The local test server lives in
 :mod:`grok_transport.testing` and is imported only when asked for.
 """
 
+from grok_transport._answer import Answer, Citation, Delta, DeltaKind, ServerToolRun
+from grok_transport._plan import SERVER_TOOL_TYPES, Call, Endpoint, is_server_tool, plan, server_tool
+from grok_transport._stream import AnswerStream, AsyncAnswerStream
 from grok_transport._version import __version__
-from grok_transport.catalogue import ModelInfo, lookup
-from grok_transport.client import AsyncGrokClient, GrokClient
+from grok_transport.catalogue import DEFAULT_MODELS, ModelInfo, known_models, lookup
+from grok_transport.client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, AsyncGrokClient, GrokClient
+from grok_transport.content import data_url, image_part
 from grok_transport.errors import (
     APIConnectionError,
     APITimeoutError,
@@ -23,36 +31,72 @@ from grok_transport.errors import (
     RateLimitError,
     ServerError,
     StreamInterruptedError,
+    UnexpectedResponseError,
     UnprocessableEntityError,
 )
-from grok_transport.images import GeneratedImage, ImageResult
+from grok_transport.images import DEFAULT_IMAGE_MODEL, GeneratedImage, ImageResult
+from grok_transport.keys import GeneratedKey, KeyInfo
+from grok_transport.listing import ModelCard
 from grok_transport.params import UnsupportedParameterWarning
-from grok_transport.providers import PROVIDERS, Connection, Provider, resolve_connection
+from grok_transport.providers import PROVIDERS, AuthStyle, Connection, Provider, resolve_connection
 from grok_transport.ratelimit import RateLimitInfo
-from grok_transport.stream import AsyncChatStream, ChatAccumulator, ChatStream
-from grok_transport.wire import ChatCompletion, ChatCompletionChunk, ToolCall, Usage
+from grok_transport.tokens import Token, estimate_tokens
+from grok_transport.tools import JSON_OBJECT_FORMAT, function_tool, json_schema_format, normalize_tool_choice
+from grok_transport.wire import TICKS_PER_USD, ToolCall, Usage, parse_arguments
 
 __all__ = [
     "__version__",
+    # clients and the call layer
     "GrokClient",
     "AsyncGrokClient",
-    "ChatStream",
-    "AsyncChatStream",
-    "ChatAccumulator",
-    "ChatCompletion",
-    "ChatCompletionChunk",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_MAX_RETRIES",
+    "plan",
+    "Call",
+    "Endpoint",
+    "Answer",
+    "Delta",
+    "DeltaKind",
+    "AnswerStream",
+    "AsyncAnswerStream",
+    "Citation",
+    "ServerToolRun",
     "ToolCall",
     "Usage",
-    "GeneratedImage",
-    "ImageResult",
+    "TICKS_PER_USD",
+    "parse_arguments",
     "RateLimitInfo",
-    "ModelInfo",
-    "lookup",
+    "UnsupportedParameterWarning",
+    # tools, content and structured output
+    "SERVER_TOOL_TYPES",
+    "is_server_tool",
+    "server_tool",
+    "function_tool",
+    "normalize_tool_choice",
+    "json_schema_format",
+    "JSON_OBJECT_FORMAT",
+    "image_part",
+    "data_url",
+    # providers and models
     "Provider",
     "PROVIDERS",
+    "AuthStyle",
     "Connection",
     "resolve_connection",
-    "UnsupportedParameterWarning",
+    "ModelInfo",
+    "DEFAULT_MODELS",
+    "lookup",
+    "known_models",
+    "ModelCard",
+    # other endpoints
+    "GeneratedImage",
+    "ImageResult",
+    "DEFAULT_IMAGE_MODEL",
+    "GeneratedKey",
+    "KeyInfo",
+    "Token",
+    "estimate_tokens",
+    # errors
     "GrokError",
     "MissingAPIKeyError",
     "InvalidParameterError",
@@ -68,4 +112,15 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "StreamInterruptedError",
+    "UnexpectedResponseError",
 ]
+
+# Show the public path in tracebacks and reprs (``grok_transport.RateLimitError``), as httpx does.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) or callable(_value):
+        try:
+            _value.__module__ = "grok_transport"
+        except (AttributeError, TypeError):
+            pass
+del _name, _value

@@ -2,14 +2,24 @@
 
 One pooled ``httpx`` client per ``GrokClient``, created on first use (constructing a client does
 no I/O), and one ``httpx.AsyncClient`` per event loop for ``AsyncGrokClient``: an async
-connection is bound to the loop that opened it, so a client reused across two ``asyncio.run``
-calls (a notebook, a test suite) would otherwise fail with "Event loop is closed".
+connection is bound to the loop that opened it, so a client reused across several
+``asyncio.run`` calls (a notebook, a sync web handler) gets a pool per loop, and each pool is
+closed when its loop shuts down (see :func:`_close_with_loop`), so descriptors do not pile up.
 
-Each request goes through the same steps: a client-side rate limit if the provider documents
-one, the send, the typed error for a failed answer (:mod:`grok_transport.errors`), and the retry
-policy (:mod:`grok_transport.retry`). Streams are retried only while no byte of the answer has
-reached the caller. Users may hand in their own ``httpx.Client`` / ``httpx.AsyncClient``
-(proxies, mTLS, ``httpx.MockTransport``); the key is then added per request, never stored on it.
+Every request goes through one retry loop (:meth:`GrokClient._retrying`): the client-side rate
+limit if the provider documents one, the send, the typed error for a failed answer
+(:mod:`grok_transport.errors`) — an HTTP error status, an error object inside a 200, a body that
+is not JSON, an HTML page where an event stream was expected — and the retry policy
+(:mod:`grok_transport.retry`). So ``max_retries=N`` means at most N+1 requests, whatever mix of
+failures arrives. Streams are retried only before their first byte reached the caller; requests
+that change state (key generation and deletion) are not replayed once they may have arrived.
+
+``timeout`` bounds a whole non-streamed request (connect, send, and reading the full body, even
+from a server that trickles bytes). A stream may run for minutes, so there the timeout bounds
+the wait for the first byte and every silence between two reads.
+
+Users may hand in their own ``httpx.Client`` / ``httpx.AsyncClient`` (proxies, mTLS,
+``httpx.MockTransport``); the key is then added per request, never stored on it.
 """
 
 from __future__ import annotations
@@ -21,57 +31,74 @@ import threading
 import time
 import urllib.request
 import weakref
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
 
 import httpx
 from pydantic import SecretStr
 
+from grok_transport._answer import Answer
+from grok_transport._chat_reader import ChatStreamReader, read_chat_completion
+from grok_transport._plan import Call, plan
+from grok_transport._responses_reader import ResponsesStreamReader, read_response
+from grok_transport._stream import AnswerStream, AsyncAnswerStream
 from grok_transport._version import __version__
 from grok_transport.errors import (
-    APIConnectionError,
     APITimeoutError,
     GrokError,
+    InvalidParameterError,
     MissingAPIKeyError,
     ServerError,
+    UnexpectedResponseError,
     error_from_payload,
     error_from_response,
+    error_from_transport,
 )
 from grok_transport.images import DEFAULT_IMAGE_MODEL, ImageResult, build_image_body
 from grok_transport.keys import GeneratedKey, KeyInfo, parse_generated_key, parse_key_list
 from grok_transport.listing import ModelCard, parse_model_list
-from grok_transport.params import build_chat_body
 from grok_transport.pool import ShardedAsyncTransport
 from grok_transport.providers import AuthStyle, Connection, resolve_connection
 from grok_transport.ratelimit import SlidingWindowLimiter, shared_limiter
-from grok_transport.responses import AsyncResponseStream, Response, ResponseStream, build_responses_body
 from grok_transport.retry import RetryPolicy
-from grok_transport.stream import AsyncChatStream, ChatStream
 from grok_transport.tokens import Token, parse_tokens
-from grok_transport.wire import ChatCompletion
 
 __all__ = ["GrokClient", "AsyncGrokClient", "DEFAULT_TIMEOUT", "DEFAULT_MAX_RETRIES"]
 
 log = logging.getLogger("grok_transport")
 
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
-"""Ten minutes to read: reasoning models can think for minutes before the first byte."""
+"""Ten minutes: reasoning models can think for minutes before the first byte."""
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 
 _UNSET: Any = object()
+_T = TypeVar("_T")
 
 
 def _dumps(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError) as exc:  # bytes, sets, NaN… in a body: say so before sending
+        raise InvalidParameterError(f"the request body is not JSON: {exc}") from None
 
 
-def _lower_headers(response: httpx.Response) -> dict[str, str]:
+def _headers(response: httpx.Response) -> dict[str, str]:
+    """Response headers as a plain dict (httpx already lower-cases their names)."""
     return dict(response.headers.items())
 
 
+def _is_error_payload(payload: Any) -> bool:
+    """An error object inside a 2xx answer (xAI: ``{"code", "error"}``), not a result that has one."""
+    return (
+        isinstance(payload, dict)
+        and "error" in payload
+        and not ("choices" in payload or "data" in payload or "object" in payload)
+    )
+
+
 class _BaseClient:
-    """Configuration and request preparation shared by the sync and async clients."""
+    """Configuration, request preparation and answer decoding shared by the sync and async clients."""
 
     def __init__(
         self,
@@ -101,6 +128,8 @@ class _BaseClient:
             if timeout is None
             else (timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout))
         )
+        self.deadline = self.timeout.read
+        """Seconds one non-streamed request may take from send to the last byte (``None``: no limit)."""
         self.retry = RetryPolicy(max_retries=max_retries)
         self._base = connection.base_url
         self._secret = connection.api_key.get_secret_value() or None
@@ -128,78 +157,86 @@ class _BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(provider={self.provider!r}, base_url={self._base!r})"
 
-    def chat_body(
-        self,
-        messages: Sequence[Mapping[str, Any]],
-        *,
-        model: str,
-        stream: bool = False,
-        **params: Any,
-    ) -> dict[str, Any]:
-        """The request body :meth:`chat` would send (public so adapters and tests can look)."""
-        return build_chat_body(
-            provider=self.connection.provider,
-            model=model,
-            messages=messages,
-            stream=stream,
-            **params,
-        )
-
-    def responses_body(
+    def plan(
         self, messages: Sequence[Mapping[str, Any]], *, model: str, stream: bool = False, **params: Any
-    ) -> dict[str, Any]:
-        """The request body :meth:`create_response` would send."""
-        return build_responses_body(
-            model=model, messages=messages, provider=self.provider, stream=stream, **params
-        )
+    ) -> Call:
+        """The endpoint and body a chat turn would be sent (see :func:`grok_transport.plan`)."""
+        return plan(messages, model=model, provider=self.connection.provider, stream=stream, **params)
 
-    def _request(self, method: str, path: str, body: Any, auth: bool) -> httpx.Request:
-        headers = (
-            {**self._headers, "Content-Type": "application/json"} if body is not None else (self._headers)
-        )
+    def _request(
+        self, method: str, path: str, body: Any, auth: bool, headers: Mapping[str, str] | None = None
+    ) -> httpx.Request:
+        merged = {**self._headers, **(headers or {})}
+        if body is not None:
+            merged["Content-Type"] = "application/json"
         if auth:
             if not self._auth:
                 raise MissingAPIKeyError(f"{path} needs an API key; this client was created without one.")
-            headers = {**headers, **self._auth}
+            merged.update(self._auth)
         return httpx.Request(
             method,
             self._base + path,
             content=None if body is None else _dumps(body),
-            headers=headers,
+            headers=merged,
             extensions={"timeout": self.timeout.as_dict()},
         )
 
-    def _error(self, response: httpx.Response, content: bytes) -> GrokError:
-        return error_from_response(
-            response.status_code, content, _lower_headers(response), secret=self._secret
-        )
-
-    def _json(self, response: httpx.Response) -> Any:
+    def _json(self, response: httpx.Response, content: bytes) -> Any:
         """Decode a 2xx body; an error object inside it becomes the typed error it describes."""
         try:
-            payload = json.loads(response.content)
-        except ValueError:
+            payload = json.loads(content)
+        except ValueError:  # UnicodeDecodeError included: a body cut inside a character
             raise ServerError(
-                f"malformed JSON in a {response.status_code} answer: {response.text[:200]!r}",
+                f"malformed JSON in a {response.status_code} answer: "
+                f"{content[:200].decode('utf-8', 'replace')!r}",
                 status_code=response.status_code,
                 request_id=response.headers.get("x-request-id"),
             ) from None
-        if (
-            isinstance(payload, dict)
-            and "error" in payload
-            and not ("choices" in payload or "data" in payload or "object" in payload)
-        ):
+        if _is_error_payload(payload):
             raise error_from_payload(
-                response.status_code,
-                payload,
-                headers=_lower_headers(response),
-                secret=self._secret,
+                response.status_code, payload, headers=_headers(response), secret=self._secret
             )
         return payload
 
-    def _transport_error(self, exc: httpx.HTTPError, url: str) -> GrokError:
-        kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-        return kind(f"{type(exc).__name__} talking to {url}: {exc}".replace(self._secret or "\0", "***"))
+    def _not_a_stream(self, response: httpx.Response, content: bytes) -> GrokError:
+        """The error for a 2xx answer to a streamed request that is not an event stream.
+
+        xAI answers a stream that failed before its first token with a JSON error object inside
+        a 200 (retryable, with the server's message); a captive portal or a wrong base URL
+        answers with an HTML page.
+        """
+        kind = response.headers.get("content-type", "")
+        if "json" in kind:
+            payload = self._json(response, content)  # raises the typed error an error object is
+            return UnexpectedResponseError(
+                f"expected an event stream, got a JSON answer: {str(payload)[:200]!r}",
+                status_code=response.status_code,
+            )
+        return UnexpectedResponseError(
+            f"expected an event stream, got {kind.split(';')[0]} from {response.request.url} "
+            "(a wrong base URL, or a proxy in the way?)",
+            status_code=response.status_code,
+        )
+
+    def _error(self, response: httpx.Response, content: bytes) -> GrokError:
+        return error_from_response(response.status_code, content, _headers(response), secret=self._secret)
+
+    def _answer(self, call: Call, payload: Any, headers: dict[str, str]) -> Answer:
+        read = read_response if call.endpoint == "/responses" else read_chat_completion
+        return read(payload, headers)
+
+    def _stream_reader(self, call: Call, headers: dict[str, str]) -> ChatStreamReader | ResponsesStreamReader:
+        if call.endpoint == "/responses":
+            return ResponsesStreamReader(headers, self._secret)
+        return ChatStreamReader(headers, self._secret)
+
+    def _timed_out(self, url: httpx.URL) -> APITimeoutError:
+        return APITimeoutError(f"no whole answer from {url} within {self.deadline:g} s")
+
+
+def _is_event_stream(response: httpx.Response) -> bool:
+    kind = response.headers.get("content-type", "")
+    return not kind or "event-stream" in kind
 
 
 class GrokClient(_BaseClient):
@@ -235,78 +272,105 @@ class GrokClient(_BaseClient):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def send(
-        self, method: str, path: str, body: Any = None, *, stream: bool = False, auth: bool = True
-    ) -> httpx.Response:
-        """Send with rate limiting, typed errors and retries; return a successful response.
+    # -- the one retry loop -------------------------------------------------------------------
 
-        With ``stream=True`` the body is left unread for the caller (who must close it).
-        """
-        request = self._request(method, path, body, auth)
-        client = self._http()
-        attempt = 0
+    def _retrying(self, path: str, attempt: Callable[[], _T], *, idempotent: bool = True) -> _T:
+        tries = 0
         while True:
             if self._limiter is not None:
-                self._limiter.acquire()
+                self._limiter.acquire(timeout=self.deadline)
             try:
-                response = client.send(request, stream=stream)
-            except httpx.HTTPError as exc:
-                error = self._transport_error(exc, str(request.url))
-            else:
-                if response.status_code < 400:
-                    return response
-                error = self._error(response, response.read())
-                response.close()
-            attempt += 1
-            delay = self.retry.delay(error, attempt)
-            if delay is None:
-                raise error
-            log.info("retrying %s %s in %.2fs after %r", method, path, delay, error)
-            time.sleep(delay)
-
-    def request_json(self, method: str, path: str, body: Any = None, *, auth: bool = True) -> Any:
-        """Send and decode a JSON answer; an error inside a 200 is retried like a 503."""
-        return self._send_json(method, path, body, auth)[0]
-
-    def _send_json(self, method: str, path: str, body: Any, auth: bool = True) -> tuple[Any, dict[str, str]]:
-        attempt = 0
-        while True:
-            response = self.send(method, path, body, auth=auth)
-            try:
-                return self._json(response), _lower_headers(response)
+                return attempt()
             except GrokError as error:
-                attempt += 1
-                delay = self.retry.delay(error, attempt)
+                tries += 1
+                delay = self.retry.delay(error, tries, idempotent=idempotent)
                 if delay is None:
                     raise
+                log.info("retrying %s in %.2fs after %r", path, delay, error)
                 time.sleep(delay)
+
+    def _open(self, request: httpx.Request) -> httpx.Response:
+        """Send once; an HTTP error status becomes its typed error; a 2xx body is left unread."""
+        try:
+            response = self._http().send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise error_from_transport(exc, str(request.url), secret=self._secret) from None
+        if response.status_code >= 400:
+            raise self._error(response, self._read(response, None))
+        return response
+
+    def _read(self, response: httpx.Response, deadline: float | None) -> bytes:
+        """The whole body, by ``deadline`` (a ``time.monotonic()`` value) if one is given."""
+        chunks: list[bytes] = []
+        try:
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                if deadline is not None and time.monotonic() > deadline:
+                    raise self._timed_out(response.request.url)
+        except httpx.HTTPError as exc:
+            raise error_from_transport(exc, str(response.request.url), secret=self._secret) from None
+        finally:
+            response.close()
+        return b"".join(chunks)
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        auth: bool = True,
+        idempotent: bool = True,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[Any, dict[str, str]]:
+        request = self._request(method, path, body, auth, headers)
+
+        def attempt() -> tuple[Any, dict[str, str]]:
+            deadline = time.monotonic() + self.deadline if self.deadline else None
+            response = self._open(request)
+            return self._json(response, self._read(response, deadline)), _headers(response)
+
+        return self._retrying(path, attempt, idempotent=idempotent)
+
+    def request_json(
+        self, method: str, path: str, body: Any = None, *, auth: bool = True, idempotent: bool = True
+    ) -> Any:
+        """Send and decode a JSON answer, with typed errors and retries.
+
+        ``idempotent=False`` for requests that change state: they are not sent again once they
+        may have reached the server.
+        """
+        return self._exchange(method, path, body, auth=auth, idempotent=idempotent)[0]
 
     # -- chat -------------------------------------------------------------------------------
 
-    def chat(self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any) -> ChatCompletion:
-        """One non-streamed chat completion. ``params`` use the API's names; ``None`` = unset."""
-        body = self.chat_body(messages, model=model, **params)
-        return ChatCompletion.from_dict(*self._send_json("POST", "/chat/completions", body))
+    def complete(self, call: Call) -> Answer:
+        """Send a planned call and read the whole answer."""
+        payload, headers = self._exchange("POST", call.endpoint, call.body, headers=call.headers)
+        return self._answer(call, payload, headers)
 
-    def stream_chat(self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any) -> ChatStream:
-        """A streamed chat completion; iterate it for chunks, read ``.completion`` for the sum."""
-        body = self.chat_body(messages, model=model, stream=True, **params)
-        response = self.send("POST", "/chat/completions", body, stream=True)
-        return ChatStream(response, secret=self._secret)
+    def stream(self, call: Call) -> AnswerStream:
+        """Send a planned streamed call; iterate the result for deltas."""
+        request = self._request("POST", call.endpoint, call.body, True, call.headers)
 
-    def create_response(
+        def attempt() -> AnswerStream:
+            response = self._open(request)
+            if not _is_event_stream(response):
+                raise self._not_a_stream(response, self._read(response, None))
+            headers = _headers(response)
+            return AnswerStream(response, self._stream_reader(call, headers))
+
+        return self._retrying(call.endpoint, attempt)
+
+    def chat(self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any) -> Answer:
+        """One chat turn, whole. ``params`` as :func:`grok_transport.plan` takes them."""
+        return self.complete(self.plan(messages, model=model, **params))
+
+    def stream_chat(
         self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any
-    ) -> Response:
-        """One Responses-API answer (server-side tools, citations); see :mod:`grok_transport.responses`."""
-        body = self.responses_body(messages, model=model, **params)
-        return Response.from_dict(*self._send_json("POST", "/responses", body))
-
-    def stream_response(
-        self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any
-    ) -> ResponseStream:
-        """A streamed Responses-API answer; iterate for events, read ``.response`` for the sum."""
-        body = self.responses_body(messages, model=model, stream=True, **params)
-        return ResponseStream(self.send("POST", "/responses", body, stream=True), secret=self._secret)
+    ) -> AnswerStream:
+        """One chat turn, streamed; iterate for deltas, read ``.answer`` for the whole."""
+        return self.stream(self.plan(messages, model=model, stream=True, **params))
 
     # -- everything else --------------------------------------------------------------------
 
@@ -349,7 +413,9 @@ class GrokClient(_BaseClient):
     def generate_key(self, user_identifier: str) -> GeneratedKey:
         """Grok Inc's public ``POST /keys/generate`` (works on a client created without a key)."""
         body = {"user_identifier": user_identifier}
-        return parse_generated_key(self.request_json("POST", "/keys/generate", body, auth=False))
+        return parse_generated_key(
+            self.request_json("POST", "/keys/generate", body, auth=False, idempotent=False)
+        )
 
     def list_keys(self) -> list[KeyInfo]:
         """Grok Inc's ``GET /keys/list``."""
@@ -359,7 +425,24 @@ class GrokClient(_BaseClient):
         """Grok Inc's ``POST /keys/delete``."""
         if isinstance(key_to_delete, SecretStr):
             key_to_delete = key_to_delete.get_secret_value()
-        return self.request_json("POST", "/keys/delete", {"key_to_delete": key_to_delete})
+        return self.request_json("POST", "/keys/delete", {"key_to_delete": key_to_delete}, idempotent=False)
+
+
+async def _close_with_loop(
+    pools: weakref.WeakKeyDictionary[Any, Any], client: httpx.AsyncClient
+) -> AsyncIterator[None]:
+    """Closes ``client`` when its event loop shuts down.
+
+    Started once on the loop, this generator is tracked by it; ``asyncio.run`` (and every runner
+    that calls ``loop.shutdown_asyncgens()``) closes it before closing the loop, which runs the
+    ``finally`` while the loop still runs, so the pool's sockets are closed properly instead of
+    being left to the garbage collector.
+    """
+    try:
+        yield
+    finally:
+        pools.pop(asyncio.get_running_loop(), None)
+        await client.aclose()
 
 
 class AsyncGrokClient(_BaseClient):
@@ -372,29 +455,31 @@ class AsyncGrokClient(_BaseClient):
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._user_client = http_client
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._pools: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncIterator[None]]
+        ] = weakref.WeakKeyDictionary()
 
-    def _http(self) -> httpx.AsyncClient:
+    async def _http(self) -> httpx.AsyncClient:
         if self._user_client is not None:
             return self._user_client
         loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            if urllib.request.getproxies():  # httpx honours proxy variables only with its own transport
-                client = httpx.AsyncClient(timeout=self.timeout, limits=DEFAULT_LIMITS)
-            else:  # see grok_transport.pool for why not httpx's own pool
-                client = httpx.AsyncClient(timeout=self.timeout, transport=ShardedAsyncTransport(100))
-            self._clients[loop] = client
+        pool = self._pools.get(loop)
+        if pool is not None:
+            return pool[0]
+        if urllib.request.getproxies():  # httpx honours proxy variables only with its own transport
+            client = httpx.AsyncClient(timeout=self.timeout, limits=DEFAULT_LIMITS)
+        else:  # see grok_transport.pool for why not httpx's own pool
+            client = httpx.AsyncClient(timeout=self.timeout, transport=ShardedAsyncTransport(100))
+        closer = _close_with_loop(self._pools, client)
+        await closer.__anext__()  # reaches its ``yield`` at once: no other task runs in between
+        self._pools[loop] = (client, closer)  # the loop tracks the generator only weakly
         return client
 
     async def aclose(self) -> None:
         """Close the connections opened on the running loop."""
-        loop = asyncio.get_running_loop()
-        client = self._clients.pop(loop, None)
-        if client is not None:
-            await client.aclose()
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool[1].aclose()  # type: ignore[attr-defined]
 
     async def __aenter__(self) -> AsyncGrokClient:
         return self
@@ -402,80 +487,105 @@ class AsyncGrokClient(_BaseClient):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def send(
-        self, method: str, path: str, body: Any = None, *, stream: bool = False, auth: bool = True
-    ) -> httpx.Response:
-        """Async twin of :meth:`GrokClient.send`."""
-        request = self._request(method, path, body, auth)
-        client = self._http()
-        attempt = 0
+    # -- the one retry loop -------------------------------------------------------------------
+
+    async def _retrying(
+        self, path: str, attempt: Callable[[], Awaitable[_T]], *, idempotent: bool = True
+    ) -> _T:
+        tries = 0
         while True:
             if self._limiter is not None:
-                await self._limiter.aacquire()
+                await self._limiter.aacquire(timeout=self.deadline)
             try:
-                response = await client.send(request, stream=stream)
-            except httpx.HTTPError as exc:
-                error = self._transport_error(exc, str(request.url))
-            else:
-                if response.status_code < 400:
-                    return response
-                error = self._error(response, await response.aread())
-                await response.aclose()
-            attempt += 1
-            delay = self.retry.delay(error, attempt)
-            if delay is None:
-                raise error
-            log.info("retrying %s %s in %.2fs after %r", method, path, delay, error)
-            await asyncio.sleep(delay)
-
-    async def request_json(self, method: str, path: str, body: Any = None, *, auth: bool = True) -> Any:
-        """Async twin of :meth:`GrokClient.request_json`."""
-        return (await self._send_json(method, path, body, auth))[0]
-
-    async def _send_json(
-        self, method: str, path: str, body: Any, auth: bool = True
-    ) -> tuple[Any, dict[str, str]]:
-        attempt = 0
-        while True:
-            response = await self.send(method, path, body, auth=auth)
-            try:
-                return self._json(response), _lower_headers(response)
+                return await attempt()
             except GrokError as error:
-                attempt += 1
-                delay = self.retry.delay(error, attempt)
+                tries += 1
+                delay = self.retry.delay(error, tries, idempotent=idempotent)
                 if delay is None:
                     raise
+                log.info("retrying %s in %.2fs after %r", path, delay, error)
                 await asyncio.sleep(delay)
 
-    async def chat(
-        self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any
-    ) -> ChatCompletion:
+    async def _open(self, request: httpx.Request) -> httpx.Response:
+        """Send once; an HTTP error status becomes its typed error; a 2xx body is left unread."""
+        try:
+            response = await (await self._http()).send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise error_from_transport(exc, str(request.url), secret=self._secret) from None
+        if response.status_code >= 400:
+            raise self._error(response, await self._read(response, None))
+        return response
+
+    async def _read(self, response: httpx.Response, deadline: float | None) -> bytes:
+        """The whole body, by ``deadline`` (a ``time.monotonic()`` value) if one is given."""
+        chunks: list[bytes] = []
+        try:
+            async for chunk in response.aiter_bytes():
+                chunks.append(chunk)
+                if deadline is not None and time.monotonic() > deadline:
+                    raise self._timed_out(response.request.url)
+        except httpx.HTTPError as exc:
+            raise error_from_transport(exc, str(response.request.url), secret=self._secret) from None
+        finally:
+            await response.aclose()
+        return b"".join(chunks)
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        auth: bool = True,
+        idempotent: bool = True,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[Any, dict[str, str]]:
+        request = self._request(method, path, body, auth, headers)
+
+        async def attempt() -> tuple[Any, dict[str, str]]:
+            deadline = time.monotonic() + self.deadline if self.deadline else None
+            response = await self._open(request)
+            return self._json(response, await self._read(response, deadline)), _headers(response)
+
+        return await self._retrying(path, attempt, idempotent=idempotent)
+
+    async def request_json(
+        self, method: str, path: str, body: Any = None, *, auth: bool = True, idempotent: bool = True
+    ) -> Any:
+        """Async twin of :meth:`GrokClient.request_json`."""
+        return (await self._exchange(method, path, body, auth=auth, idempotent=idempotent))[0]
+
+    # -- chat -------------------------------------------------------------------------------
+
+    async def complete(self, call: Call) -> Answer:
+        """Async twin of :meth:`GrokClient.complete`."""
+        payload, headers = await self._exchange("POST", call.endpoint, call.body, headers=call.headers)
+        return self._answer(call, payload, headers)
+
+    async def stream(self, call: Call) -> AsyncAnswerStream:
+        """Async twin of :meth:`GrokClient.stream`."""
+        request = self._request("POST", call.endpoint, call.body, True, call.headers)
+
+        async def attempt() -> AsyncAnswerStream:
+            response = await self._open(request)
+            if not _is_event_stream(response):
+                raise self._not_a_stream(response, await self._read(response, None))
+            headers = _headers(response)
+            return AsyncAnswerStream(response, self._stream_reader(call, headers))
+
+        return await self._retrying(call.endpoint, attempt)
+
+    async def chat(self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any) -> Answer:
         """Async twin of :meth:`GrokClient.chat`."""
-        body = self.chat_body(messages, model=model, **params)
-        return ChatCompletion.from_dict(*await self._send_json("POST", "/chat/completions", body))
+        return await self.complete(self.plan(messages, model=model, **params))
 
     async def stream_chat(
         self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any
-    ) -> AsyncChatStream:
+    ) -> AsyncAnswerStream:
         """Async twin of :meth:`GrokClient.stream_chat`."""
-        body = self.chat_body(messages, model=model, stream=True, **params)
-        response = await self.send("POST", "/chat/completions", body, stream=True)
-        return AsyncChatStream(response, secret=self._secret)
+        return await self.stream(self.plan(messages, model=model, stream=True, **params))
 
-    async def create_response(
-        self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any
-    ) -> Response:
-        """Async twin of :meth:`GrokClient.create_response`."""
-        body = self.responses_body(messages, model=model, **params)
-        return Response.from_dict(*await self._send_json("POST", "/responses", body))
-
-    async def stream_response(
-        self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any
-    ) -> AsyncResponseStream:
-        """Async twin of :meth:`GrokClient.stream_response`."""
-        body = self.responses_body(messages, model=model, stream=True, **params)
-        response = await self.send("POST", "/responses", body, stream=True)
-        return AsyncResponseStream(response, secret=self._secret)
+    # -- everything else --------------------------------------------------------------------
 
     async def list_models(self) -> list[ModelCard]:
         """``GET /models``."""
@@ -517,7 +627,7 @@ class AsyncGrokClient(_BaseClient):
     async def generate_key(self, user_identifier: str) -> GeneratedKey:
         """Grok Inc's public ``POST /keys/generate``."""
         body = {"user_identifier": user_identifier}
-        data = await self.request_json("POST", "/keys/generate", body, auth=False)
+        data = await self.request_json("POST", "/keys/generate", body, auth=False, idempotent=False)
         return parse_generated_key(data)
 
     async def list_keys(self) -> list[KeyInfo]:
@@ -528,4 +638,6 @@ class AsyncGrokClient(_BaseClient):
         """Grok Inc's ``POST /keys/delete``."""
         if isinstance(key_to_delete, SecretStr):
             key_to_delete = key_to_delete.get_secret_value()
-        return await self.request_json("POST", "/keys/delete", {"key_to_delete": key_to_delete})
+        return await self.request_json(
+            "POST", "/keys/delete", {"key_to_delete": key_to_delete}, idempotent=False
+        )

@@ -23,9 +23,10 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 if TYPE_CHECKING:
-    from grok_transport.responses import Response
-    from grok_transport.wire import ChatCompletion
+    from grok_transport._answer import Answer
 
 __all__ = [
     "GrokError",
@@ -42,6 +43,8 @@ __all__ = [
     "ServerError",
     "APIConnectionError",
     "APITimeoutError",
+    "UnexpectedResponseError",
+    "error_from_transport",
     "StreamInterruptedError",
     "error_from_response",
     "error_from_payload",
@@ -56,7 +59,7 @@ class GrokError(Exception):
     """
 
     retryable: bool = False
-    partial: ChatCompletion | Response | None = None
+    partial: Answer | None = None
     """For an error raised in the middle of a stream: everything that arrived before it."""
 
     def __init__(
@@ -136,6 +139,12 @@ class ServerError(GrokError):
     retryable = True
 
 
+class UnexpectedResponseError(GrokError):
+    """The server answered with something the API never sends: an HTML page where an event
+    stream was expected (a wrong base URL, a captive portal), or JSON of the wrong shape.
+    """
+
+
 class APIConnectionError(GrokError):
     """The request never got an HTTP answer (DNS, refused, reset). Retryable."""
 
@@ -155,14 +164,14 @@ class StreamInterruptedError(APIConnectionError):
 
     retryable = False
 
-    def __init__(self, message: str, *, partial: ChatCompletion | Response | None = None, **kw: Any) -> None:
+    def __init__(self, message: str, *, partial: Answer | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.partial = partial
 
     @property
     def text(self) -> str:
         """The content received before the stream broke (empty if nothing arrived)."""
-        return (self.partial.content or "") if self.partial is not None else ""
+        return self.partial.text if self.partial is not None else ""
 
 
 _CREDITS = re.compile(r"credits|spending limit|insufficient (?:balance|funds|quota)", re.I)
@@ -266,3 +275,11 @@ def error_from_response(
     except ValueError:
         payload = None
     return error_from_payload(status, payload, text=text, headers=headers, secret=secret)
+
+
+def error_from_transport(exc: httpx.HTTPError, url: str, *, secret: str | None = None) -> GrokError:
+    """The typed error for a request that got no HTTP answer."""
+    kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    error = kind(_scrub(f"{type(exc).__name__} talking to {url}: {exc}", secret))
+    error.request_sent = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))  # type: ignore[attr-defined]
+    return error

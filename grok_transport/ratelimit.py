@@ -81,12 +81,12 @@ class SlidingWindowLimiter:
                 return 0.0
             return self.period - (now - self._stamps[0])
 
-    def acquire(self) -> None:
+    def acquire(self, timeout: float | None = None) -> None:
         """Block the thread until a slot is free."""
         while (wait := self._reserve()) > 0:
             time.sleep(wait)
 
-    async def aacquire(self) -> None:
+    async def aacquire(self, timeout: float | None = None) -> None:
         """Wait (without blocking the loop) until a slot is free."""
         while (wait := self._reserve()) > 0:
             await asyncio.sleep(wait)

@@ -34,9 +34,11 @@ class RetryPolicy:
     max_retry_after: float = 60.0
     jitter: float = 0.25
 
-    def delay(self, error: GrokError, attempt: int) -> float | None:
+    def delay(self, error: GrokError, attempt: int, *, idempotent: bool = True) -> float | None:
         """Seconds to wait before retry number ``attempt`` (1-based), or ``None`` to give up."""
         if attempt > self.max_retries or not error.retryable:
+            return None
+        if not idempotent and getattr(error, "request_sent", False):
             return None
         hint = error.retry_after if isinstance(error, RateLimitError) else None
         if hint is not None:

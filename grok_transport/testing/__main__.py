@@ -26,25 +26,43 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m grok_transport.testing",
         description="Run a local Grok-compatible HTTP server (offline, deterministic).",
     )
-    parser.add_argument("--dialect", choices=("xai", "grokinc", "grokapi"), default="xai",
-                        help="which provider to imitate (default: xai)")
+    parser.add_argument(
+        "--dialect",
+        choices=("xai", "grokinc", "grokapi"),
+        default="xai",
+        help="which provider to imitate (default: xai)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0,
-                        help="port to bind; 0 picks a free one (default: 0)")
-    parser.add_argument("--api-key", action="append", default=[], dest="api_keys",
-                        metavar="KEY", help="also accept this key (repeatable)")
-    parser.add_argument("--rate-limit-rpm", type=int, default=None, metavar="N",
-                        help="requests per minute per key (default: 5 for grokinc, else none)")
-    parser.add_argument("--credits", type=int, default=None, metavar="N",
-                        help="billable requests per key before 402 (default: unlimited)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default: 0)")
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        dest="api_keys",
+        metavar="KEY",
+        help="also accept this key (repeatable)",
+    )
+    parser.add_argument(
+        "--rate-limit-rpm",
+        type=int,
+        default=None,
+        metavar="N",
+        help="requests per minute per key (default: 5 for grokinc, else none)",
+    )
+    parser.add_argument(
+        "--credits",
+        type=int,
+        default=None,
+        metavar="N",
+        help="billable requests per key before 402 (default: unlimited)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the server, print its coordinates, and block until interrupted."""
     args = _parser().parse_args(argv)
-    options = {"host": args.host, "port": args.port, "api_keys": args.api_keys,
-               "credits": args.credits}
+    options = {"host": args.host, "port": args.port, "api_keys": args.api_keys, "credits": args.credits}
     if args.rate_limit_rpm is not None:
         options["rate_limit_rpm"] = args.rate_limit_rpm
     server = GrokTestServer(args.dialect, **options)
@@ -54,8 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         print(server.base_url, flush=True)
         print(server.api_key, flush=True)
-        print(f"grok test server ({args.dialect}) listening on {server.url}; Ctrl-C to stop",
-              file=sys.stderr, flush=True)
+        print(
+            f"grok test server ({args.dialect}) listening on {server.url}; Ctrl-C to stop",
+            file=sys.stderr,
+            flush=True,
+        )
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:

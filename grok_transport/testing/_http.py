@@ -185,8 +185,7 @@ class _HTTPProtocol(asyncio.Protocol):
             try:
                 response = self._app(request)
             except Exception:
-                logger.exception("grok test server: handler failed for %s %s",
-                                 request.method, request.path)
+                logger.exception("grok test server: handler failed for %s %s", request.method, request.path)
                 response = Response(500, b'{"error":"internal error in the grok test server"}')
             if isinstance(response, Response):
                 if response.first_byte_delay > 0:
@@ -274,9 +273,7 @@ class _HTTPProtocol(asyncio.Protocol):
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         connection = headers.get("connection", "").lower()
         # HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 only if asked to keep it.
-        keep_alive = (
-            "keep-alive" in connection if version == "HTTP/1.0" else "close" not in connection
-        )
+        keep_alive = "keep-alive" in connection if version == "HTTP/1.0" else "close" not in connection
         return method, path, query, headers, keep_alive
 
     # writing -------------------------------------------------------------------------------
@@ -285,8 +282,13 @@ class _HTTPProtocol(asyncio.Protocol):
         body = response.body
         declared = len(body) if response.declared_length is None else response.declared_length
         close = not keep_alive or declared != len(body)
-        head = _head(response.status, response.headers, content_type=response.content_type,
-                     length=declared, close=close)
+        head = _head(
+            response.status,
+            response.headers,
+            content_type=response.content_type,
+            length=declared,
+            close=close,
+        )
         self._transport.write(head + body)  # type: ignore[union-attr]
         if close:
             self._finish()
@@ -338,8 +340,7 @@ class _HTTPProtocol(asyncio.Protocol):
 
     def _write_and_close(self, status: int, message: str) -> None:
         body = message.encode()
-        head = _head(status, [], content_type="text/plain; charset=utf-8", length=len(body),
-                     close=True)
+        head = _head(status, [], content_type="text/plain; charset=utf-8", length=len(body), close=True)
         self._transport.write(head + body)  # type: ignore[union-attr]
         self._finish()
 
@@ -407,10 +408,14 @@ class ServerThread:
             asyncio.set_event_loop(loop)  # this thread's own loop; the caller's is untouched
             self._loop = loop
             try:
-                self._server = loop.run_until_complete(loop.create_server(
-                    lambda: _HTTPProtocol(self._app, self._connections),
-                    self._host, self._requested_port, backlog=4096,
-                ))
+                self._server = loop.run_until_complete(
+                    loop.create_server(
+                        lambda: _HTTPProtocol(self._app, self._connections),
+                        self._host,
+                        self._requested_port,
+                        backlog=4096,
+                    )
+                )
                 self.port = self._server.sockets[0].getsockname()[1]
             except BaseException as exc:  # report to start(), whatever it is
                 failure.append(exc)

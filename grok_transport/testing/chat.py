@@ -115,8 +115,9 @@ def _validate(x: Exchange, body: Mapping[str, Any], info: ModelInfo) -> Response
             continue
         if name == "grokinc":
             return dialect.error(
-                400, f"invalid role '{role}' in messages[{index}]: grok inc only takes "
-                "'user' and 'assistant' messages."
+                400,
+                f"invalid role '{role}' in messages[{index}]: grok inc only takes "
+                "'user' and 'assistant' messages.",
             )
         expected = ", ".join(f"`{r}`" for r in sorted(_XAI_ROLES))
         return dialect.bad_json(
@@ -129,13 +130,13 @@ def _validate(x: Exchange, body: Mapping[str, Any], info: ModelInfo) -> Response
             if kind not in ("function", "live_search"):
                 # Server-side tools live on /v1/responses; chat completions' serde rejects them.
                 return dialect.bad_json(
-                    f"tools[{index}].type: unknown variant `{kind}`, expected `function` or "
-                    "`live_search`"
+                    f"tools[{index}].type: unknown variant `{kind}`, expected `function` or `live_search`"
                 )
     if name == "xai" and "search_parameters" in body:
         return dialect.error(
-            410, "Live search is deprecated. Please switch to the Agent Tools API: "
-            "https://docs.x.ai/docs/guides/tools/overview"
+            410,
+            "Live search is deprecated. Please switch to the Agent Tools API: "
+            "https://docs.x.ai/docs/guides/tools/overview",
         )
     if name != "grokinc":
         if info.known:
@@ -144,23 +145,24 @@ def _validate(x: Exchange, body: Mapping[str, Any], info: ModelInfo) -> Response
                     if param == "stop":
                         message = "Argument not supported on this model: stop"
                     else:
-                        message = (f"Model {body['model']} does not support parameter "
-                                   f"{_PARAM_NAMES[param]}.")
-                    return dialect.error(400, message, None if name == "xai"
-                                         else "unsupported_parameter")
+                        message = f"Model {body['model']} does not support parameter {_PARAM_NAMES[param]}."
+                    return dialect.error(400, message, None if name == "xai" else "unsupported_parameter")
         response_format = body.get("response_format")
         if isinstance(response_format, Mapping) and response_format.get("type") == "json_schema":
             spec = response_format.get("json_schema")
             if not isinstance(spec, Mapping) or "schema" not in spec:
                 return dialect.error(
-                    400, "Missing required parameter: 'response_format.json_schema.schema'.",
+                    400,
+                    "Missing required parameter: 'response_format.json_schema.schema'.",
                     None if name == "xai" else "missing_required_parameter",
                 )
     tokens = x.prompt_tokens
     if tokens > info.context_window:
         return dialect.error(
-            400, f"This model's maximum prompt length is {info.context_window} but the request "
-            f"contains {tokens} tokens.", None if name == "xai" else "context_length_exceeded",
+            400,
+            f"This model's maximum prompt length is {info.context_window} but the request "
+            f"contains {tokens} tokens.",
+            None if name == "xai" else "context_length_exceeded",
         )
     return None
 
@@ -201,9 +203,7 @@ def _call_ids(reply: Reply, raw: bytes) -> list[ToolCall]:
     return calls
 
 
-def _usage(
-    reply: Reply, calls: list[ToolCall], prompt: int, images: int, info: ModelInfo
-) -> dict[str, Any]:
+def _usage(reply: Reply, calls: list[ToolCall], prompt: int, images: int, info: ModelInfo) -> dict[str, Any]:
     completion = _estimate(reply.content + "".join(c.name + c.arguments for c in calls))
     if reply.reasoning_pieces is not None:
         reasoning = max(1, _estimate(reply.reasoning or ""))
@@ -239,8 +239,7 @@ def _usage(
         if "total_tokens" not in reply.usage:
             details = usage.get("completion_tokens_details")
             hidden = details.get("reasoning_tokens", 0) if isinstance(details, Mapping) else 0
-            usage["total_tokens"] = usage.get("prompt_tokens", 0) + usage.get(
-                "completion_tokens", 0) + hidden
+            usage["total_tokens"] = usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0) + hidden
     return usage
 
 
@@ -252,10 +251,15 @@ class _Envelope:
         self.created = int(time.time())
         self.model = model
         self.fingerprint, self.tier = _fingerprint(model)
-        self.head = (f'{{"id":"{self.id}","object":"chat.completion.chunk",'
-                     f'"created":{self.created},"model":{_dumps(model)},"choices":[')
-        self.fields = (f',"system_fingerprint":"{self.fingerprint}"'
-                       + (',"service_tier":"default"' if self.tier else "") + "}")
+        self.head = (
+            f'{{"id":"{self.id}","object":"chat.completion.chunk",'
+            f'"created":{self.created},"model":{_dumps(model)},"choices":['
+        )
+        self.fields = (
+            f',"system_fingerprint":"{self.fingerprint}"'
+            + (',"service_tier":"default"' if self.tier else "")
+            + "}"
+        )
 
     def choice_event(self, choice: str) -> bytes:
         return f"data: {self.head}{choice}]{self.fields}\n\n".encode()
@@ -292,8 +296,14 @@ def _delta_events(envelope: _Envelope, reply: Reply, calls: list[ToolCall]) -> l
         events.append(envelope.delta_event(f'{{"content":{piece}{role}}}'))
         role = ""
     for index, call in enumerate(calls):
-        item = _dumps({"id": call.id, "function": {"name": call.name, "arguments": call.arguments},
-                       "index": index, "type": "function"})
+        item = _dumps(
+            {
+                "id": call.id,
+                "function": {"name": call.name, "arguments": call.arguments},
+                "index": index,
+                "type": "function",
+            }
+        )
         opener = '"role":"assistant",' if role else ""
         events.append(envelope.delta_event(f'{{{opener}"tool_calls":[{item}]}}'))
         role = ""
@@ -311,22 +321,25 @@ def _render(
     finish = reply.finish_reason or ("tool_calls" if calls else "stop")
     if stream:
         events = _delta_events(envelope, reply, calls)
-        events.append(envelope.choice_event(
-            f'{{"index":0,"delta":{{}},"finish_reason":{_dumps(finish)}}}'))
+        events.append(envelope.choice_event(f'{{"index":0,"delta":{{}},"finish_reason":{_dumps(finish)}}}'))
         options = body.get("stream_options")
         if isinstance(options, Mapping) and options.get("include_usage") is True:
             events.append(envelope.usage_event(usage))
         events.append(_DONE)
-        return StreamResponse(200, events, headers=list(_SSE_HEADERS),
-                              first_byte_delay=reply.first_byte_delay,
-                              chunk_delay=reply.chunk_delay, cut_after=reply.cut_after)
+        return StreamResponse(
+            200,
+            events,
+            headers=list(_SSE_HEADERS),
+            first_byte_delay=reply.first_byte_delay,
+            chunk_delay=reply.chunk_delay,
+            cut_after=reply.cut_after,
+        )
     message: dict[str, Any] = {"role": "assistant", "content": reply.content}
     if reply.reasoning_pieces is not None:
         message["reasoning_content"] = reply.reasoning
     if calls:
         message["tool_calls"] = [
-            {"id": c.id, "function": {"name": c.name, "arguments": c.arguments},
-             "type": "function"}
+            {"id": c.id, "function": {"name": c.name, "arguments": c.arguments}, "type": "function"}
             for c in calls
         ]
     message["refusal"] = None
@@ -347,10 +360,13 @@ def _render_fault(
     """Malformed JSON and errors inside a 200 (the two faults that are not HTTP errors)."""
     if reply.kind == "malformed":
         if stream:
-            return StreamResponse(200, [b"data: {not json\n\n", _DONE], headers=list(_SSE_HEADERS),
-                                  first_byte_delay=reply.first_byte_delay)
-        sample = _render(x, default_reply(body, provider=x.dialect.name, info=info), body, info,
-                         stream=False)
+            return StreamResponse(
+                200,
+                [b"data: {not json\n\n", _DONE],
+                headers=list(_SSE_HEADERS),
+                first_byte_delay=reply.first_byte_delay,
+            )
+        sample = _render(x, default_reply(body, provider=x.dialect.name, info=info), body, info, stream=False)
         truncated = sample.body[: len(sample.body) // 2]  # type: ignore[union-attr]
         return Response(200, truncated, first_byte_delay=reply.first_byte_delay)
     error = _dumps({"code": reply.code, "error": reply.message})
@@ -360,8 +376,13 @@ def _render_fault(
     fallback = default_reply(body, provider=x.dialect.name, info=info)
     events = _delta_events(envelope, fallback, [])[: reply.after]
     events.append(f"data: {error}\n\n".encode())
-    return StreamResponse(200, events, headers=list(_SSE_HEADERS),
-                          first_byte_delay=reply.first_byte_delay, chunk_delay=reply.chunk_delay)
+    return StreamResponse(
+        200,
+        events,
+        headers=list(_SSE_HEADERS),
+        first_byte_delay=reply.first_byte_delay,
+        chunk_delay=reply.chunk_delay,
+    )
 
 
 def chat_completions(x: Exchange) -> Response | StreamResponse:
@@ -371,8 +392,7 @@ def chat_completions(x: Exchange) -> Response | StreamResponse:
         return dialect.bad_json(x.json_error)
     body = x.json
     if not isinstance(body, Mapping):
-        return dialect.bad_json("invalid type: expected struct ChatCompletionRequest at line 1 "
-                                "column 1")
+        return dialect.bad_json("invalid type: expected struct ChatCompletionRequest at line 1 column 1")
     model = body.get("model")
     info = lookup(model if isinstance(model, str) else "", dialect.name)
     failure = _validate(x, body, info)

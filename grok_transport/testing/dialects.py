@@ -36,8 +36,18 @@ from collections.abc import Callable, Mapping
 
 from ._http import Response
 
-__all__ = ["Dialect", "XaiDialect", "XaiResponsesDialect", "GrokIncDialect", "GrokApiDialect",
-           "RequestWindow", "get_dialect", "format_retry_after", "kebab_code", "mask_key"]
+__all__ = [
+    "Dialect",
+    "XaiDialect",
+    "XaiResponsesDialect",
+    "GrokIncDialect",
+    "GrokApiDialect",
+    "RequestWindow",
+    "get_dialect",
+    "format_retry_after",
+    "kebab_code",
+    "mask_key",
+]
 
 _JSON_SEPARATORS = (",", ":")
 
@@ -207,8 +217,9 @@ class Dialect:
     ) -> Response:
         """An error response in this dialect's format."""
         text = message if message is not None else _DEFAULT_MESSAGES.get(status, "Error.")
-        body = json.dumps(self.error_body(status, text, code), separators=_JSON_SEPARATORS,
-                          ensure_ascii=False).encode()
+        body = json.dumps(
+            self.error_body(status, text, code), separators=_JSON_SEPARATORS, ensure_ascii=False
+        ).encode()
         return raw_error(status, body, retry_after=retry_after, first_byte_delay=first_byte_delay)
 
     def bad_json(self, detail: str) -> Response:
@@ -221,8 +232,12 @@ class Dialect:
 
     def rate_limited(self, limit: int, wait: float) -> Response:
         """Over the per-key requests-per-minute limit."""
-        return self.error(429, f"Rate limit exceeded: {limit} requests per minute.",
-                          "rate_limit_exceeded", retry_after=max(1, math.ceil(wait)))
+        return self.error(
+            429,
+            f"Rate limit exceeded: {limit} requests per minute.",
+            "rate_limit_exceeded",
+            retry_after=max(1, math.ceil(wait)),
+        )
 
     def out_of_credits(self) -> Response:
         """The key's prepaid balance is spent (only grokapi bills per request)."""
@@ -246,8 +261,9 @@ def raw_error(
     """An error with a verbatim body (plain-text 422s, scripted raw bodies)."""
     headers = [] if retry_after is None else [("Retry-After", format_retry_after(retry_after))]
     data = body.encode() if isinstance(body, str) else body
-    return Response(status, data, content_type=content_type, headers=headers,
-                    first_byte_delay=first_byte_delay)
+    return Response(
+        status, data, content_type=content_type, headers=headers, first_byte_delay=first_byte_delay
+    )
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:
@@ -281,11 +297,15 @@ class XaiDialect(Dialect):
         key = _bearer(headers)
         if key is None:
             if "authorization" in headers:
-                message = ("Malformed Authorization header: expected 'Bearer <api key>'. "
-                           "You can obtain an API key from https://console.x.ai.")
+                message = (
+                    "Malformed Authorization header: expected 'Bearer <api key>'. "
+                    "You can obtain an API key from https://console.x.ai."
+                )
             else:
-                message = ("No API key provided. Pass it as 'Authorization: Bearer <api key>'. "
-                           "You can obtain an API key from https://console.x.ai.")
+                message = (
+                    "No API key provided. Pass it as 'Authorization: Bearer <api key>'. "
+                    "You can obtain an API key from https://console.x.ai."
+                )
             return None, self.error(401, message)
         if not is_valid(key):
             return None, self.error(
@@ -302,7 +322,8 @@ class XaiDialect(Dialect):
 
     def bad_json(self, detail):
         return raw_error(
-            422, f"Failed to deserialize the JSON body into the target type: {detail}",
+            422,
+            f"Failed to deserialize the JSON body into the target type: {detail}",
             content_type="text/plain; charset=utf-8",
         )
 
@@ -311,8 +332,11 @@ class XaiDialect(Dialect):
 
     def rate_limited(self, limit, wait):
         # xAI was never recorded sending Retry-After (WIRE_FACTS §1), so none is sent here.
-        return self.error(429, "Rate limit exceeded: too many requests per minute for this "
-                          "model. Please retry your request shortly.")
+        return self.error(
+            429,
+            "Rate limit exceeded: too many requests per minute for this "
+            "model. Please retry your request shortly.",
+        )
 
     def out_of_credits(self):
         return self.error(
@@ -350,13 +374,13 @@ class XaiResponsesDialect(XaiDialect):
     def authenticate(self, headers, is_valid):
         key, failure = super().authenticate(headers, is_valid)
         if failure is not None and failure.status == 400:
-            return None, self.error(400, "Incorrect API key provided. You can obtain an API key "
-                                    "from https://console.x.ai.")
+            return None, self.error(
+                400, "Incorrect API key provided. You can obtain an API key from https://console.x.ai."
+            )
         return key, failure
 
     def error_body(self, status, message, code):
-        return {"code": kebab_code(code) if code else _KEBAB.get(status, "unknown"),
-                "error": message}
+        return {"code": kebab_code(code) if code else _KEBAB.get(status, "unknown"), "error": message}
 
 
 class GrokIncDialect(Dialect):
@@ -370,8 +394,7 @@ class GrokIncDialect(Dialect):
         key = headers.get("x-api-key", "").strip() or None
         if key is None:
             if "authorization" in headers:
-                message = ("authorization headers aren't a thing here. "
-                           "pass your key in the X-API-Key header.")
+                message = "authorization headers aren't a thing here. pass your key in the X-API-Key header."
             else:
                 message = "missing api key. pass it in the X-API-Key header."
             return None, self.error(401, message)
@@ -389,8 +412,9 @@ class GrokIncDialect(Dialect):
         """Grok Inc's messages are lowercase like everything else it says."""
         if message is None:
             message = _DEFAULT_MESSAGES.get(status, "error.").lower()
-        return super().error(status, message, code, retry_after=retry_after,
-                             first_byte_delay=first_byte_delay)
+        return super().error(
+            status, message, code, retry_after=retry_after, first_byte_delay=first_byte_delay
+        )
 
     def bad_json(self, detail):
         return self.error(400, f"invalid json body: {detail}")
@@ -399,8 +423,9 @@ class GrokIncDialect(Dialect):
         return self.error(400, f"missing required field: {field}")
 
     def rate_limited(self, limit, wait):
-        return self.error(429, f"rate limit exceeded: {limit} requests per minute",
-                          retry_after=max(1, math.ceil(wait)))
+        return self.error(
+            429, f"rate limit exceeded: {limit} requests per minute", retry_after=max(1, math.ceil(wait))
+        )
 
 
 _OPENAI_TYPES = {
@@ -432,12 +457,12 @@ class GrokApiDialect(Dialect):
         key = _bearer(headers)
         if key is None:
             return None, self.error(
-                401, "Missing API key. Pass it as 'Authorization: Bearer <your key>'.",
+                401,
+                "Missing API key. Pass it as 'Authorization: Bearer <your key>'.",
                 "missing_api_key",
             )
         if not is_valid(key):
-            return None, self.error(401, f"Invalid API key provided: {mask_key(key)}.",
-                                    "invalid_api_key")
+            return None, self.error(401, f"Invalid API key provided: {mask_key(key)}.", "invalid_api_key")
         return key, None
 
     def error_body(self, status, message, code):
@@ -449,8 +474,7 @@ class GrokApiDialect(Dialect):
     def out_of_credits(self):
         return self.error(
             402,
-            "Insufficient credits: your balance is exhausted. Top up at https://grokapi.io "
-            "to continue.",
+            "Insufficient credits: your balance is exhausted. Top up at https://grokapi.io to continue.",
             "insufficient_credits",
         )
 

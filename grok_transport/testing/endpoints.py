@@ -75,11 +75,20 @@ class Exchange:
         if reply.body is not None:
             body = reply.body.lstrip()
             kind = "application/json" if body[:1] in (b"{", b"[") else "text/plain; charset=utf-8"
-            return raw_error(reply.status, reply.body, content_type=kind,
-                             retry_after=reply.retry_after, first_byte_delay=reply.first_byte_delay)
-        return self.dialect.error(reply.status, reply.message, reply.code,
-                                  retry_after=reply.retry_after,
-                                  first_byte_delay=reply.first_byte_delay)
+            return raw_error(
+                reply.status,
+                reply.body,
+                content_type=kind,
+                retry_after=reply.retry_after,
+                first_byte_delay=reply.first_byte_delay,
+            )
+        return self.dialect.error(
+            reply.status,
+            reply.message,
+            reply.code,
+            retry_after=reply.retry_after,
+            first_byte_delay=reply.first_byte_delay,
+        )
 
 
 Handler = Callable[[Exchange], "Response | StreamResponse"]
@@ -154,8 +163,14 @@ def _listed_models() -> list[ModelInfo]:
 def _xai_model(info: ModelInfo) -> dict[str, Any]:
     """A ``/v1/models`` entry in the Jul-2026 shape (WIRE_FACTS §8)."""
     if info.image_generation:
-        return {"id": info.name, "context_length": info.context_window, "created": _CREATED,
-                "object": "model", "owned_by": "xai", "image_price": 200_000_000}
+        return {
+            "id": info.name,
+            "context_length": info.context_window,
+            "created": _CREATED,
+            "object": "model",
+            "owned_by": "xai",
+            "image_price": 200_000_000,
+        }
     return {
         "id": info.name,
         "aliases": list(info.aliases),
@@ -215,9 +230,7 @@ def models(x: Exchange) -> Response:
 
 
 def _not_found_model(x: Exchange, name: str) -> Response:
-    return x.dialect.error(
-        404, f"The model {name} does not exist or your team does not have access to it."
-    )
+    return x.dialect.error(404, f"The model {name} does not exist or your team does not have access to it.")
 
 
 def model(x: Exchange) -> Response:
@@ -231,8 +244,7 @@ def model(x: Exchange) -> Response:
 
 def language_models(x: Exchange) -> Response:
     """``GET /v1/language-models``: note ``models``, not ``data``, and no ``object``."""
-    return _json({"models": [_language_model(m) for m in _listed_models()
-                             if not m.image_generation]})
+    return _json({"models": [_language_model(m) for m in _listed_models() if not m.image_generation]})
 
 
 def language_model(x: Exchange) -> Response:
@@ -269,8 +281,7 @@ def images(x: Exchange) -> Response:
         return dialect.error(400, "n must be an integer between 1 and 10.")
     kind = body.get("response_format") or "url"
     if kind not in ("url", "b64_json"):
-        return dialect.error(400, f"Invalid response_format {kind!r}: expected 'url' or "
-                             "'b64_json'.")
+        return dialect.error(400, f"Invalid response_format {kind!r}: expected 'url' or 'b64_json'.")
     reply, scripted = _scripted(x)
     if scripted is not None:
         return scripted
@@ -278,7 +289,8 @@ def images(x: Exchange) -> Response:
     items = []
     for number in x.state.issue_images(count):
         item: dict[str, Any] = (
-            {"b64_json": JPEG_B64} if kind == "b64_json"
+            {"b64_json": JPEG_B64}
+            if kind == "b64_json"
             else {"url": f"{x.state.base_url}/files/img-{number}.jpeg"}
         )
         if "grok-2-image" in model_name:
@@ -288,8 +300,7 @@ def images(x: Exchange) -> Response:
         items.append(item)
     x.billable = True
     if dialect.name == "xai":
-        return _json({"data": items, "usage": {"cost_in_usd_ticks": _IMAGE_COST_TICKS * count}},
-                     reply=reply)
+        return _json({"data": items, "usage": {"cost_in_usd_ticks": _IMAGE_COST_TICKS * count}}, reply=reply)
     return _json({"created": int(time.time()), "data": items}, reply=reply)
 
 
@@ -301,8 +312,9 @@ def files(x: Exchange) -> Response:
     match = _IMAGE_PATH.match(x.request.path)
     if match is None or not x.state.image_exists(int(match.group(1))):
         return Response(404, b"Not Found", content_type="text/plain; charset=utf-8")
-    return Response(200, JPEG_BYTES, content_type="image/jpeg",
-                    headers=[("Cache-Control", "public, max-age=14400")])
+    return Response(
+        200, JPEG_BYTES, content_type="image/jpeg", headers=[("Cache-Control", "public, max-age=14400")]
+    )
 
 
 # tokenize ----------------------------------------------------------------------------------
@@ -324,8 +336,13 @@ def tokenize(x: Exchange) -> Response:
     tokens = []
     for piece in _TOKENS.findall(text):
         digest = hashlib.blake2b(piece.encode(), digest_size=4).digest()
-        tokens.append({"token_id": int.from_bytes(digest, "big") % 131_072,
-                       "string_token": piece, "token_bytes": list(piece.encode())})
+        tokens.append(
+            {
+                "token_id": int.from_bytes(digest, "big") % 131_072,
+                "string_token": piece,
+                "token_bytes": list(piece.encode()),
+            }
+        )
     return _json({"token_ids": tokens})
 
 
@@ -352,10 +369,14 @@ def keys_generate(x: Exchange) -> Response:
 
 def keys_list(x: Exchange) -> Response:
     """``GET /v1/keys/list``: every key, masked as ``grok...abcd``, oldest first."""
-    return _json({"keys": [
-        {"key": _masked(key), "user_identifier": user, "created_at": created}
-        for key, user, created in x.state.list_keys()
-    ]})
+    return _json(
+        {
+            "keys": [
+                {"key": _masked(key), "user_identifier": user, "created_at": created}
+                for key, user, created in x.state.list_keys()
+            ]
+        }
+    )
 
 
 def keys_delete(x: Exchange) -> Response:
@@ -400,8 +421,9 @@ _FILES = Route(files, ("GET",), public=True)
 _ROUTES: dict[str, dict[str, Route]] = {
     "xai": {
         "/v1/chat/completions": _CHAT,
-        "/v1/responses": Route(responses, ("POST",), metered=True, measure=measure_input,
-                               dialect=XaiResponsesDialect()),
+        "/v1/responses": Route(
+            responses, ("POST",), metered=True, measure=measure_input, dialect=XaiResponsesDialect()
+        ),
         "/v1/models": _MODELS,
         "/v1/language-models": Route(language_models, ("GET",)),
         "/v1/images/generations": Route(images, ("POST",), metered=True, images=True),
@@ -422,9 +444,11 @@ _ROUTES: dict[str, dict[str, Route]] = {
     },
 }
 _PREFIXES: dict[str, list[tuple[str, Route]]] = {
-    "xai": [("/v1/models/", Route(model, ("GET",))),
-            ("/v1/language-models/", Route(language_model, ("GET",))),
-            ("/files/", _FILES)],
+    "xai": [
+        ("/v1/models/", Route(model, ("GET",))),
+        ("/v1/language-models/", Route(language_model, ("GET",))),
+        ("/files/", _FILES),
+    ],
     "grokinc": [("/v1/models/", Route(model, ("GET",))), ("/files/", _FILES)],
     "grokapi": [("/v1/models/", Route(model, ("GET",)))],
 }
@@ -436,6 +460,6 @@ def find_route(dialect: str, path: str) -> Route | None:
     if route is not None:
         return route
     for prefix, candidate in _PREFIXES[dialect]:
-        if path.startswith(prefix) and len(path) > len(prefix) and "/" not in path[len(prefix):]:
+        if path.startswith(prefix) and len(path) > len(prefix) and "/" not in path[len(prefix) :]:
             return candidate
     return None

@@ -50,8 +50,17 @@ from typing import Any
 from ..catalogue import ModelInfo
 from .schema_instance import arguments_for, instance_for
 
-__all__ = ["Citation", "Reply", "ServerToolRun", "ToolCall", "default_reply", "explanation",
-           "message_text", "reasoning_for", "split_words"]
+__all__ = [
+    "Citation",
+    "Reply",
+    "ServerToolRun",
+    "ToolCall",
+    "default_reply",
+    "explanation",
+    "message_text",
+    "reasoning_for",
+    "split_words",
+]
 
 _WORDS = re.compile(r"\s*\S+|\s+")
 _JSON_COMPACT = (",", ":")
@@ -152,9 +161,14 @@ def _server_tools(
             if isinstance(sources, str):
                 sources = (sources,)
             output = value.get("output")
-            runs.append(ServerToolRun(value["type"], str(value.get("query", "")),
-                                      tuple(str(u) for u in sources),
-                                      None if output is None else str(output)))
+            runs.append(
+                ServerToolRun(
+                    value["type"],
+                    str(value.get("query", "")),
+                    tuple(str(u) for u in sources),
+                    None if output is None else str(output),
+                )
+            )
         else:
             raise TypeError("server_tools are ServerToolRun objects or {'type', 'query', ...}")
     return tuple(runs)
@@ -288,23 +302,23 @@ class Reply:
         return cls.text(json.dumps(obj, ensure_ascii=False), **options)
 
     @classmethod
-    def web_search(
-        cls, query: str, sources: Sequence[str] = (), *, then: Reply | None = None
-    ) -> Reply:
+    def web_search(cls, query: str, sources: Sequence[str] = (), *, then: Reply | None = None) -> Reply:
         """A web search the server ran, then the answer ``then`` (a text or tool-call reply).
 
         Without ``then`` the answer is a short line citing the first two sources. Chain them
         for several searches: ``Reply.web_search("a", [...], then=Reply.web_search("b", ...))``.
         Only ``/v1/responses`` shows the search; chat completions render ``then`` alone.
         """
-        return cls._after_run(ServerToolRun("web_search", query, tuple(sources)), then,
-                              f'i searched the web for "{query}".')
+        return cls._after_run(
+            ServerToolRun("web_search", query, tuple(sources)), then, f'i searched the web for "{query}".'
+        )
 
     @classmethod
     def x_search(cls, query: str, sources: Sequence[str] = (), *, then: Reply | None = None) -> Reply:
         """An X (Twitter) search the server ran, then ``then``; see :meth:`web_search`."""
-        return cls._after_run(ServerToolRun("x_search", query, tuple(sources)), then,
-                              f'i searched x for "{query}".')
+        return cls._after_run(
+            ServerToolRun("x_search", query, tuple(sources)), then, f'i searched x for "{query}".'
+        )
 
     @classmethod
     def code_execution(cls, code: str, output: str = "", *, then: Reply | None = None) -> Reply:
@@ -416,7 +430,8 @@ def message_text(message: Any) -> str:
         return content
     if isinstance(content, list):
         return " ".join(
-            part.get("text", "") for part in content
+            part.get("text", "")
+            for part in content
             if isinstance(part, Mapping) and isinstance(part.get("text"), str)
         )
     return ""
@@ -474,17 +489,58 @@ def _tools(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     if not isinstance(tools, list):
         return []
     return [
-        t["function"] for t in tools
-        if isinstance(t, Mapping) and isinstance(t.get("function"), Mapping)
+        t["function"]
+        for t in tools
+        if isinstance(t, Mapping)
+        and isinstance(t.get("function"), Mapping)
         and isinstance(t["function"].get("name"), str)
     ]
 
 
-_STOPWORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "get", "gets", "how",
-    "in", "into", "is", "it", "its", "of", "on", "or", "that", "the", "this", "to", "use", "used",
-    "uses", "using", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your",
-})
+_STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "for",
+        "from",
+        "get",
+        "gets",
+        "how",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "this",
+        "to",
+        "use",
+        "used",
+        "uses",
+        "using",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+    }
+)
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
@@ -522,8 +578,11 @@ def _choose_tools(
     if choice == "none":
         return []
     if isinstance(choice, Mapping):
-        wanted = choice.get("function", {}).get("name") if isinstance(
-            choice.get("function"), Mapping) else choice.get("name")
+        wanted = (
+            choice.get("function", {}).get("name")
+            if isinstance(choice.get("function"), Mapping)
+            else choice.get("name")
+        )
         named = [f for f in functions if f["name"] == wanted] or [{"name": str(wanted)}]
         return [f for f in named if f["name"] not in done]
     text = user_text.lower()

@@ -25,10 +25,22 @@ from typing import Any
 __all__ = ["instance_for", "arguments_for"]
 
 _MAX_DEPTH = 12
-_TEXT_NAMES = frozenset({
-    "query", "q", "question", "prompt", "text", "input", "search", "search_query", "message",
-    "topic", "keywords", "term",
-})
+_TEXT_NAMES = frozenset(
+    {
+        "query",
+        "q",
+        "question",
+        "prompt",
+        "text",
+        "input",
+        "search",
+        "search_query",
+        "message",
+        "topic",
+        "keywords",
+        "term",
+    }
+)
 
 
 def instance_for(schema: Any, *, hint: str | None = None, optional: bool = True) -> Any:
@@ -184,13 +196,16 @@ class _Generator:
             return concrete[0] if concrete else "null"
         if isinstance(kind, str):
             return kind
-        if any(k in schema for k in ("properties", "required", "additionalProperties",
-                                     "minProperties", "patternProperties")):
+        if any(
+            k in schema
+            for k in ("properties", "required", "additionalProperties", "minProperties", "patternProperties")
+        ):
             return "object"
         if any(k in schema for k in ("items", "prefixItems", "minItems", "maxItems")):
             return "array"
-        if any(k in schema for k in ("minimum", "maximum", "exclusiveMinimum",
-                                     "exclusiveMaximum", "multipleOf")):
+        if any(
+            k in schema for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+        ):
             return "number"
         return "string"
 
@@ -201,8 +216,9 @@ class _Generator:
         kind = self._type_of(schema)
         if isinstance(schema.get("type"), list) and "null" in schema["type"]:
             return None
-        return {"object": {}, "array": [], "integer": 0, "number": 0, "boolean": True,
-                "null": None}.get(kind or "", "")
+        return {"object": {}, "array": [], "integer": 0, "number": 0, "boolean": True, "null": None}.get(
+            kind or "", ""
+        )
 
     def _object(self, schema: Mapping[str, Any], depth: int, variant: int) -> dict[str, Any]:
         properties = schema.get("properties") or {}
@@ -358,8 +374,22 @@ def _from_pattern(pattern: str, hint: str | None) -> str:
             return candidate
     except Exception:  # an unsupported construct: try the stock candidates below
         pass
-    for candidate in (hint or "", "example", "a", "A", "0", "abc", "ABC", "123", "a1", "A1",
-                      "example@example.com", "https://example.com", "2024-01-15", ""):
+    for candidate in (
+        hint or "",
+        "example",
+        "a",
+        "A",
+        "0",
+        "abc",
+        "ABC",
+        "123",
+        "a1",
+        "A1",
+        "example@example.com",
+        "https://example.com",
+        "2024-01-15",
+        "",
+    ):
         if regex.search(candidate):
             return candidate
     return "example"

@@ -62,9 +62,7 @@ class GrokTestServer:
     ) -> None:
         self._dialect: Dialect = get_dialect(dialect)
         self._api_key = self._dialect.new_key("test")
-        self._rpm: int | None = (
-            self._dialect.default_rpm if rate_limit_rpm is _UNSET else rate_limit_rpm
-        )
+        self._rpm: int | None = self._dialect.default_rpm if rate_limit_rpm is _UNSET else rate_limit_rpm
         self._credits = credits
         self._host = host
         self._state = State([self._api_key, *(api_keys or ())], max_recorded)
@@ -158,10 +156,16 @@ class GrokTestServer:
 
     def _handle(self, request: Request) -> Response | StreamResponse:
         parsed, json_error = _parse_json(request.body)
-        self._state.record(RecordedRequest(
-            request.method, request.path, request.query, mask_headers(request.headers),
-            parsed, request.body,
-        ))
+        self._state.record(
+            RecordedRequest(
+                request.method,
+                request.path,
+                request.query,
+                mask_headers(request.headers),
+                parsed,
+                request.body,
+            )
+        )
         dialect = self._dialect
         route = find_route(dialect.name, request.path)
         if route is None:
@@ -182,13 +186,17 @@ class GrokTestServer:
             wait = self._state.admit(key, now, self._rpm, x.prompt_tokens)
             if wait is not None:
                 return dialect.rate_limited(self._rpm or 0, wait)
-            if (route.metered and self._credits is not None
-                    and self._state.credits_spent(key) >= self._credits):
+            if (
+                route.metered
+                and self._credits is not None
+                and self._state.credits_spent(key) >= self._credits
+            ):
                 return dialect.out_of_credits()
         response = route.handler(x)
         if x.key is not None and response.status < 300 and route.metered:
-            response.headers.extend(dialect.success_headers(
-                self._state.window(x.key), now, rpm=self._rpm, images=route.images))
+            response.headers.extend(
+                dialect.success_headers(self._state.window(x.key), now, rpm=self._rpm, images=route.images)
+            )
             if x.billable:
                 self._state.bill(x.key)
         return response

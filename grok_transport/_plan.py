@@ -1,0 +1,272 @@
+"""The call plan: which endpoint serves a chat turn, and the exact body it is sent.
+
+Both adapters hand :func:`plan` the same thing — chat-completions-style message dicts, API
+parameters by their chat-completions names, and their settings — and send what comes back. So
+routing, parameter hygiene and the Responses-API renames are decided here, once, for LangChain
+and LlamaIndex alike:
+
+* **Routing.** ``/v1/responses`` when ``use_responses_api=True``, or (``None``, the default) when
+  a server-side tool is bound or a Responses-only parameter is given (``previous_response_id``,
+  ``include``, ``instructions``, ``max_output_tokens``); ``/v1/chat/completions`` otherwise.
+  Server-side tools or a Responses-only parameter with ``use_responses_api=False`` are refused
+  with :class:`~grok_transport.InvalidParameterError` before any request: xAI would answer 422.
+* **Hygiene** (:func:`grok_transport.params.chosen_params`) for both endpoints: ``None`` is "not
+  set", impossible values are refused, parameters the model rejects are dropped with one
+  :class:`~grok_transport.UnsupportedParameterWarning` naming the parameter and the model.
+* **Chat completions**: an assistant ``content`` of ``None`` is sent as ``""`` (xAI rejects
+  ``null``); streams ask for usage (``stream_options.include_usage``) because xAI sends usage
+  only then (docs/wire.md, "Streaming"); Grok Inc's system messages are folded into the first
+  user turn (docs/wire.md, "Grok Inc and grokapi.io").
+* **Responses API** (docs/wire.md, "Responses API"): messages become ``input`` items
+  (``tool`` results → ``function_call_output``, assistant ``tool_calls`` → ``function_call``,
+  image parts → ``input_image``, an assistant message carrying ``responses_output`` is replayed
+  verbatim); function tools are flattened; ``response_format`` → ``text.format``;
+  ``reasoning_effort`` → ``reasoning.effort``; ``max_tokens`` → ``max_output_tokens``;
+  ``store=False`` asks for the encrypted reasoning so the next turn can replay it.
+* ``conversation_id`` becomes the ``x-grok-conv-id`` header on both endpoints (xAI's prompt-cache
+  routing) and ``prompt_cache_key`` on the Responses API unless one is given.
+* ``extra_body`` is merged last, unchecked, so a user can always send what this module does not know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from grok_transport.errors import InvalidParameterError
+from grok_transport.params import chosen_params
+from grok_transport.providers import Provider, fold_system_messages
+
+__all__ = ["Call", "Endpoint", "SERVER_TOOL_TYPES", "is_server_tool", "plan", "server_tool"]
+
+Endpoint = Literal["/chat/completions", "/responses"]
+
+SERVER_TOOL_TYPES = frozenset(
+    {
+        "web_search",
+        "x_search",
+        "code_interpreter",
+        "code_execution",
+        "file_search",
+        "mcp",
+        "collections_search",
+        "document_search",
+    }
+)
+"""Tools the server runs itself; any tool whose ``type`` is not ``function`` counts as one."""
+
+_RESPONSES_ONLY = frozenset({"previous_response_id", "include", "instructions", "max_output_tokens"})
+"""Parameters that mean something on ``/v1/responses`` only; giving one routes the call there."""
+_ENCRYPTED_REASONING = "reasoning.encrypted_content"
+
+
+def is_server_tool(tool: Mapping[str, Any]) -> bool:
+    """Whether ``tool`` is run by the server (web search, X search, code execution, …)."""
+    return tool.get("type", "function") != "function"
+
+
+def server_tool(tool: str | Mapping[str, Any]) -> dict[str, Any]:
+    """A server-side tool from its name (``"web_search"``) or its dict, refused if it is not one."""
+    spec = {"type": tool} if isinstance(tool, str) else dict(tool)
+    if spec.get("type") not in SERVER_TOOL_TYPES:
+        raise InvalidParameterError(
+            f"{tool!r} is not a server-side tool; those are {', '.join(sorted(SERVER_TOOL_TYPES))}."
+        )
+    return spec
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What to send for one chat turn: the endpoint, the JSON body and any extra headers."""
+
+    endpoint: Endpoint
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def stream(self) -> bool:
+        """Whether the answer comes as a stream."""
+        return bool(self.body.get("stream"))
+
+
+def plan(
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    model: str,
+    provider: Provider,
+    stream: bool = False,
+    use_responses_api: bool | None = None,
+    stream_usage: bool | None = None,
+    server_tools: Sequence[str | Mapping[str, Any]] = (),
+    conversation_id: str | None = None,
+    store: bool | None = None,
+    extra_body: Mapping[str, Any] | None = None,
+    **params: Any,
+) -> Call:
+    """Decide the endpoint and build the body for one chat turn (see the module docstring).
+
+    ``params`` are API parameters by their chat-completions names (``temperature``, ``tools``,
+    ``tool_choice``, ``response_format``, ``reasoning_effort``, ``max_tokens``…) plus the
+    Responses-only ones; ``None`` means "not set". ``server_tools`` are added to ``tools``.
+    """
+    if not messages:
+        raise InvalidParameterError("messages must not be empty.")
+    tools = [*(params.pop("tools", None) or ()), *map(server_tool, server_tools)]
+    wants_responses = [t["type"] for t in tools if is_server_tool(t)] + sorted(
+        name for name in _RESPONSES_ONLY if params.get(name) is not None
+    )
+    if use_responses_api is False and wants_responses:
+        raise InvalidParameterError(
+            f"{', '.join(wants_responses)} exist only on the Responses API; "
+            "leave use_responses_api unset (or True) to use them."
+        )
+    responses = use_responses_api if use_responses_api is not None else bool(wants_responses)
+    chosen = chosen_params(model, provider.name, {**params, "tools": tools or None})
+    headers = {"x-grok-conv-id": conversation_id} if conversation_id else {}
+    if responses:
+        if conversation_id:
+            chosen.setdefault("prompt_cache_key", conversation_id)
+        body = _responses_body(model, messages, stream, store, chosen)
+    else:
+        body = _chat_body(model, messages, provider, stream, stream_usage, chosen)
+    if extra_body:
+        body.update(extra_body)
+    return Call("/responses" if responses else "/chat/completions", body, headers)
+
+
+# -- chat completions ------------------------------------------------------------------------
+
+
+def _chat_body(
+    model: str,
+    messages: Sequence[Mapping[str, Any]],
+    provider: Provider,
+    stream: bool,
+    stream_usage: bool | None,
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    """Key order fixed (model, messages, stream, then parameters by name): cassettes match bytes."""
+    wire = [
+        {**m, "content": ""} if m.get("role") == "assistant" and m.get("content") is None else dict(m)
+        for m in messages
+    ]
+    if provider.user_assistant_only:
+        wire = fold_system_messages(wire)
+    body: dict[str, Any] = {"model": model, "messages": wire}
+    if stream:
+        body["stream"] = True
+        if provider.stream_usage if stream_usage is None else stream_usage:
+            body["stream_options"] = {"include_usage": True}
+    for name in sorted(params):
+        body[name] = params[name]
+    return body
+
+
+# -- Responses API ---------------------------------------------------------------------------
+
+
+def _responses_body(
+    model: str,
+    messages: Sequence[Mapping[str, Any]],
+    stream: bool,
+    store: bool | None,
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": model, "input": _input_items(messages)}
+    if stream:
+        body["stream"] = True
+    if tools := params.pop("tools", None):
+        body["tools"] = [_flat_tool(t) for t in tools]
+    if (choice := params.pop("tool_choice", None)) is not None:
+        body["tool_choice"] = _flat_tool_choice(choice)
+    if (response_format := params.pop("response_format", None)) is not None:
+        body["text"] = _text_format(response_format)
+    if (max_tokens := params.pop("max_tokens", None)) is not None:
+        params.setdefault("max_output_tokens", max_tokens)
+    if (effort := params.pop("reasoning_effort", None)) is not None:
+        body["reasoning"] = {"effort": effort}
+    if store is not None:
+        params["store"] = store
+        if store is False and "include" not in params:
+            # Nothing is kept server-side: the reasoning must come back to be replayed next turn.
+            params["include"] = [_ENCRYPTED_REASONING]
+    for name in sorted(params):
+        body[name] = params[name]
+    return body
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, list):
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return "" if content is None else str(content)
+
+
+def _input_content(content: Any) -> Any:
+    if not isinstance(content, list):
+        return content if content is not None else ""
+    parts = []
+    for part in content:
+        kind = part.get("type")
+        if kind == "text":
+            parts.append({"type": "input_text", "text": part.get("text", "")})
+        elif kind == "image_url":
+            image = part.get("image_url") or {}
+            url = image if isinstance(image, str) else image.get("url")
+            entry = {"type": "input_image", "image_url": url}
+            if isinstance(image, dict) and image.get("detail"):
+                entry["detail"] = image["detail"]
+            parts.append(entry)
+        else:
+            parts.append(part)
+    return parts
+
+
+def _input_items(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for message in messages:
+        role = message.get("role")
+        if role == "tool":
+            items.append(
+                {
+                    "type": "function_call_output",
+                    "call_id": message.get("tool_call_id", ""),
+                    "output": _text_of(message.get("content")),
+                }
+            )
+        elif role == "assistant" and message.get("responses_output"):
+            items.extend(message["responses_output"])
+        elif role == "assistant":
+            if text := _text_of(message.get("content")):
+                items.append({"role": "assistant", "content": text})
+            for call in message.get("tool_calls") or ():
+                function = call.get("function") or {}
+                items.append(
+                    {
+                        "type": "function_call",
+                        "call_id": call.get("id", ""),
+                        "name": function.get("name", ""),
+                        "arguments": function.get("arguments") or "{}",
+                    }
+                )
+        else:
+            items.append({"role": role, "content": _input_content(message.get("content"))})
+    return items
+
+
+def _flat_tool(tool: Mapping[str, Any]) -> dict[str, Any]:
+    if is_server_tool(tool) or "function" not in tool:
+        return dict(tool)
+    return {"type": "function", **tool["function"]}
+
+
+def _flat_tool_choice(choice: Any) -> Any:
+    if isinstance(choice, Mapping) and isinstance(choice.get("function"), Mapping):
+        return {"type": "function", "name": choice["function"]["name"]}
+    return choice
+
+
+def _text_format(response_format: Mapping[str, Any]) -> dict[str, Any]:
+    if response_format.get("type") == "json_schema":
+        return {"format": {"type": "json_schema", **(response_format.get("json_schema") or {})}}
+    return {"format": dict(response_format)}
