@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from grok_transport import AsyncGrokClient, GrokClient, GrokError
-from grok_transport.errors import AuthenticationError, ContextLengthExceededError
+from grok_transport import Answer, AsyncGrokClient, GrokClient, GrokError
+from grok_transport import AuthenticationError, ContextLengthExceededError
 from tests.conformance.wire_cassettes import Expected, cassette_params, load, replay, require_shared_wire
 
 MESSAGES = [{"role": "user", "content": "hello"}]
@@ -19,9 +19,9 @@ def test_recordings_are_present() -> None:
     assert len(cassette_params()) >= 70, folder
 
 
-def _check(expected: Expected, completion) -> None:
-    assert completion.content == expected.content
-    assert completion.reasoning_content == expected.reasoning
+def _check(expected: Expected, completion: Answer) -> None:
+    assert completion.text == (expected.content or "")
+    assert completion.reasoning == (expected.reasoning or None)
     assert [(c.name, c.parsed_arguments()) for c in completion.tool_calls] == expected.tool_calls
     assert completion.finish_reason == expected.finish_reason
     assert completion.model == expected.model
@@ -58,8 +58,8 @@ def test_sync_replay(path: Path) -> None:
                 if expected.streamed:
                     with client.stream_chat(MESSAGES, model="grok-4") as stream:
                         chunks = list(stream)
-                    completion = stream.completion
-                    assert chunks, "a recorded stream yields chunks"
+                    completion = stream.answer
+                    assert chunks[-1].kind == "done" and chunks[-1].answer == stream.answer
                 else:
                     completion = client.chat(MESSAGES, model="grok-4")
             except GrokError as error:
@@ -82,8 +82,8 @@ async def test_async_replay(path: Path) -> None:
                     stream = await client.stream_chat(MESSAGES, model="grok-4")
                     async with stream:
                         chunks = [chunk async for chunk in stream]
-                    completion = stream.completion
-                    assert chunks
+                    completion = stream.answer
+                    assert chunks[-1].kind == "done" and chunks[-1].answer == stream.answer
                 else:
                     completion = await client.chat(MESSAGES, model="grok-4")
             except GrokError as error:

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grok_transport import AuthenticationError, GrokClient, GrokError
-from grok_transport.responses import Response
+from grok_transport import Answer, AuthenticationError, GrokClient, GrokError
 from tests.conformance.wire_cassettes import (
     ExpectedResponse,
     load_responses,
@@ -24,13 +23,13 @@ def test_responses_recordings_are_present() -> None:
     assert len(responses_cassette_params()) >= 30
 
 
-def _check(expected: ExpectedResponse, response: Response) -> None:
+def _check(expected: ExpectedResponse, response: Answer) -> None:
     assert response.id == expected.response_id
     assert response.model == expected.model
     assert response.text == expected.text
     assert [(c.name, c.parsed_arguments()) for c in response.tool_calls] == expected.function_calls
     assert [c.url for c in response.citations] == expected.citations
-    assert [t.type for t in response.server_tool_calls] == expected.server_tools
+    assert [t.type for t in response.server_tool_runs] == expected.server_tools
     assert response.reasoning == expected.reasoning
     usage, raw = response.usage, expected.usage
     assert usage.input_tokens == raw["input_tokens"]
@@ -50,13 +49,14 @@ def test_replay(path: Path) -> None:
         for expected in load_responses(path):
             try:
                 if expected.streamed:
-                    with client.stream_response(MESSAGES, model="grok-4.3") as stream:
-                        events = list(stream)
-                    response = stream.response
-                    deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
-                    assert deltas == expected.text, "the streamed deltas add up to the final text"
+                    with client.stream_chat(MESSAGES, model="grok-4.3", use_responses_api=True) as stream:
+                        deltas = list(stream)
+                    response = stream.answer
+                    assert deltas[-1].kind == "done" and deltas[-1].answer == response
+                    text = "".join(d.text for d in deltas if d.kind == "text")
+                    assert text == expected.text, "the streamed deltas add up to the final text"
                 else:
-                    response = client.create_response(MESSAGES, model="grok-4.3")
+                    response = client.chat(MESSAGES, model="grok-4.3", use_responses_api=True)
             except GrokError as error:
                 assert expected.is_error, repr(error)
                 assert error.status_code == expected.status and error.message == expected.error_message
@@ -70,11 +70,11 @@ def test_web_search_citations_point_into_the_text() -> None:
     require_shared_wire()
     (path,) = [p.values[0] for p in responses_cassette_params() if "searches_cites" in str(p.values[0])]
     with replay(path):
-        response = GrokClient(api_key="xai-replay").create_response(
+        response = GrokClient(api_key="xai-replay").chat(
             MESSAGES, model="grok-4.3", tools=[{"type": "web_search"}]
         )
     citation = response.citations[0]
     assert citation.url == "https://www.ruby-lang.org/en/downloads/"
     assert response.text[citation.start_index : citation.end_index].startswith("[[1]]")
-    assert response.server_tool_calls[0].name == "web_search"
-    assert "https://www.ruby-lang.org/en/downloads/" in response.server_tool_calls[0].sources
+    assert response.server_tool_runs[0].name == "web_search"
+    assert "https://www.ruby-lang.org/en/downloads/" in response.server_tool_runs[0].sources

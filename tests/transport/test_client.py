@@ -34,14 +34,14 @@ def test_429_with_retry_after_is_waited_out_then_succeeds(grok_server):
     grok_server.enqueue(Reply.error(429, retry_after=0.3), Reply.text("done"))
     start = time.monotonic()
     answer = client(grok_server).chat(HI, model="grok-4.3")
-    assert answer.content == "done"
+    assert answer.text == "done"
     assert time.monotonic() - start >= 0.3
     assert len(grok_server.requests) == 2
 
 
 def test_5xx_and_an_error_inside_a_200_are_retried(grok_server):
     grok_server.enqueue(Reply.error(503), Reply.error_in_body(), Reply.error(500), Reply.text("ok"))
-    assert client(grok_server, max_retries=3).chat(HI, model="grok-4.3").content == "ok"
+    assert client(grok_server, max_retries=3).chat(HI, model="grok-4.3").text == "ok"
     assert len(grok_server.requests) == 4
 
 
@@ -83,8 +83,8 @@ def test_a_cut_stream_raises_with_the_text_received_so_far(grok_server):
         pytest.raises(StreamInterruptedError) as info,
         client(grok_server).stream_chat(HI, model="grok-4.3") as stream,
     ):
-        for chunk in stream:
-            received.append(chunk.delta.content)
+        for delta in stream:
+            received.append(delta.text)
     assert info.value.text == "one two three "
     assert "".join(filter(None, received)) == info.value.text
     assert len(grok_server.requests) == 1  # never retried once bytes reached the caller
@@ -93,8 +93,8 @@ def test_a_cut_stream_raises_with_the_text_received_so_far(grok_server):
 def test_a_stream_is_retried_before_its_first_byte(grok_server):
     grok_server.enqueue(Reply.error(503), Reply.text(["a", "b"]))
     with client(grok_server).stream_chat(HI, model="grok-4.3") as stream:
-        assert "".join(c.delta.content or "" for c in stream if c.delta) == "ab"
-    assert stream.completion.usage.total_tokens > 0  # usage from the trailing choices: [] chunk
+        assert "".join(d.text for d in stream if d.kind == "text") == "ab"
+    assert stream.answer.usage.total_tokens > 0  # usage from the trailing choices: [] chunk
 
 
 def test_an_error_event_inside_a_stream_is_typed_and_keeps_the_partial_answer(grok_server):
@@ -182,7 +182,8 @@ async def test_200_concurrent_requests_on_one_loop(grok_server):
 def test_one_async_client_across_asyncio_run_calls(grok_server):
     aclient = AsyncGrokClient(base_url=grok_server.base_url, api_key=grok_server.api_key)
     for _ in range(3):
-        assert asyncio.run(aclient.chat(HI, model="grok-4.3")).content
+        assert asyncio.run(aclient.chat(HI, model="grok-4.3")).text
+        assert not aclient._pools  # each loop's pool was closed when its loop shut down
 
 
 def test_user_supplied_http_client_and_default_headers(grok_server):

@@ -24,16 +24,25 @@ def _env() -> dict[str, str]:
 def test_cli_prints_url_and_key_then_serves_until_sigterm():
     process = subprocess.Popen(
         [sys.executable, "-m", "grok_transport.testing", "--dialect", "grokinc", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        cwd=REPO,
     )
     try:
         base_url = process.stdout.readline().strip()
         api_key = process.stdout.readline().strip()
         assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v1")
         assert api_key.startswith("grokinc-test-")
-        r = httpx.post(f"{base_url}/chat/completions", headers={"X-API-Key": api_key},
-                       json={"model": "grok-lite",
-                             "messages": [{"role": "user", "content": "hey, you finally working?"}]})
+        r = httpx.post(
+            f"{base_url}/chat/completions",
+            headers={"X-API-Key": api_key},
+            json={
+                "model": "grok-lite",
+                "messages": [{"role": "user", "content": "hey, you finally working?"}],
+            },
+        )
         assert r.status_code == 200
         assert r.json()["choices"][0]["message"]["content"]
     finally:
@@ -45,7 +54,8 @@ def test_cli_prints_url_and_key_then_serves_until_sigterm():
 
 
 def test_pytest_fixtures(tmp_path):
-    (tmp_path / "test_uses_fixtures.py").write_text(textwrap.dedent("""
+    (tmp_path / "test_uses_fixtures.py").write_text(
+        textwrap.dedent("""
         import httpx
         from grok_transport.testing import Reply
 
@@ -63,14 +73,28 @@ def test_pytest_fixtures(tmp_path):
             assert inc.api_key.startswith("grokinc-")
             assert api.api_key.startswith("sk-grok-")
             assert inc.port != api.port
-    """))
-    installed = any(ep.value == "grok_transport.testing.pytest_plugin"
-                    for ep in entry_points(group="pytest11"))
+    """)
+    )
+    installed = any(
+        ep.value == "grok_transport.testing.pytest_plugin" for ep in entry_points(group="pytest11")
+    )
     plugin = [] if installed else ["-p", "grok_transport.testing.pytest_plugin"]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin,
-         str(tmp_path / "test_uses_fixtures.py")],
-        capture_output=True, text=True, env=_env(), cwd=tmp_path, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *plugin,
+            str(tmp_path / "test_uses_fixtures.py"),
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=tmp_path,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout

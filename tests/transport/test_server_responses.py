@@ -749,26 +749,30 @@ def test_faults_apply_to_responses(http, server):
 
 
 def test_client_parses_text_reasoning_and_usage(grok):
-    response = grok.create_response([{"role": "user", "content": "hello there"}], model="grok-4.3")
-    assert response.status == "completed" and response.finish_reason == "stop"
+    response = grok.chat(
+        [{"role": "user", "content": "hello there"}], model="grok-4.3", use_responses_api=True
+    )
+    assert response.raw["status"] == "completed" and response.finish_reason == "stop"
     assert response.text.startswith('"hello there" — got it.')
     assert response.reasoning.startswith('the user wrote "hello there"')
     usage = response.usage
     assert usage.total_tokens == usage.input_tokens + usage.output_tokens
     assert usage.reasoning_tokens > 0 and usage.cost_in_usd_ticks > 0
-    streamed = grok.stream_response([{"role": "user", "content": "hello there"}], model="grok-4.3")
-    types = [event.type for event in streamed]
-    assert types[0] == "response.created" and types[-1] == "response.completed"
-    assert streamed.response.text == response.text == streamed.text
-    assert streamed.response.usage.total_tokens == usage.total_tokens
+    streamed = grok.stream_chat(
+        [{"role": "user", "content": "hello there"}], model="grok-4.3", use_responses_api=True
+    )
+    deltas = list(streamed)
+    assert deltas[0].kind == "reasoning" and deltas[-1].kind == "done"
+    assert streamed.answer.text == response.text == "".join(d.text for d in deltas if d.kind == "text")
+    assert streamed.answer.usage.total_tokens == usage.total_tokens
 
 
 def test_client_agent_loop_with_web_search_and_a_function(grok):
     tools = [{"type": "web_search"}, CHAT_WEATHER]
     question = [{"role": "user", "content": "Search the web for Oslo news and get the weather in Oslo"}]
-    first = grok.create_response(question, model="grok-4.3", tools=tools)
+    first = grok.chat(question, model="grok-4.3", tools=tools, use_responses_api=True)
     assert first.finish_reason == "tool_calls"
-    (search,) = first.server_tool_calls
+    (search,) = first.server_tool_runs
     assert (search.name, search.action["query"]) == ("web_search", "Oslo news")
     assert len(search.sources) == 3
     (call,) = first.tool_calls
@@ -779,31 +783,31 @@ def test_client_agent_loop_with_web_search_and_a_function(grok):
         {"role": "assistant", "content": "", "responses_output": first.output},
         {"role": "tool", "tool_call_id": call.id, "content": "-3C, snow"},
     ]
-    final = grok.create_response(history, model="grok-4.3", tools=tools)
+    final = grok.chat(history, model="grok-4.3", tools=tools, use_responses_api=True)
     assert final.finish_reason == "stop" and not final.tool_calls
     assert 'get_weather returned "-3C, snow"' in final.text
     assert [c.url for c in final.citations] == search.sources[:2]
     for citation in final.citations:
         assert final.text[citation.start_index : citation.end_index].endswith(f"({citation.url})")
-    streamed = grok.stream_response(question, model="grok-4.3", tools=tools)
-    assert "response.web_search_call.searching" in [event.type for event in streamed]
-    assert [c.name for c in streamed.response.tool_calls] == ["get_weather"]
-    assert streamed.response.tool_calls[0].id == call.id  # same request, same ids either way
-    assert [s.sources for s in streamed.response.server_tool_calls] == [search.sources]
+    streamed = grok.stream_chat(question, model="grok-4.3", tools=tools, use_responses_api=True)
+    assert [d.server_tool.name for d in streamed if d.kind == "server_tool"] == ["web_search"]
+    assert [c.name for c in streamed.answer.tool_calls] == ["get_weather"]
+    assert streamed.answer.tool_calls[0].id == call.id  # same request, same ids either way
+    assert [s.sources for s in streamed.answer.server_tool_runs] == [search.sources]
 
 
 def test_client_sees_faults_as_typed_errors(grok, server):
     messages = [{"role": "user", "content": "hi"}]
     server.enqueue(Reply.text("one two three", cut_after=4))
-    stream = grok.stream_response(messages, model="grok-4.3")
+    stream = grok.stream_chat(messages, model="grok-4.3", use_responses_api=True)
     with pytest.raises(StreamInterruptedError):
         list(stream)
     server.enqueue(Reply.error_in_body(after=1))
     with pytest.raises(ServerError, match="Timed out waiting for first token"):
-        list(grok.stream_response(messages, model="grok-4.3"))
+        list(grok.stream_chat(messages, model="grok-4.3", use_responses_api=True))
     server.enqueue(Reply.error_in_body())
     with pytest.raises(ServerError, match="Timed out"):
-        grok.create_response(messages, model="grok-4.3")
+        grok.chat(messages, model="grok-4.3", use_responses_api=True)
     server.enqueue(Reply.malformed_json())
     with pytest.raises(StreamInterruptedError, match="malformed"):
-        list(grok.stream_response(messages, model="grok-4.3"))
+        list(grok.stream_chat(messages, model="grok-4.3", use_responses_api=True))

@@ -21,8 +21,7 @@ FORMAT_CHECKER = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
 @FORMAT_CHECKER.checks("date-time", raises=ValueError)
 def _date_time(value: object) -> bool:  # jsonschema only checks it with an optional extra
-    return not isinstance(value, str) or bool(
-        dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+    return not isinstance(value, str) or bool(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
 @FORMAT_CHECKER.checks("uri")
@@ -84,69 +83,169 @@ class Node(BaseModel):
 
 HAND_WRITTEN: list[tuple[str, dict]] = [
     ("empty object", {"type": "object", "properties": {}}),
-    ("nested objects", {
-        "type": "object",
-        "properties": {"order": {"type": "object", "properties": {
-            "id": {"type": "integer"},
-            "customer": {"type": "object", "properties": {"email": {
-                "type": "string", "format": "email"}}, "required": ["email"]}},
-            "required": ["id", "customer"], "additionalProperties": False}},
-        "required": ["order"]}),
-    ("arrays", {"type": "object", "properties": {
-        "ids": {"type": "array", "items": {"type": "integer"}, "minItems": 3, "uniqueItems": True},
-        "colours": {"type": "array", "items": {"enum": ["red", "green", "blue"]},
-                    "minItems": 2, "uniqueItems": True},
-        "pair": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "number"}],
-                 "items": False, "minItems": 2}},
-        "required": ["ids", "colours", "pair"]}),
-    ("enum and const", {"type": "object", "properties": {
-        "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-        "version": {"const": 2}}, "required": ["unit", "version"]}),
-    ("unions", {"type": "object", "properties": {
-        "id": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
-        "shape": {"oneOf": [
-            {"type": "object", "properties": {"radius": {"type": "number", "minimum": 0}},
-             "required": ["radius"], "additionalProperties": False},
-            {"type": "object", "properties": {"side": {"type": "number"}},
-             "required": ["side"], "additionalProperties": False}]},
-        "both": {"allOf": [
-            {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
-            {"type": "object", "properties": {"b": {"type": "integer", "minimum": 5}},
-             "required": ["b"]}]}},
-        "required": ["id", "shape", "both"]}),
-    ("formats", {"type": "object", "properties": {
-        "day": {"type": "string", "format": "date"},
-        "at": {"type": "string", "format": "date-time"},
-        "mail": {"type": "string", "format": "email"},
-        "link": {"type": "string", "format": "uri"},
-        "uid": {"type": "string", "format": "uuid"},
-        "ip": {"type": "string", "format": "ipv4"}},
-        "required": ["day", "at", "mail", "link", "uid", "ip"]}),
-    ("numbers", {"type": "object", "properties": {
-        "count": {"type": "integer", "minimum": 10, "maximum": 20},
-        "open": {"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 2},
-        "step": {"type": "integer", "multipleOf": 7, "minimum": 10},
-        "ratio": {"type": "number", "minimum": 0, "maximum": 1},
-        "price": {"type": "number", "multipleOf": 0.25, "minimum": 3},
-        "negative": {"type": "number", "maximum": -5}},
-        "required": ["count", "open", "step", "ratio", "price", "negative"]}),
-    ("nullable and optional", {"type": "object", "properties": {
-        "note": {"type": ["string", "null"]},
-        "maybe": {"anyOf": [{"type": "null"}, {"type": "integer"}]},
-        "optional": {"type": "string", "minLength": 3, "maxLength": 5}},
-        "required": ["note", "maybe"]}),
-    ("strings", {"type": "object", "properties": {
-        "code": {"type": "string", "pattern": "^[A-Z]{3}-\\d{2,4}$"},
-        "short": {"type": "string", "maxLength": 3},
-        "long": {"type": "string", "minLength": 20},
-        "free": {}},
-        "required": ["code", "short", "long", "free"]}),
-    ("strict ruby_llm style", {"type": "object", "properties": {
-        "latitude": {"type": "string", "description": "Latitude (e.g., 52.5200)"},
-        "longitude": {"type": "string"}},
-        "required": ["latitude", "longitude"], "additionalProperties": False, "strict": True}),
-    ("additional properties", {"type": "object", "minProperties": 2,
-                               "additionalProperties": {"type": "integer"}}),
+    (
+        "nested objects",
+        {
+            "type": "object",
+            "properties": {
+                "order": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "customer": {
+                            "type": "object",
+                            "properties": {"email": {"type": "string", "format": "email"}},
+                            "required": ["email"],
+                        },
+                    },
+                    "required": ["id", "customer"],
+                    "additionalProperties": False,
+                }
+            },
+            "required": ["order"],
+        },
+    ),
+    (
+        "arrays",
+        {
+            "type": "object",
+            "properties": {
+                "ids": {"type": "array", "items": {"type": "integer"}, "minItems": 3, "uniqueItems": True},
+                "colours": {
+                    "type": "array",
+                    "items": {"enum": ["red", "green", "blue"]},
+                    "minItems": 2,
+                    "uniqueItems": True,
+                },
+                "pair": {
+                    "type": "array",
+                    "prefixItems": [{"type": "string"}, {"type": "number"}],
+                    "items": False,
+                    "minItems": 2,
+                },
+            },
+            "required": ["ids", "colours", "pair"],
+        },
+    ),
+    (
+        "enum and const",
+        {
+            "type": "object",
+            "properties": {
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+                "version": {"const": 2},
+            },
+            "required": ["unit", "version"],
+        },
+    ),
+    (
+        "unions",
+        {
+            "type": "object",
+            "properties": {
+                "id": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+                "shape": {
+                    "oneOf": [
+                        {
+                            "type": "object",
+                            "properties": {"radius": {"type": "number", "minimum": 0}},
+                            "required": ["radius"],
+                            "additionalProperties": False,
+                        },
+                        {
+                            "type": "object",
+                            "properties": {"side": {"type": "number"}},
+                            "required": ["side"],
+                            "additionalProperties": False,
+                        },
+                    ]
+                },
+                "both": {
+                    "allOf": [
+                        {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+                        {
+                            "type": "object",
+                            "properties": {"b": {"type": "integer", "minimum": 5}},
+                            "required": ["b"],
+                        },
+                    ]
+                },
+            },
+            "required": ["id", "shape", "both"],
+        },
+    ),
+    (
+        "formats",
+        {
+            "type": "object",
+            "properties": {
+                "day": {"type": "string", "format": "date"},
+                "at": {"type": "string", "format": "date-time"},
+                "mail": {"type": "string", "format": "email"},
+                "link": {"type": "string", "format": "uri"},
+                "uid": {"type": "string", "format": "uuid"},
+                "ip": {"type": "string", "format": "ipv4"},
+            },
+            "required": ["day", "at", "mail", "link", "uid", "ip"],
+        },
+    ),
+    (
+        "numbers",
+        {
+            "type": "object",
+            "properties": {
+                "count": {"type": "integer", "minimum": 10, "maximum": 20},
+                "open": {"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 2},
+                "step": {"type": "integer", "multipleOf": 7, "minimum": 10},
+                "ratio": {"type": "number", "minimum": 0, "maximum": 1},
+                "price": {"type": "number", "multipleOf": 0.25, "minimum": 3},
+                "negative": {"type": "number", "maximum": -5},
+            },
+            "required": ["count", "open", "step", "ratio", "price", "negative"],
+        },
+    ),
+    (
+        "nullable and optional",
+        {
+            "type": "object",
+            "properties": {
+                "note": {"type": ["string", "null"]},
+                "maybe": {"anyOf": [{"type": "null"}, {"type": "integer"}]},
+                "optional": {"type": "string", "minLength": 3, "maxLength": 5},
+            },
+            "required": ["note", "maybe"],
+        },
+    ),
+    (
+        "strings",
+        {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "pattern": "^[A-Z]{3}-\\d{2,4}$"},
+                "short": {"type": "string", "maxLength": 3},
+                "long": {"type": "string", "minLength": 20},
+                "free": {},
+            },
+            "required": ["code", "short", "long", "free"],
+        },
+    ),
+    (
+        "strict ruby_llm style",
+        {
+            "type": "object",
+            "properties": {
+                "latitude": {"type": "string", "description": "Latitude (e.g., 52.5200)"},
+                "longitude": {"type": "string"},
+            },
+            "required": ["latitude", "longitude"],
+            "additionalProperties": False,
+            "strict": True,
+        },
+    ),
+    (
+        "additional properties",
+        {"type": "object", "minProperties": 2, "additionalProperties": {"type": "integer"}},
+    ),
 ]
 PYDANTIC: list[tuple[str, dict]] = [
     (model.__name__, model.model_json_schema()) for model in (Person, Pets, Node, Address)
@@ -179,32 +278,48 @@ def test_arguments_for_missing_or_empty_parameters():
 
 
 def test_query_like_strings_use_the_users_words():
-    schema = {"type": "object", "properties": {"query": {"type": "string"}},
-              "required": ["query"]}
+    schema = {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}
     assert arguments_for(schema, hint="best pizza in naples") == {"query": "best pizza in naples"}
 
 
 @pytest.mark.parametrize(("name", "schema"), ALL_SCHEMAS, ids=[n for n, _ in ALL_SCHEMAS])
 def test_server_tool_call_and_structured_output_validate(name, schema, xai_client):
-    tool = {"type": "function", "function": {"name": "do_it", "description": "Does the thing",
-                                             "parameters": schema}}
-    r = xai_client.post("/chat/completions", json={
-        "model": "grok-4-fast-non-reasoning", "tools": [tool],
-        "tool_choice": {"type": "function", "function": {"name": "do_it"}},
-        "messages": [{"role": "user", "content": "please do it"}]})
+    tool = {
+        "type": "function",
+        "function": {"name": "do_it", "description": "Does the thing", "parameters": schema},
+    }
+    r = xai_client.post(
+        "/chat/completions",
+        json={
+            "model": "grok-4-fast-non-reasoning",
+            "tools": [tool],
+            "tool_choice": {"type": "function", "function": {"name": "do_it"}},
+            "messages": [{"role": "user", "content": "please do it"}],
+        },
+    )
     (call,) = r.json()["choices"][0]["message"]["tool_calls"]
     validate(json.loads(call["function"]["arguments"]), schema)
 
-    r = xai_client.post("/chat/completions", json={
-        "model": "grok-4-fast-non-reasoning", "messages": [{"role": "user", "content": "fill it"}],
-        "response_format": {"type": "json_schema",
-                            "json_schema": {"name": "out", "schema": schema, "strict": True}}})
+    r = xai_client.post(
+        "/chat/completions",
+        json={
+            "model": "grok-4-fast-non-reasoning",
+            "messages": [{"role": "user", "content": "fill it"}],
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "out", "schema": schema, "strict": True},
+            },
+        },
+    )
     validate(json.loads(r.json()["choices"][0]["message"]["content"]), schema)
 
 
 @pytest.fixture(scope="module")
 def xai_client():
-    with GrokTestServer("xai") as server, httpx.Client(
-        base_url=server.base_url, headers={"Authorization": f"Bearer {server.api_key}"}
-    ) as client:
+    with (
+        GrokTestServer("xai") as server,
+        httpx.Client(
+            base_url=server.base_url, headers={"Authorization": f"Bearer {server.api_key}"}
+        ) as client,
+    ):
         yield client

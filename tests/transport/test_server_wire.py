@@ -27,11 +27,15 @@ WIRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "wire"
 RUBY = WIRE / "cassettes" / "ruby_llm"
 
 TEXT_STREAM = "chat_streaming_responses_xai_grok-4-fast-non-reasoning_supports_streaming_responses"
-REASONING_STREAM = ("activerecord_actsas_extended_thinking_persistence_xai_grok-3-mini_persists_"
-                    "thinking_data_and_replays_it_across_turns")  # grok-4.3, Jun 2026
+REASONING_STREAM = (
+    "activerecord_actsas_extended_thinking_persistence_xai_grok-3-mini_persists_"
+    "thinking_data_and_replays_it_across_turns"
+)  # grok-4.3, Jun 2026
 OLD_REASONING_STREAM = "chat_streaming_responses_xai_grok-3-mini_supports_streaming_responses"
-TOOL_STREAM = ("chat_function_calling_xai_grok-4-fast-non-reasoning_can_use_tools_with_multi-turn_"
-               "streaming_conversations")
+TOOL_STREAM = (
+    "chat_function_calling_xai_grok-4-fast-non-reasoning_can_use_tools_with_multi-turn_"
+    "streaming_conversations"
+)
 PARALLEL = "chat_function_calling_xai_grok-4-fast-non-reasoning_can_use_parallel_tool_calls"
 BASIC_REASONING = "chat_basic_chat_functionality_xai_grok-3-mini_can_have_a_basic_conversation"
 AUTH_ERROR = "chat_error_handling_with_xai_grok-4-fast-non-reasoning_raises_appropriate_auth_error"
@@ -64,16 +68,21 @@ def server():
 @pytest.fixture
 def client(server):
     server.clear()
-    with httpx.Client(base_url=server.url, timeout=10,
-                      headers={"Authorization": f"Bearer {server.api_key}"}) as c:
+    with httpx.Client(
+        base_url=server.url, timeout=10, headers={"Authorization": f"Bearer {server.api_key}"}
+    ) as c:
         yield c
 
 
 def replay(client: httpx.Client, interaction: dict[str, Any]) -> httpx.Response:
     request = interaction["request"]
     path = httpx.URL(request["uri"]).path
-    return client.request(request["method"], path, content=request["body"].encode(),
-                          headers={"Content-Type": "application/json"})
+    return client.request(
+        request["method"],
+        path,
+        content=request["body"].encode(),
+        headers={"Content-Type": "application/json"},
+    )
 
 
 def recorded_body(interaction: dict[str, Any]) -> str:
@@ -82,7 +91,7 @@ def recorded_body(interaction: dict[str, Any]) -> str:
 
 def parse_sse(text: str) -> list[Any]:
     assert re.fullmatch(r"(data: [^\n]+\n\n)+", text), "framing is not data-only SSE"
-    events = [block[len("data: "):] for block in text.split("\n\n") if block]
+    events = [block[len("data: ") :] for block in text.split("\n\n") if block]
     assert events[-1] == "[DONE]"
     return [json.loads(e) for e in events[:-1]] + ["[DONE]"]
 
@@ -123,8 +132,11 @@ def assert_same_stream_structure(ours: list[Any], real: list[Any], *, usage: boo
             assert list(chunk)[:5] == list(recorded)[:5]
             continue
         assert shape({k: v for k, v in chunk.items()}) == shape(recorded), kind(chunk)
-    envelope = {(c["id"], c["object"], c["created"], c["model"], c["system_fingerprint"])
-                for c in ours if c != "[DONE]"}
+    envelope = {
+        (c["id"], c["object"], c["created"], c["model"], c["system_fingerprint"])
+        for c in ours
+        if c != "[DONE]"
+    }
     assert len(envelope) == 1
     assert next(iter(envelope))[1] == "chat.completion.chunk"
 
@@ -148,8 +160,14 @@ def test_reasoning_stream_matches_grok_4_3_recording(load, client):
     interaction = load(REASONING_STREAM)[0]
     real = parse_sse(recorded_body(interaction))
     ours = parse_sse(replay(client, interaction).text)
-    assert kinds(real) == ["reasoning_content+role", "reasoning_content", "content", "finish",
-                           "usage", "done"]
+    assert kinds(real) == [
+        "reasoning_content+role",
+        "reasoning_content",
+        "content",
+        "finish",
+        "usage",
+        "done",
+    ]
     assert_same_stream_structure(ours, real)
     assert ours[0]["service_tier"] == "default"
     usage = ours[-2]["usage"]
@@ -182,8 +200,14 @@ def test_tool_call_stream_matches_recording(load, client):
 
 def test_scripted_parallel_tool_stream_has_one_chunk_per_call(load, client, server):
     (first, *_) = load(TOOL_STREAM)
-    server.enqueue(Reply.tool_calls([{"name": "weather", "arguments": {"latitude": "1"}},
-                                     {"name": "weather", "arguments": {"latitude": "2"}}]))
+    server.enqueue(
+        Reply.tool_calls(
+            [
+                {"name": "weather", "arguments": {"latitude": "1"}},
+                {"name": "weather", "arguments": {"latitude": "2"}},
+            ]
+        )
+    )
     ours = parse_sse(replay(client, first).text)
     assert kinds(ours) == ["role+tool_calls", "tool_calls", "finish", "usage", "done"]
     assert [c["choices"][0]["delta"]["tool_calls"][0]["index"] for c in ours[:2]] == [0, 1]
@@ -200,12 +224,14 @@ def test_parallel_tool_calls_and_follow_up_match_recording(load, client):
         assert shape(ours) == shape(real)
         real_calls = real["choices"][0]["message"].get("tool_calls", [])
         our_calls = ours["choices"][0]["message"].get("tool_calls", [])
-        assert [c["function"]["name"] for c in our_calls] == [
-            c["function"]["name"] for c in real_calls]
+        assert [c["function"]["name"] for c in our_calls] == [c["function"]["name"] for c in real_calls]
         assert ours["choices"][0]["finish_reason"] == real["choices"][0]["finish_reason"]
         recorded_headers = {h.lower() for h in interaction["response"]["headers"]}
         xai_headers = {h for h in recorded_headers if h.startswith("x-ratelimit")} | {
-            "x-request-id", "x-zero-data-retention", "content-type"}
+            "x-request-id",
+            "x-zero-data-retention",
+            "content-type",
+        }
         assert xai_headers <= set(response.headers)
 
 
@@ -218,33 +244,35 @@ def test_reasoning_content_response_matches_recording(load, client):
     assert shape(ours) == shape(real)
 
 
-@pytest.mark.parametrize("name", [
-    "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_calls_one_for_"
-    "sequential_execution",
-    "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_choice_none",
-    "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_choice_required_"
-    "for_unrelated_queries",
-    "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_specific_tool_choice",
-    "chat_function_calling_xai_grok-4-fast-non-reasoning_can_use_tools_in_multi-turn_conversations",
-    "chat_function_calling_xai_grok-4-fast-non-reasoning_can_use_tools_without_parameters",
-    "chat_function_calling_xai_grok-4-fast-non-reasoning_handles_anyof_params",
-    "chat_function_calling_xai_grok-4-fast-non-reasoning_handles_array_params",
-    "chat_function_calling_xai_grok-4-fast-non-reasoning_handles_object_params",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_calls_one_for_"
+        "sequential_execution",
+        "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_choice_none",
+        "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_choice_required_"
+        "for_unrelated_queries",
+        "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_specific_tool_choice",
+        "chat_function_calling_xai_grok-4-fast-non-reasoning_can_use_tools_in_multi-turn_conversations",
+        "chat_function_calling_xai_grok-4-fast-non-reasoning_can_use_tools_without_parameters",
+        "chat_function_calling_xai_grok-4-fast-non-reasoning_handles_anyof_params",
+        "chat_function_calling_xai_grok-4-fast-non-reasoning_handles_array_params",
+        "chat_function_calling_xai_grok-4-fast-non-reasoning_handles_object_params",
+    ],
+)
 def test_default_replies_call_the_tools_the_real_model_called(load, client, name):
     for interaction in load(name):
         request = json.loads(interaction["request"]["body"])
         real = json.loads(recorded_body(interaction))
         ours = replay(client, interaction).json()
-        real_names = [c["function"]["name"]
-                      for c in real["choices"][0]["message"].get("tool_calls") or []]
+        real_names = [c["function"]["name"] for c in real["choices"][0]["message"].get("tool_calls") or []]
         our_calls = ours["choices"][0]["message"].get("tool_calls") or []
         assert [c["function"]["name"] for c in our_calls] == real_names
-        schemas = {t["function"]["name"]: t["function"].get("parameters") or {}
-                   for t in request.get("tools", [])}
+        schemas = {
+            t["function"]["name"]: t["function"].get("parameters") or {} for t in request.get("tools", [])
+        }
         for call in our_calls:
-            jsonschema.validate(json.loads(call["function"]["arguments"]),
-                                schemas[call["function"]["name"]])
+            jsonschema.validate(json.loads(call["function"]["arguments"]), schemas[call["function"]["name"]])
 
 
 # errors ------------------------------------------------------------------------------------------
@@ -253,20 +281,23 @@ def test_default_replies_call_the_tools_the_real_model_called(load, client, name
 def test_invalid_key_error_is_byte_identical(load, server):
     (interaction,) = load(AUTH_ERROR)
     request = interaction["request"]
-    response = httpx.post(f"{server.base_url}/chat/completions", content=request["body"].encode(),
-                          headers={"Authorization": "Bearer invalid-key",
-                                   "Content-Type": "application/json"})
+    response = httpx.post(
+        f"{server.base_url}/chat/completions",
+        content=request["body"].encode(),
+        headers={"Authorization": "Bearer invalid-key", "Content-Type": "application/json"},
+    )
     assert response.status_code == interaction["response"]["status"]["code"] == 400
     assert response.text == recorded_body(interaction)
-    assert response.headers["content-length"] == interaction["response"]["headers"][
-        "Content-Length"][0]
+    assert response.headers["content-length"] == interaction["response"]["headers"]["Content-Length"][0]
 
 
 def test_context_length_error_matches_recording(load, client):
     (interaction,) = load(CONTEXT_ERROR)
     real = json.loads(recorded_body(interaction))
-    response = client.post("/v1/chat/completions", json={
-        "model": "grok-3-mini", "messages": [{"role": "user", "content": "x" * 600_000}]})
+    response = client.post(
+        "/v1/chat/completions",
+        json={"model": "grok-3-mini", "messages": [{"role": "user", "content": "x" * 600_000}]},
+    )
     assert response.status_code == interaction["response"]["status"]["code"]
     ours = response.json()
     pattern = r"This model's maximum prompt length is 131072 but the request contains \d+ tokens\."

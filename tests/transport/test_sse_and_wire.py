@@ -2,8 +2,8 @@ import pytest
 
 from grok_transport.catalogue import DEFAULT_MODELS, lookup
 from grok_transport.sse import SSEDecoder, iter_events
-from grok_transport.stream import ChatAccumulator
-from grok_transport.wire import ChatCompletionChunk, Usage, parse_arguments
+from grok_transport import Usage, parse_arguments
+from grok_transport._chat_reader import ChatStreamReader
 
 
 def test_events_split_across_reads_and_line_ends():
@@ -30,42 +30,43 @@ def test_multibyte_characters_split_between_reads():
 
 
 def _chunk(**delta):
-    return ChatCompletionChunk.from_dict({"id": "x", "model": "m", "choices": [{"index": 0, "delta": delta}]})
+    return {"id": "x", "model": "m", "choices": [{"index": 0, "delta": delta}]}
 
 
 def test_accumulator_merges_fragmented_calls_by_index_and_keeps_repeated_ids():
-    acc = ChatAccumulator()
-    acc.add(
+    acc = ChatStreamReader({}, None)
+    acc.read(
         _chunk(
             role="assistant",
             tool_calls=[{"index": 0, "id": "c1", "function": {"name": "f", "arguments": '{"a"'}}],
-        )
+        ),
+        None,
     )
-    acc.add(
+    acc.read(
         _chunk(
             tool_calls=[
                 {"index": 0, "id": "c1", "function": {"arguments": ": 1}"}},
                 {"index": 1, "id": "c2", "function": {"name": "g", "arguments": "{}"}},
             ]
-        )
+        ),
+        None,
     )
-    calls = acc.tool_calls
+    calls = acc.answer().tool_calls
     assert [(c.id, c.name, c.parsed_arguments()) for c in calls] == [("c1", "f", {"a": 1}), ("c2", "g", {})]
-    assert acc.result().content == ""
+    assert acc.answer().text == ""
 
 
 def test_usage_in_every_chunk_keeps_the_last():
-    acc = ChatAccumulator()
+    acc = ChatStreamReader({}, None)
     for n in (1, 2, 3):
-        acc.add(
-            ChatCompletionChunk.from_dict(
-                {
-                    "id": "x",
-                    "model": "m",
-                    "choices": [],
-                    "usage": {"prompt_tokens": n, "completion_tokens": n, "total_tokens": 2 * n},
-                }
-            )
+        acc.read(
+            {
+                "id": "x",
+                "model": "m",
+                "choices": [],
+                "usage": {"prompt_tokens": n, "completion_tokens": n, "total_tokens": 2 * n},
+            },
+            None,
         )
     assert acc.usage.prompt_tokens == 3
 
