@@ -95,24 +95,46 @@ _FAILURES = (GrokError, httpx.HTTPError, UnicodeDecodeError)
 
 
 class AnswerStream:
-    """A streamed answer over an open response. Iterate for :class:`~grok_transport.Delta`\\ s.
+    r"""A streamed answer over an open response. Iterate for :class:`~grok_transport.Delta`\ s.
 
-    Use it as a context manager (or iterate to the end) so the connection goes back to the pool.
+    The client reads up to the first delta before handing the stream over (:meth:`_prime`), so
+    an error the server sends instead of an answer — xAI's ``{"code", "error"}`` event inside a
+    200 — is raised, and retried, while nothing has reached the caller yet. Use it as a context
+    manager (or iterate to the end) so the connection goes back to the pool.
     """
 
     def __init__(self, response: httpx.Response, reader: StreamReader) -> None:
         self.http_response = response
         self._events = _Events(reader)
+        self._raw = response.iter_bytes()
+        self._ready: list[Delta] = []
 
     @property
     def answer(self) -> Answer:
         """Everything received so far (the whole answer once the stream is done)."""
         return self._events.reader.answer()
 
+    def _prime(self) -> None:
+        """Read until the first delta arrives (or the stream ends)."""
+        events = self._events
+        try:
+            while not self._ready:
+                raw = next(self._raw, None)
+                if raw is None or events.done:
+                    self._ready.extend(events.finish())
+                    return
+                self._ready.extend(events.feed(raw))
+        except _FAILURES as error:
+            self.http_response.close()
+            raise events.failed(error) from error
+
     def __iter__(self) -> Iterator[Delta]:
         events = self._events
         try:
-            for raw in self.http_response.iter_bytes():
+            yield from self._ready
+            if self._ready and self._ready[-1].kind == "done":
+                return
+            for raw in self._raw:
                 yield from events.feed(raw)
                 if events.done:
                     break
@@ -139,16 +161,36 @@ class AsyncAnswerStream:
     def __init__(self, response: httpx.Response, reader: StreamReader) -> None:
         self.http_response = response
         self._events = _Events(reader)
+        self._raw = response.aiter_bytes()
+        self._ready: list[Delta] = []
 
     @property
     def answer(self) -> Answer:
         """Everything received so far (the whole answer once the stream is done)."""
         return self._events.reader.answer()
 
+    async def _prime(self) -> None:
+        """Read until the first delta arrives (or the stream ends)."""
+        events = self._events
+        try:
+            while not self._ready:
+                raw = await anext(self._raw, None)
+                if raw is None or events.done:
+                    self._ready.extend(events.finish())
+                    return
+                self._ready.extend(events.feed(raw))
+        except _FAILURES as error:
+            await self.http_response.aclose()
+            raise events.failed(error) from error
+
     async def __aiter__(self) -> AsyncIterator[Delta]:
         events = self._events
         try:
-            async for raw in self.http_response.aiter_bytes():
+            for delta in self._ready:
+                yield delta
+            if self._ready and self._ready[-1].kind == "done":
+                return
+            async for raw in self._raw:
                 for delta in events.feed(raw):
                     yield delta
                 if events.done:

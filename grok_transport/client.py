@@ -357,8 +357,9 @@ class GrokClient(_BaseClient):
             response = self._open(request)
             if not _is_event_stream(response):
                 raise self._not_a_stream(response, self._read(response, None))
-            headers = _headers(response)
-            return AnswerStream(response, self._stream_reader(call, headers))
+            stream = AnswerStream(response, self._stream_reader(call, _headers(response)))
+            stream._prime()
+            return stream
 
         return self._retrying(call.endpoint, attempt)
 
@@ -570,8 +571,9 @@ class AsyncGrokClient(_BaseClient):
             response = await self._open(request)
             if not _is_event_stream(response):
                 raise self._not_a_stream(response, await self._read(response, None))
-            headers = _headers(response)
-            return AsyncAnswerStream(response, self._stream_reader(call, headers))
+            stream = AsyncAnswerStream(response, self._stream_reader(call, _headers(response)))
+            await stream._prime()
+            return stream
 
         return await self._retrying(call.endpoint, attempt)
 
