@@ -1,4 +1,4 @@
-"""Everything about talking to a Grok-compatible HTTP API, once.
+r"""Everything about talking to a Grok-compatible HTTP API, once.
 
 ``GrokClient`` / ``AsyncGrokClient`` speak to xAI, Grok Inc, grokapi.io or any OpenAI-compatible
 Grok proxy. A chat turn is planned by :func:`plan` (endpoint, body, parameter hygiene) and
@@ -8,6 +8,8 @@ The names below are the contract: the adapters (``langchain_grok``, ``llama_inde
 users import from here; every other module is private. The local test server lives in
 :mod:`grok_transport.testing` and is imported only when asked for.
 """
+
+import inspect
 
 from grok_transport._answer import Answer, Citation, Delta, DeltaKind, ServerToolRun
 from grok_transport._plan import SERVER_TOOL_TYPES, Call, Endpoint, is_server_tool, plan, server_tool
@@ -118,9 +120,6 @@ __all__ = [
 # Show the public path in tracebacks and reprs (``grok_transport.RateLimitError``), as httpx does.
 for _name in __all__:
     _value = globals()[_name]
-    if isinstance(_value, type) or callable(_value):
-        try:
-            _value.__module__ = "grok_transport"
-        except (AttributeError, TypeError):
-            pass
+    if isinstance(_value, type) or inspect.isfunction(_value):
+        _value.__module__ = "grok_transport"
 del _name, _value

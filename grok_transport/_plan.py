@@ -63,7 +63,7 @@ _ENCRYPTED_REASONING = "reasoning.encrypted_content"
 
 def is_server_tool(tool: Mapping[str, Any]) -> bool:
     """Whether ``tool`` is run by the server (web search, X search, code execution, …)."""
-    return tool.get("type", "function") != "function"
+    return bool(tool.get("type", "function") != "function")
 
 
 def server_tool(tool: str | Mapping[str, Any]) -> dict[str, Any]:

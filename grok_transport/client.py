@@ -426,7 +426,9 @@ class GrokClient(_BaseClient):
         """Grok Inc's ``POST /keys/delete``."""
         if isinstance(key_to_delete, SecretStr):
             key_to_delete = key_to_delete.get_secret_value()
-        return self.request_json("POST", "/keys/delete", {"key_to_delete": key_to_delete}, idempotent=False)
+        body = {"key_to_delete": key_to_delete}
+        result: dict[str, Any] = self.request_json("POST", "/keys/delete", body, idempotent=False)
+        return result
 
 
 async def _close_with_loop(
@@ -640,6 +642,6 @@ class AsyncGrokClient(_BaseClient):
         """Grok Inc's ``POST /keys/delete``."""
         if isinstance(key_to_delete, SecretStr):
             key_to_delete = key_to_delete.get_secret_value()
-        return await self.request_json(
-            "POST", "/keys/delete", {"key_to_delete": key_to_delete}, idempotent=False
-        )
+        body = {"key_to_delete": key_to_delete}
+        result: dict[str, Any] = await self.request_json("POST", "/keys/delete", body, idempotent=False)
+        return result

@@ -140,8 +140,10 @@ class ServerError(GrokError):
 
 
 class UnexpectedResponseError(GrokError):
-    """The server answered with something the API never sends: an HTML page where an event
-    stream was expected (a wrong base URL, a captive portal), or JSON of the wrong shape.
+    """The server answered with something the API never sends.
+
+    An HTML page where an event stream was expected (a wrong base URL, a captive portal), or
+    JSON of the wrong shape. Not retried: the same request gets the same answer.
     """
 
 

@@ -4,8 +4,8 @@ Every call is planned by :func:`grok_transport.plan`, which runs :func:`chosen_p
 these rules hold for both endpoints and both frameworks:
 
 * Only parameters the user set are sent: ``None`` means "not set" and is omitted.
-* Parameters the model is known to reject ((docs/wire.md, "Chat request" and "Reasoning"): ``reasoning_effort``, ``stop``,
-  ``presence_penalty``, ``frequency_penalty``) are dropped with an
+* Parameters the model is known to reject (``reasoning_effort``, ``stop``, ``presence_penalty``,
+  ``frequency_penalty``; docs/wire.md, "Chat request" and "Reasoning") are dropped with an
   :class:`UnsupportedParameterWarning` instead of costing a round trip and a 400.
 * Values that cannot be right are refused before the network with
   :class:`~grok_transport.errors.InvalidParameterError`.

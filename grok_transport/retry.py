@@ -43,5 +43,5 @@ class RetryPolicy:
         hint = error.retry_after if isinstance(error, RateLimitError) else None
         if hint is not None:
             return None if hint > self.max_retry_after else hint
-        backoff = min(self.initial_delay * 2 ** (attempt - 1), self.max_delay)
+        backoff = min(self.initial_delay * 2.0 ** (attempt - 1), self.max_delay)
         return backoff * (1 - self.jitter * random.random())

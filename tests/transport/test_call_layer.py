@@ -8,6 +8,7 @@ from the local Grok server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import threading
@@ -121,10 +122,8 @@ def raw_server() -> Iterator[Callable[[Callable[[socket.socket], None]], str]]:
                     return
                 with conn:
                     conn.recv(65536)
-                    try:
+                    with contextlib.suppress(OSError):
                         handler(conn)
-                    except OSError:
-                        pass
 
         threading.Thread(target=serve, daemon=True).start()
         return f"http://127.0.0.1:{listener.getsockname()[1]}/v1"

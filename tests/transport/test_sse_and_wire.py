@@ -1,9 +1,9 @@
 import pytest
 
-from grok_transport.catalogue import DEFAULT_MODELS, lookup
-from grok_transport.sse import SSEDecoder, iter_events
 from grok_transport import Usage, parse_arguments
 from grok_transport._chat_reader import ChatStreamReader
+from grok_transport.catalogue import DEFAULT_MODELS, lookup
+from grok_transport.sse import SSEDecoder, iter_events
 
 
 def test_events_split_across_reads_and_line_ends():
