@@ -24,9 +24,11 @@ from grok_transport.errors import (
     AuthenticationError,
     BadRequestError,
     ContextLengthExceededError,
+    FileTooLargeError,
     GrokError,
     InsufficientCreditsError,
     InvalidParameterError,
+    JobTimeoutError,
     MissingAPIKeyError,
     NotFoundError,
     PermissionDeniedError,
@@ -35,8 +37,10 @@ from grok_transport.errors import (
     StreamInterruptedError,
     UnexpectedResponseError,
     UnprocessableEntityError,
+    VideoGenerationError,
 )
-from grok_transport.images import DEFAULT_IMAGE_MODEL, GeneratedImage, ImageResult
+from grok_transport.files import FileObject
+from grok_transport.images import DEFAULT_EDIT_MODEL, DEFAULT_IMAGE_MODEL, GeneratedImage, ImageResult
 from grok_transport.keys import GeneratedKey, KeyInfo
 from grok_transport.listing import ModelCard
 from grok_transport.params import UnsupportedParameterWarning
@@ -44,6 +48,7 @@ from grok_transport.providers import PROVIDERS, AuthStyle, Connection, Provider,
 from grok_transport.ratelimit import RateLimitInfo
 from grok_transport.tokens import Token, estimate_tokens
 from grok_transport.tools import JSON_OBJECT_FORMAT, function_tool, json_schema_format, normalize_tool_choice
+from grok_transport.videos import DEFAULT_VIDEO_MODEL, VideoResult, VideoStatus
 from grok_transport.wire import TICKS_PER_USD, ToolCall, Usage, parse_arguments
 
 __all__ = [
@@ -94,6 +99,11 @@ __all__ = [
     "GeneratedImage",
     "ImageResult",
     "DEFAULT_IMAGE_MODEL",
+    "DEFAULT_EDIT_MODEL",
+    "VideoResult",
+    "VideoStatus",
+    "DEFAULT_VIDEO_MODEL",
+    "FileObject",
     "GeneratedKey",
     "KeyInfo",
     "Token",
@@ -115,6 +125,9 @@ __all__ = [
     "APITimeoutError",
     "StreamInterruptedError",
     "UnexpectedResponseError",
+    "FileTooLargeError",
+    "VideoGenerationError",
+    "JobTimeoutError",
 ]
 
 # Show the public path in tracebacks and reprs (``grok_transport.RateLimitError``), as httpx does.

@@ -164,10 +164,22 @@ class _BaseClient:
         return plan(messages, model=model, provider=self.connection.provider, stream=stream, **params)
 
     def _request(
-        self, method: str, path: str, body: Any, auth: bool, headers: Mapping[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        auth: bool,
+        headers: Mapping[str, str] | None = None,
+        files: Any = None,
     ) -> httpx.Request:
+        """A request for ``path`` under the base URL, or for an absolute URL (a media download).
+
+        With ``files`` (httpx's form) it is ``multipart/form-data`` and ``body`` holds the plain
+        fields, which httpx writes before the files (the order xAI's ``/files`` requires).
+        """
         merged = {**self._headers, **(headers or {})}
-        if body is not None:
+        json_body = body is not None and files is None
+        if json_body:
             merged["Content-Type"] = "application/json"
         if auth:
             if not self._auth:
@@ -175,8 +187,10 @@ class _BaseClient:
             merged.update(self._auth)
         return httpx.Request(
             method,
-            self._base + path,
-            content=None if body is None else _dumps(body),
+            path if path.startswith(("http://", "https://")) else self._base + path,
+            content=_dumps(body) if json_body else None,
+            data=None if json_body else body,
+            files=files,
             headers=merged,
             extensions={"timeout": self.timeout.as_dict()},
         )
@@ -341,6 +355,30 @@ class GrokClient(_BaseClient):
         may have reached the server.
         """
         return self._exchange(method, path, body, auth=auth, idempotent=idempotent)[0]
+
+    def request_bytes(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        auth: bool = True,
+        idempotent: bool = True,
+        files: Any = None,
+    ) -> tuple[int, bytes]:
+        """Send and return a 2xx answer's status and body as they came, with typed errors and retries.
+
+        For what is not a JSON result: media bytes (``path`` an absolute URL), job polls whose
+        200 body reports the job's own failure, multipart uploads (``files``).
+        """
+        request = self._request(method, path, body, auth, files=files)
+
+        def attempt() -> tuple[int, bytes]:
+            deadline = time.monotonic() + self.deadline if self.deadline else None
+            response = self._open(request)
+            return response.status_code, self._read(response, deadline)
+
+        return self._retrying(path, attempt, idempotent=idempotent)
 
     # -- chat -------------------------------------------------------------------------------
 
@@ -557,6 +595,26 @@ class AsyncGrokClient(_BaseClient):
     ) -> Any:
         """Async twin of :meth:`GrokClient.request_json`."""
         return (await self._exchange(method, path, body, auth=auth, idempotent=idempotent))[0]
+
+    async def request_bytes(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        auth: bool = True,
+        idempotent: bool = True,
+        files: Any = None,
+    ) -> tuple[int, bytes]:
+        """Async twin of :meth:`GrokClient.request_bytes`."""
+        request = self._request(method, path, body, auth, files=files)
+
+        async def attempt() -> tuple[int, bytes]:
+            deadline = time.monotonic() + self.deadline if self.deadline else None
+            response = await self._open(request)
+            return response.status_code, await self._read(response, deadline)
+
+        return await self._retrying(path, attempt, idempotent=idempotent)
 
     # -- chat -------------------------------------------------------------------------------
 

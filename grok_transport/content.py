@@ -12,12 +12,27 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
-__all__ = ["text_part", "image_part", "data_url"]
+__all__ = ["text_part", "image_part", "data_url", "image_mime_type"]
 
 
 def text_part(text: str) -> dict[str, Any]:
     """A text part."""
     return {"type": "text", "text": text}
+
+
+def image_mime_type(data: bytes) -> str | None:
+    """``image/png``, ``image/jpeg`` or ``image/webp`` from the file's magic bytes.
+
+    Read from the bytes rather than trusted from a file name, so a PNG saved as ``.jpg`` is still
+    labelled PNG; None for any other format (the three xAI's image endpoints take).
+    """
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 def data_url(data: bytes | str, mime_type: str | None = None) -> str:

@@ -46,6 +46,9 @@ __all__ = [
     "UnexpectedResponseError",
     "error_from_transport",
     "StreamInterruptedError",
+    "FileTooLargeError",
+    "VideoGenerationError",
+    "JobTimeoutError",
     "error_from_response",
     "error_from_payload",
 ]
@@ -174,6 +177,35 @@ class StreamInterruptedError(APIConnectionError):
     def text(self) -> str:
         """The content received before the stream broke (empty if nothing arrived)."""
         return self.partial.text if self.partial is not None else ""
+
+
+class FileTooLargeError(InvalidParameterError):
+    """A file is over the Files API's size limit; refused before a byte is uploaded."""
+
+
+class VideoGenerationError(GrokError):
+    """A video job ended without a video: it ``failed``, ``expired``, or moderation withheld it.
+
+    ``status`` is the job's final status (``"failed"``, ``"expired"`` or ``"moderated"``) and
+    ``request_id`` the job's id. Not retryable: the same request would be billed again.
+    """
+
+    def __init__(self, message: str, *, status: str, request_id: str, **kw: Any) -> None:
+        super().__init__(message, request_id=request_id, **kw)
+        self.status = status
+
+
+class JobTimeoutError(GrokError):
+    """A server-side job was still running when the caller's ``timeout`` ran out.
+
+    The job goes on running (and is billed) on the server: ``job_id`` lets the caller pick it up
+    again later, and ``last_status`` is the last status seen.
+    """
+
+    def __init__(self, message: str, *, job_id: str, last_status: Any = None) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        self.last_status = last_status
 
 
 _CREDITS = re.compile(r"credits|spending limit|insufficient (?:balance|funds|quota)", re.I)

@@ -1,25 +1,57 @@
-"""Image generation: ``POST /v1/images/generations`` requests and what comes back.
+"""Images: ``POST /v1/images/generations`` and ``/v1/images/edits``, and what comes back.
 
-The answer changed shape across model generations (WIRE_FACTS §7): grok-2-image returned
+The answer changed shape across model generations (docs/wire.md, "Images"): grok-2-image returned
 ``revised_prompt``; grok-imagine returns ``mime_type`` and ``usage.cost_in_usd_ticks`` and no
 revised prompt. Both are optional here. ``b64_json`` is raw base64 with no ``data:`` prefix;
 :meth:`GeneratedImage.data_url` adds one. OpenAI's ``size``, ``quality`` and ``style`` are not
 Grok parameters (``size`` is answered with 400), so :func:`build_image_body` refuses them
 before the request instead.
+
+An edit is a generation with one to three reference images (``images: [{"type": "image_url",
+"url": …}]``, an ``http(s)`` or ``data:`` URL each) and answers in the same shape. Local images
+travel inline as ``data:`` URLs, typed from their bytes. Generated image URLs expire after about
+four hours; ask for ``response_format="b64_json"`` (or fetch them with
+:func:`grok_transport.downloads.download`) to keep an image.
 """
 
 from __future__ import annotations
 
 import base64
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
+from grok_transport.content import data_url, image_mime_type
 from grok_transport.errors import InvalidParameterError
 from grok_transport.wire import TICKS_PER_USD
 
-__all__ = ["GeneratedImage", "ImageResult", "build_image_body", "DEFAULT_IMAGE_MODEL"]
+if TYPE_CHECKING:
+    from grok_transport.client import AsyncGrokClient, GrokClient
+
+__all__ = [
+    "GeneratedImage",
+    "ImageResult",
+    "ImageSource",
+    "build_image_body",
+    "build_edit_body",
+    "reference_image",
+    "edit_image",
+    "aedit_image",
+    "DEFAULT_IMAGE_MODEL",
+    "DEFAULT_EDIT_MODEL",
+    "MAX_REFERENCE_IMAGES",
+]
 
 DEFAULT_IMAGE_MODEL = "grok-imagine-image"
+DEFAULT_EDIT_MODEL = "grok-imagine-image-quality"
+"""The model of the recorded edit: an edit is judged on how faithfully it keeps the reference."""
+MAX_REFERENCE_IMAGES = 3
+"""xAI edits from up to three reference images per request (docs/wire.md, "Images")."""
+
+ImageSource = str | bytes | os.PathLike[str]
+"""An ``http(s)`` or ``data:`` URL, raw image bytes, or the path of a local image file."""
 _UNSUPPORTED = ("size", "quality", "style")
 
 
@@ -98,3 +130,89 @@ def build_image_body(
         body["response_format"] = response_format
     body.update({k: v for k, v in extra.items() if v is not None})
     return body
+
+
+def reference_image(source: ImageSource) -> dict[str, Any]:
+    """One entry of an edit's ``images``: a URL as given, bytes or a file as a ``data:`` URL.
+
+    A string that is not an ``http(s)`` or ``data:`` URL is taken for a file path. Local bytes
+    must be JPEG, PNG or WebP (read from the bytes, not the file name), else the edit is refused
+    here rather than by the server after an upload.
+    """
+    if isinstance(source, str) and source.startswith(("http://", "https://")):
+        return {"type": "image_url", "url": source}
+    if isinstance(source, str) and source.startswith("data:"):
+        if not source.startswith("data:image/"):
+            raise InvalidParameterError(f"a reference image must be an image data URL: {source[:40]!r}.")
+        return {"type": "image_url", "url": source}
+    if isinstance(source, bytes):
+        data = source
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise InvalidParameterError(f"reference image {str(path)!r} is not a URL or an existing file.")
+        data = path.read_bytes()
+    else:
+        raise InvalidParameterError(
+            f"a reference image is a URL, bytes or a path, not {type(source).__name__}."
+        )
+    mime_type = image_mime_type(data)
+    if mime_type is None:
+        raise InvalidParameterError("reference image bytes are not JPEG, PNG or WebP.")
+    return {"type": "image_url", "url": data_url(data, mime_type)}
+
+
+def build_edit_body(
+    prompt: str,
+    images: ImageSource | Sequence[ImageSource],
+    *,
+    model: str = DEFAULT_EDIT_MODEL,
+    n: int | None = None,
+    response_format: Literal["url", "b64_json"] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The JSON body of ``POST /images/edits``: a generation body plus its reference images.
+
+    ``images`` is a list of sources, or one source on its own.
+    """
+    if isinstance(images, (str, bytes, os.PathLike)):
+        images = [images]
+    if not 1 <= len(images) <= MAX_REFERENCE_IMAGES:
+        raise InvalidParameterError(
+            f"an edit takes 1 to {MAX_REFERENCE_IMAGES} reference images, not {len(images)}."
+        )
+    body = build_image_body(prompt, model=model, n=n, response_format=response_format, **extra)
+    body["images"] = [reference_image(image) for image in images]
+    return body
+
+
+def edit_image(
+    client: GrokClient,
+    prompt: str,
+    images: ImageSource | Sequence[ImageSource],
+    *,
+    model: str = DEFAULT_EDIT_MODEL,
+    **options: Any,
+) -> ImageResult:
+    """``POST /images/edits``: new images from ``prompt`` and up to three reference images.
+
+    ``options`` are the generation parameters (``n``, ``response_format``, ``aspect_ratio``,
+    ``resolution``…). URLs in the answer expire after about four hours; pass
+    ``response_format="b64_json"`` to get the bytes inline instead.
+    """
+    body = build_edit_body(prompt, images, model=model, **options)
+    return ImageResult.from_dict(client.request_json("POST", "/images/edits", body, idempotent=False), model)
+
+
+async def aedit_image(
+    client: AsyncGrokClient,
+    prompt: str,
+    images: ImageSource | Sequence[ImageSource],
+    *,
+    model: str = DEFAULT_EDIT_MODEL,
+    **options: Any,
+) -> ImageResult:
+    """Async twin of :func:`edit_image`."""
+    body = build_edit_body(prompt, images, model=model, **options)
+    data = await client.request_json("POST", "/images/edits", body, idempotent=False)
+    return ImageResult.from_dict(data, model)
