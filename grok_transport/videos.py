@@ -135,7 +135,7 @@ class VideoStatus:
         elif self.status == "expired":
             kind, why = "expired", "the job expired"
         else:
-            kind, why = "failed", f"it failed: {self.error_message or 'no reason given'}"
+            kind, why = "failed", f"it failed: {(self.error_message or 'no reason given').rstrip('.')}"
         raise VideoGenerationError(
             f"video job {self.request_id} produced no video; {why}.",
             status=kind,

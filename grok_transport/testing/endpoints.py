@@ -8,6 +8,12 @@ POST /v1/responses                     yes                      :mod:`.responses
 GET  /v1/models[/{id}]                 yes    yes      yes      grokinc's is an extension
 GET  /v1/language-models[/{id}]        yes
 POST /v1/images/generations            yes    yes
+POST /v1/images/edits                  yes                      :mod:`.media`, like generations
+POST /v1/videos/generations            yes                      :mod:`.media`; billable
+GET  /v1/videos/{request_id}           yes                      202 pending, then 200 done
+GET|POST /v1/files                     yes                      :mod:`.media`: upload, list
+GET|DELETE /v1/files/{file_id}         yes
+GET  /videos/{name}.mp4                public                   videos the server handed out
 POST /v1/tokenize-text                 yes
 POST /v1/keys/generate                        public
 GET  /v1/keys/list                            yes
@@ -32,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..catalogue import ModelInfo, known_models
+from . import media
 from ._http import Request, Response, StreamResponse
 from .chat import chat_completions, measure_prompt
 from .dialects import Dialect, XaiResponsesDialect, raw_error
@@ -304,6 +311,11 @@ def images(x: Exchange) -> Response:
     return _json({"created": int(time.time()), "data": items}, reply=reply)
 
 
+def image_edits(x: Exchange) -> Response:
+    """``POST /v1/images/edits``: the references checked, then answered like a generation."""
+    return media.reference_error(x) or images(x)
+
+
 _IMAGE_PATH = re.compile(r"^/files/img-(\d+)\.jpeg$")
 
 
@@ -427,6 +439,9 @@ _ROUTES: dict[str, dict[str, Route]] = {
         "/v1/models": _MODELS,
         "/v1/language-models": Route(language_models, ("GET",)),
         "/v1/images/generations": Route(images, ("POST",), metered=True, images=True),
+        "/v1/images/edits": Route(image_edits, ("POST",), metered=True, images=True),
+        "/v1/videos/generations": Route(media.start_video, ("POST",), metered=True, images=True),
+        "/v1/files": Route(media.files, ("GET", "POST")),
         "/v1/tokenize-text": Route(tokenize, ("POST",)),
     },
     "grokinc": {
@@ -447,6 +462,9 @@ _PREFIXES: dict[str, list[tuple[str, Route]]] = {
     "xai": [
         ("/v1/models/", Route(model, ("GET",))),
         ("/v1/language-models/", Route(language_model, ("GET",))),
+        ("/v1/videos/", Route(media.video_status, ("GET",))),
+        ("/v1/files/", Route(media.file, ("GET", "DELETE"))),
+        ("/videos/", Route(media.video_file, ("GET",), public=True)),
         ("/files/", _FILES),
     ],
     "grokinc": [("/v1/models/", Route(model, ("GET",))), ("/files/", _FILES)],

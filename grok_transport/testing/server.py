@@ -30,6 +30,7 @@ from typing import Any
 from ._http import Request, Response, ServerThread, StreamResponse
 from .dialects import Dialect, get_dialect
 from .endpoints import Exchange, find_route
+from .media import MediaStore
 from .replies import Reply
 from .state import RecordedRequest, State, mask_headers
 
@@ -144,6 +145,11 @@ class GrokTestServer:
     def requests(self) -> list[RecordedRequest]:
         """Every request received so far, in arrival order (a copy)."""
         return self._state.records()
+
+    @property
+    def media(self) -> MediaStore:
+        """Video jobs and uploaded files; set ``media.video_polls`` / ``media.video_outcome`` here."""
+        return self._state.media
 
     def clear(self) -> None:
         """Empty the queue and the recordings; reset rate limits, credits, keys and images.

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .dialects import RequestWindow
+from .media import MediaStore
 from .replies import Reply
 
 __all__ = ["RecordedRequest", "State", "StoredResponse", "mask_headers"]
@@ -87,6 +88,7 @@ class State:
         self._spent: dict[str, int] = {}
         self._images = 0
         self._responses: OrderedDict[str, StoredResponse] = OrderedDict()
+        self.media = MediaStore()
         self.base_url = ""
         self._reset_keys()
 
@@ -217,3 +219,4 @@ class State:
             self._spent.clear()
             self._images = 0
             self._reset_keys()
+        self.media.clear()
