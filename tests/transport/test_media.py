@@ -1,0 +1,419 @@
+"""Grok Imagine (image edits, video jobs) and the Files API, through the transport.
+
+Two kinds of evidence: the real xAI recordings of an edit, a video and an upload replayed
+through vcrpy (expected values read naively from the recorded bytes), and GrokTestServer over a
+real socket for everything a recording cannot show (202 polls on demand, failed and expired
+jobs, timeouts, paging, what went on the wire, refusals that send nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grok_transport import (
+    AsyncGrokClient,
+    BadRequestError,
+    FileTooLargeError,
+    GrokClient,
+    InvalidParameterError,
+    JobTimeoutError,
+    NotFoundError,
+    VideoGenerationError,
+    VideoStatus,
+)
+from grok_transport import files as file_api
+from grok_transport.downloads import adownload, download
+from grok_transport.images import DEFAULT_EDIT_MODEL, aedit_image, edit_image
+from grok_transport.testing import GrokTestServer
+from grok_transport.videos import (
+    agenerate_video,
+    aget_video,
+    astart_video,
+    generate_video,
+    get_video,
+    start_video,
+    wait_for_video,
+)
+from tests.conformance.wire_cassettes import CASSETTE_DIR, replay, require_shared_wire
+
+EDIT = "image_edit_functionality_with_xai_reference_images_xai_grok-imagine-image-quality_supports_image_edits_with_reference_images.yaml"
+VIDEO = "video_basic_functionality_xai_grok-imagine-video_can_animate_videos.yaml"
+UPLOAD = "uploadedfile_live_uploads_xai_uploads_a_pdf_through_the_files_api.yaml"
+
+
+def client(server: GrokTestServer) -> GrokClient:
+    return GrokClient(base_url=server.base_url, api_key=server.api_key)
+
+
+def aclient(server: GrokTestServer) -> AsyncGrokClient:
+    return AsyncGrokClient(base_url=server.base_url, api_key=server.api_key)
+
+
+def png(width: int = 2, height: int = 2) -> bytes:
+    """A real PNG of a flat green square."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x00\xff\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def pdf(text: str) -> bytes:
+    """A real one-page PDF showing ``text`` in Helvetica, with a compressed content stream."""
+    content = zlib.compress(f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1"))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+def recording(name: str) -> tuple[Path, list[dict]]:
+    path = require_shared_wire() / "ruby_llm" / name
+    return path, yaml.safe_load(path.read_text())["interactions"]
+
+
+def body_of(interaction: dict) -> bytes | str:
+    return interaction["response"]["body"]["string"]
+
+
+# -- the real recordings -------------------------------------------------------------------
+
+
+@pytest.mark.wire
+def test_recorded_edit_replays_and_its_image_downloads():
+    path, interactions = recording(EDIT)
+    sent = json.loads(interactions[0]["request"]["body"])
+    answer = json.loads(body_of(interactions[0]))
+    references = [image["url"] for image in sent["images"]]
+    with replay(path) as cassette:
+        result = edit_image(GrokClient(api_key="xai-replay"), sent["prompt"], references, model=sent["model"])
+        image = download(GrokClient(api_key="xai-replay"), result.images[0].url)
+    assert cassette.all_played
+    assert result.images[0].url == answer["data"][0]["url"]
+    assert result.images[0].mime_type == answer["data"][0]["mime_type"]
+    assert result.cost_in_usd_ticks == answer["usage"]["cost_in_usd_ticks"]
+    assert result.cost_usd == pytest.approx(answer["usage"]["cost_in_usd_ticks"] / 1e10)
+    assert image == body_of(interactions[1]) and image[:3] == b"\xff\xd8\xff"
+
+
+@pytest.mark.wire
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_recorded_video_polls_to_done_and_downloads(mode):
+    path, interactions = recording(VIDEO)
+    sent = json.loads(interactions[0]["request"]["body"])
+    polls = [
+        i for i in interactions if "/v1/videos/" in i["request"]["uri"] and i["request"]["method"] == "GET"
+    ]
+    final = json.loads(body_of(polls[-1]))
+    seen: list[VideoStatus] = []
+    options = dict(duration=sent["duration"], resolution=sent["resolution"], model=sent["model"])
+    with replay(path) as cassette:
+        if mode == "sync":
+            c = GrokClient(api_key="xai-replay")
+            result = generate_video(c, sent["prompt"], poll_interval=0, on_progress=seen.append, **options)
+            video = download(c, result.url)
+        else:
+
+            async def run():
+                c = AsyncGrokClient(api_key="xai-replay")
+                done = await agenerate_video(
+                    c, sent["prompt"], poll_interval=0, on_progress=seen.append, **options
+                )
+                return done, await adownload(c, done.url)
+
+            result, video = asyncio.run(run())
+    assert cassette.all_played
+    assert [s.status for s in seen] == [json.loads(body_of(p))["status"] for p in polls]
+    assert [s.progress for s in seen] == [json.loads(body_of(p))["progress"] for p in polls]
+    assert sum(p["response"]["status"]["code"] == 202 for p in polls) == len(seen) - 1
+    assert result.url == final["video"]["url"] and result.duration == final["video"]["duration"]
+    assert result.model == final["model"] and result.request_id in result.url
+    assert result.cost_in_usd_ticks == final["usage"]["cost_in_usd_ticks"]
+    assert video == body_of(interactions[-1]) and video[4:8] == b"ftyp"
+
+
+@pytest.mark.wire
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_recorded_upload_replays(mode):
+    path, interactions = recording(UPLOAD)
+    answer = json.loads(body_of(interactions[0]))
+    with replay(path) as cassette:
+        if mode == "sync":
+            uploaded = file_api.upload_file(
+                GrokClient(api_key="xai-replay"), pdf("sample"), filename="sample.pdf"
+            )
+        else:
+            uploaded = asyncio.run(
+                file_api.aupload_file(
+                    AsyncGrokClient(api_key="xai-replay"), pdf("sample"), filename="sample.pdf"
+                )
+            )
+    assert cassette.all_played
+    assert (uploaded.id, uploaded.filename, uploaded.bytes) == (
+        answer["id"],
+        answer["filename"],
+        answer["bytes"],
+    )
+    assert (uploaded.created_at, uploaded.expires_at) == (answer["created_at"], answer["expires_at"])
+    assert uploaded.id.startswith("file_")
+
+
+def test_the_recordings_are_present():
+    """Under CI a missing ../shared/wire fails here rather than skipping the replays quietly."""
+    require_shared_wire()
+    assert all((CASSETTE_DIR / "ruby_llm" / name).is_file() for name in (EDIT, VIDEO, UPLOAD))
+
+
+# -- image edits over a socket -------------------------------------------------------------
+
+
+def test_edit_sends_a_data_url_reference_and_answers_like_a_generation(grok_server):
+    reference = "data:image/png;base64," + base64.b64encode(png()).decode()
+    result = edit_image(client(grok_server), "make the square red", [reference], response_format="b64_json")
+    sent = grok_server.requests[-1]
+    assert (sent.method, sent.path) == ("POST", "/v1/images/edits")
+    assert sent.json["images"] == [{"type": "image_url", "url": reference}]
+    assert sent.json["model"] == DEFAULT_EDIT_MODEL == result.model
+    assert result.images[0].image_bytes()[:3] == b"\xff\xd8\xff" and result.cost_usd > 0
+
+
+def test_edit_turns_bytes_and_paths_into_data_urls_typed_by_content(grok_server, tmp_path):
+    misnamed = tmp_path / "photo.jpg"
+    misnamed.write_bytes(png())
+    url = "https://example.com/cat.png"
+    result = edit_image(client(grok_server), "a hat", [png(), misnamed, url])
+    urls = [image["url"] for image in grok_server.requests[-1].json["images"]]
+    assert urls[0] == urls[1] and urls[0].startswith("data:image/png;base64,") and urls[2] == url
+    assert download(client(grok_server), result.images[0].url)[:3] == b"\xff\xd8\xff"
+
+
+@pytest.mark.parametrize(
+    "images, match",
+    [
+        ([], "1 to 3"),
+        ([png()] * 4, "1 to 3"),
+        ([b"GIF89a not wanted"], "JPEG, PNG or WebP"),
+        (["no/such/file.png"], "not a URL or an existing file"),
+        (["data:application/pdf;base64,JVBER"], "image data URL"),
+    ],
+)
+def test_bad_references_are_refused_before_any_request(grok_server, images, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        edit_image(client(grok_server), "a hat", images)
+    assert grok_server.requests == []
+
+
+def test_the_server_refuses_a_reference_that_is_not_an_image_url(grok_server):
+    c = client(grok_server)
+    with pytest.raises(BadRequestError, match=r"images\[0\]"):
+        c.request_json("POST", "/images/edits", {"prompt": "x", "images": [{"url": "ftp://x"}]})
+
+
+# -- videos over a socket ------------------------------------------------------------------
+
+
+def test_a_video_goes_through_several_202_polls_to_a_playable_mp4(grok_server):
+    grok_server.media.video_polls = 4
+    seen: list[VideoStatus] = []
+    c = client(grok_server)
+    result = generate_video(
+        c, "a wave at sunset", duration=3, resolution="720p", poll_interval=0, on_progress=seen.append
+    )
+    assert [s.status for s in seen] == ["pending"] * 4 + ["done"]
+    progress = [s.progress for s in seen]
+    assert progress == sorted(progress) and progress[-1] == 100 and len(set(progress)) == 5
+    polls = [r for r in grok_server.requests if r.path.startswith("/v1/videos/") and r.method == "GET"]
+    assert len(polls) == 5 and all(r.path.endswith(result.request_id) for r in polls)
+    start = next(r for r in grok_server.requests if r.path == "/v1/videos/generations")
+    assert start.json == {
+        "model": "grok-imagine-video",
+        "prompt": "a wave at sunset",
+        "duration": 3,
+        "resolution": "720p",
+    }
+    assert result.duration == 3 and result.model == "grok-imagine-video" and result.cost_usd > 0
+    video = download(c, result.url)
+    assert video[4:8] == b"ftyp" and b"avc1" in video
+    assert "authorization" not in grok_server.requests[-1].headers  # the key stays with the API
+
+
+def test_start_and_get_let_a_caller_poll_by_itself(grok_server):
+    grok_server.media.video_polls = 2
+    c = client(grok_server)
+    request_id = start_video(c, "a cat", image=png())
+    assert grok_server.requests[-1].json["image"]["url"].startswith("data:image/png;base64,")
+    first, second, third = (get_video(c, request_id) for _ in range(3))
+    assert (first.status, second.status, third.status) == ("pending", "pending", "done")
+    assert first.progress < second.progress < third.progress == 100
+    assert not first.finished and third.finished and third.result().url == third.url
+
+
+@pytest.mark.parametrize("outcome", ["failed", "expired", "moderated"])
+def test_a_job_without_a_video_is_a_typed_error(grok_server, outcome):
+    grok_server.media.video_outcome = outcome
+    grok_server.media.video_polls = 1
+    with pytest.raises(VideoGenerationError) as info:
+        generate_video(client(grok_server), "a storm", poll_interval=0)
+    assert info.value.status == outcome and info.value.request_id
+    assert not info.value.retryable
+    assert "produced no video" in str(info.value)
+
+
+def test_a_timeout_leaves_the_job_to_be_waited_for_again(grok_server):
+    grok_server.media.video_polls = 2
+    c = client(grok_server)
+    with pytest.raises(JobTimeoutError) as info:
+        generate_video(c, "a slow one", poll_interval=0, timeout=0)
+    assert info.value.last_status.status == "pending"
+    result = wait_for_video(c, info.value.job_id, poll_interval=0)
+    assert result.request_id == info.value.job_id and result.url
+
+
+@pytest.mark.parametrize(
+    "prompt, options",
+    [
+        ("a wave", {"duration": 0}),
+        ("a wave", {"duration": 16}),
+        ("a wave", {"duration": 2.5}),
+        ("a wave", {"resolution": "4k"}),
+        ("a wave", {"aspect_ratio": "5:4"}),
+        ("a wave", {"image": b"not an image"}),
+        ("  ", {}),
+    ],
+)
+def test_bad_video_options_are_refused_before_any_request(grok_server, prompt, options):
+    with pytest.raises(InvalidParameterError):
+        generate_video(client(grok_server), prompt, **options)
+    assert grok_server.requests == []
+
+
+def test_an_unknown_or_path_like_request_id_is_not_found(grok_server):
+    c = client(grok_server)
+    with pytest.raises(NotFoundError):
+        get_video(c, "no-such-job")
+    with pytest.raises(NotFoundError):
+        get_video(c, "../models")  # quoted: it cannot reach GET /v1/models
+    with pytest.raises(InvalidParameterError):
+        get_video(c, "")
+
+
+# -- files over a socket -------------------------------------------------------------------
+
+
+def test_a_pdf_is_uploaded_listed_usable_later_and_deleted(grok_server, tmp_path):
+    document = tmp_path / "report.pdf"
+    document.write_bytes(pdf("The launch is on 12 March."))
+    c = client(grok_server)
+    uploaded = file_api.upload_file(c, document)
+    sent = grok_server.requests[-1]
+    assert sent.headers["content-type"].startswith("multipart/form-data; boundary=")
+    assert (
+        b'name="file"; filename="report.pdf"' in sent.body and b"Content-Type: application/pdf" in sent.body
+    )
+    assert (uploaded.filename, uploaded.bytes, uploaded.expires_at) == (
+        "report.pdf",
+        len(document.read_bytes()),
+        None,
+    )
+    stored = grok_server.media.file(uploaded.id)
+    assert stored.data == document.read_bytes() and "The launch is on 12 March." in stored.text()
+    assert [f.id for f in file_api.list_files(c)] == [uploaded.id]
+    assert file_api.delete_file(c, uploaded.id) is True
+    assert file_api.list_files(c) == [] and grok_server.media.file(uploaded.id) is None
+    with pytest.raises(NotFoundError):
+        file_api.delete_file(c, uploaded.id)
+
+
+def test_listing_follows_pagination_tokens_to_the_last_page(grok_server):
+    c = client(grok_server)
+    ids = {
+        file_api.upload_file(c, f"note {n}".encode(), filename=f"n{n}.txt").id
+        for n in range(file_api.PAGE_SIZE + 1)
+    }
+    before = len(grok_server.requests)
+    assert {f.id for f in file_api.list_files(c)} == ids
+    assert len(grok_server.requests) - before == 2
+
+
+def test_bytes_are_named_by_their_content_and_can_expire(grok_server):
+    c = client(grok_server)
+    assert file_api.upload_file(c, pdf("x")).filename == "document.pdf"
+    assert file_api.upload_file(c, b"plain words").filename == "document.txt"
+    expiring = file_api.upload_file(c, b"\xff\xfe\x00", expires_after=3600)
+    assert expiring.filename == "upload.bin" and expiring.expires_at == expiring.created_at + 3600
+    assert grok_server.requests[-1].body.index(b'name="expires_after"') < grok_server.requests[-1].body.index(
+        b'name="file"'
+    )
+
+
+def test_files_over_48_mb_and_bad_uploads_are_refused_without_a_request(grok_server, tmp_path):
+    big = tmp_path / "big.pdf"
+    with big.open("wb") as handle:
+        handle.truncate(file_api.MAX_UPLOAD_BYTES + 1)  # sparse: no 48 MB on disk
+    c = client(grok_server)
+    with pytest.raises(FileTooLargeError, match="48 MB"):
+        file_api.upload_file(c, big)
+    with pytest.raises(FileTooLargeError):
+        file_api.upload_file(c, bytes(file_api.MAX_UPLOAD_BYTES + 1))
+    with pytest.raises(FileTooLargeError):
+        asyncio.run(file_api.aupload_file(aclient(grok_server), big))
+    for bad in ({"file": b""}, {"file": tmp_path / "missing.pdf"}, {"file": b"x", "expires_after": 60}):
+        with pytest.raises(InvalidParameterError):
+            file_api.upload_file(c, **bad)
+    assert grok_server.requests == []
+
+
+# -- async twins ---------------------------------------------------------------------------
+
+
+def test_async_twins_edit_generate_upload_list_and_delete(grok_server):
+    grok_server.media.video_polls = 3
+    seen: list[str] = []
+
+    async def run():
+        c = aclient(grok_server)
+        edited = await aedit_image(c, "a hat", [png()])
+        request_id = await astart_video(c, "a wave")
+        first = await aget_video(c, request_id)
+        video = await agenerate_video(
+            c, "a wave", poll_interval=0, on_progress=lambda s: seen.append(s.status)
+        )
+        uploaded = await file_api.aupload_file(c, pdf("async"), filename="a.pdf")
+        listed = await file_api.alist_files(c)
+        deleted = await file_api.adelete_file(c, uploaded.id)
+        mp4 = await adownload(c, video.url)
+        await c.aclose()
+        return edited, first, video, uploaded, listed, deleted, mp4
+
+    edited, first, video, uploaded, listed, deleted, mp4 = asyncio.run(run())
+    assert edited.images[0].url and first.status == "pending"
+    assert seen == ["pending"] * 3 + ["done"] and video.url.endswith(".mp4") and mp4[4:8] == b"ftyp"
+    assert [f.id for f in listed] == [uploaded.id] and deleted is True
+    assert grok_server.media.file(uploaded.id) is None
