@@ -94,7 +94,9 @@ def _upload_form(
         path = Path(file)
         if not path.is_file():
             hint = " (attach a public URL as file_url instead)" if str(file).startswith("http") else ""
-            raise InvalidParameterError(f"upload_file takes a path or bytes; {str(file)!r} is no file{hint}.")
+            raise InvalidParameterError(
+                f"upload_file takes a path or bytes; {str(file)!r} is not a file{hint}."
+            )
         _check_size(path.stat().st_size, path.name)
         data = path.read_bytes()
         filename = filename or path.name

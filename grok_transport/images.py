@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 DEFAULT_IMAGE_MODEL = "grok-imagine-image"
+_UNSUPPORTED = ("size", "quality", "style")
 DEFAULT_EDIT_MODEL = "grok-imagine-image-quality"
 """The model of the recorded edit: an edit is judged on how faithfully it keeps the reference."""
 MAX_REFERENCE_IMAGES = 3
@@ -52,7 +53,6 @@ MAX_REFERENCE_IMAGES = 3
 
 ImageSource = str | bytes | os.PathLike[str]
 """An ``http(s)`` or ``data:`` URL, raw image bytes, or the path of a local image file."""
-_UNSUPPORTED = ("size", "quality", "style")
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """Video generation: a job started with ``POST /v1/videos/generations`` and polled to its end.
 
 The wire (docs/wire.md, "Video"): the start answers ``{"request_id"}``; ``GET /v1/videos/{id}``
-answers **202** ``{"status": "pending", "progress": n}`` while the video is made (a real one took
-about 30 polls over two and a half minutes), then **200** ``{"status": "done", "video": {"url",
-"duration", "respect_moderation"}, "model", "usage": {"cost_in_usd_ticks"}}``. A job that
-fails answers 200 too, with ``"status": "failed"`` and an ``error`` object, and an old one can
-come back ``"expired"``; a video withheld by moderation is ``done`` with
+answers **202** ``{"status": "pending", "progress": n}`` while the video is made (the recorded one
+took 27 polls over two and a half minutes), then **200** ``{"status": "done", "video": {"url",
+"duration", "respect_moderation"}, "model", "usage": {"cost_in_usd_ticks"}}``. As documented, a
+job that fails answers 200 too, with ``"status": "failed"`` and an ``error`` object, and one
+can end ``"expired"``; a video withheld by moderation is ``done`` with
 ``respect_moderation: false`` and no URL. All three are a :class:`VideoGenerationError` here.
 
 :func:`generate_video` does the whole round trip, polling with a growing interval (so a short
@@ -14,7 +14,8 @@ caller's ``timeout``, which raises :class:`JobTimeoutError` and leaves the job r
 :func:`wait_for_video` picks it up again. :func:`start_video` and :func:`get_video` are the two
 steps on their own.
 
-The video URL is temporary: fetch it within the hour (:func:`grok_transport.downloads.download`).
+The video URL is temporary: keep the bytes (:func:`grok_transport.downloads.download`) rather
+than the URL.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from grok_transport._resources import path_id, read_json
-from grok_transport.errors import GrokError, InvalidParameterError, JobTimeoutError, VideoGenerationError
+from grok_transport.errors import (
+    GrokError,
+    InvalidParameterError,
+    JobTimeoutError,
+    UnexpectedResponseError,
+    VideoGenerationError,
+)
 from grok_transport.images import ImageSource, reference_image
 from grok_transport.wire import TICKS_PER_USD
 
@@ -42,7 +49,7 @@ __all__ = [
     "get_video",
     "aget_video",
     "wait_for_video",
-    "await_video",
+    "await_for_video",
     "generate_video",
     "agenerate_video",
     "DEFAULT_VIDEO_MODEL",
@@ -62,7 +69,7 @@ ProgressCallback = Callable[["VideoStatus"], None]
 
 @dataclass(frozen=True)
 class VideoResult:
-    """A finished video: its temporary URL (fetch it within the hour), length and cost."""
+    """A finished video: its temporary URL (download the bytes soon), length and cost."""
 
     url: str
     duration: float | None
@@ -185,11 +192,7 @@ def build_video_body(
 def _request_id(data: Any) -> str:
     request_id = data.get("request_id") if isinstance(data, dict) else None
     if not request_id:
-        raise VideoGenerationError(
-            f"the video start answered without a request_id: {str(data)[:200]}",
-            status="failed",
-            request_id="",
-        )
+        raise UnexpectedResponseError(f"a video start answered without a request_id: {str(data)[:200]}")
     return str(request_id)
 
 
@@ -243,11 +246,8 @@ class _Poll:
 
 def start_video(client: GrokClient, prompt: str, **options: Any) -> str:
     """``POST /videos/generations``; returns the job's request id (see :func:`build_video_body`)."""
-    return _request_id(
-        client.request_json(
-            "POST", "/videos/generations", build_video_body(prompt, **options), idempotent=False
-        )
-    )
+    body = build_video_body(prompt, **options)
+    return _request_id(client.request_json("POST", "/videos/generations", body, idempotent=False))
 
 
 def get_video(client: GrokClient, request_id: str) -> VideoStatus:
@@ -284,7 +284,7 @@ def generate_video(
     """Start a video and wait for it: :func:`start_video` then :func:`wait_for_video`.
 
     ``options``: ``model``, ``duration``, ``resolution``, ``aspect_ratio``, ``image``.
-    The returned URL expires (fetch it within the hour).
+    The returned URL expires: download the bytes soon.
     """
     request_id = start_video(client, prompt, **options)
     return wait_for_video(
@@ -306,7 +306,7 @@ async def aget_video(client: AsyncGrokClient, request_id: str) -> VideoStatus:
     return _status(request_id, await client.request_bytes("GET", _poll_path(request_id)))
 
 
-async def await_video(
+async def await_for_video(
     client: AsyncGrokClient,
     request_id: str,
     *,
@@ -334,6 +334,6 @@ async def agenerate_video(
 ) -> VideoResult:
     """Async twin of :func:`generate_video`."""
     request_id = await astart_video(client, prompt, **options)
-    return await await_video(
+    return await await_for_video(
         client, request_id, poll_interval=poll_interval, timeout=timeout, on_progress=on_progress
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import struct
 import zlib
 from pathlib import Path
 
@@ -57,20 +56,10 @@ def aclient(server: GrokTestServer) -> AsyncGrokClient:
     return AsyncGrokClient(base_url=server.base_url, api_key=server.api_key)
 
 
-def png(width: int = 2, height: int = 2) -> bytes:
-    """A real PNG of a flat green square."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    rows = b"".join(b"\x00" + b"\x00\xff\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
+def generated_image(server: GrokTestServer) -> bytes:
+    """A JPEG the server generated, downloaded: what a user edits next."""
+    c = client(server)
+    return download(c, c.generate_image("a blue square").images[0].url)
 
 
 def pdf(text: str) -> bytes:
@@ -195,7 +184,7 @@ def test_the_recordings_are_present():
 
 
 def test_edit_sends_a_data_url_reference_and_answers_like_a_generation(grok_server):
-    reference = "data:image/png;base64," + base64.b64encode(png()).decode()
+    reference = "data:image/jpeg;base64," + base64.b64encode(generated_image(grok_server)).decode()
     result = edit_image(client(grok_server), "make the square red", [reference], response_format="b64_json")
     sent = grok_server.requests[-1]
     assert (sent.method, sent.path) == ("POST", "/v1/images/edits")
@@ -205,12 +194,15 @@ def test_edit_sends_a_data_url_reference_and_answers_like_a_generation(grok_serv
 
 
 def test_edit_turns_bytes_and_paths_into_data_urls_typed_by_content(grok_server, tmp_path):
-    misnamed = tmp_path / "photo.jpg"
-    misnamed.write_bytes(png())
+    jpeg = generated_image(grok_server)
+    misnamed = tmp_path / "photo.png"
+    misnamed.write_bytes(jpeg)
     url = "https://example.com/cat.png"
-    result = edit_image(client(grok_server), "a hat", [png(), misnamed, url])
+    result = edit_image(client(grok_server), "a hat", [jpeg, misnamed, url])
     urls = [image["url"] for image in grok_server.requests[-1].json["images"]]
-    assert urls[0] == urls[1] and urls[0].startswith("data:image/png;base64,") and urls[2] == url
+    assert (
+        urls[0] == urls[1] == "data:image/jpeg;base64," + base64.b64encode(jpeg).decode() and urls[2] == url
+    )
     assert download(client(grok_server), result.images[0].url)[:3] == b"\xff\xd8\xff"
 
 
@@ -218,7 +210,7 @@ def test_edit_turns_bytes_and_paths_into_data_urls_typed_by_content(grok_server,
     "images, match",
     [
         ([], "1 to 3"),
-        ([png()] * 4, "1 to 3"),
+        ([b"\xff\xd8\xff"] * 4, "1 to 3"),
         ([b"GIF89a not wanted"], "JPEG, PNG or WebP"),
         (["no/such/file.png"], "not a URL or an existing file"),
         (["data:application/pdf;base64,JVBER"], "image data URL"),
@@ -267,8 +259,8 @@ def test_a_video_goes_through_several_202_polls_to_a_playable_mp4(grok_server):
 def test_start_and_get_let_a_caller_poll_by_itself(grok_server):
     grok_server.media.video_polls = 2
     c = client(grok_server)
-    request_id = start_video(c, "a cat", image=png())
-    assert grok_server.requests[-1].json["image"]["url"].startswith("data:image/png;base64,")
+    request_id = start_video(c, "a cat", image=generated_image(grok_server))
+    assert grok_server.requests[-1].json["image"]["url"].startswith("data:image/jpeg;base64,")
     first, second, third = (get_video(c, request_id) for _ in range(3))
     assert (first.status, second.status, third.status) == ("pending", "pending", "done")
     assert first.progress < second.progress < third.progress == 100
@@ -399,7 +391,7 @@ def test_async_twins_edit_generate_upload_list_and_delete(grok_server):
 
     async def run():
         c = aclient(grok_server)
-        edited = await aedit_image(c, "a hat", [png()])
+        edited = await aedit_image(c, "a hat", ["https://example.com/cat.png"])
         request_id = await astart_video(c, "a wave")
         first = await aget_video(c, request_id)
         video = await agenerate_video(
