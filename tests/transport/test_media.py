@@ -14,6 +14,7 @@ import json
 import zlib
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
@@ -409,3 +410,23 @@ def test_async_twins_edit_generate_upload_list_and_delete(grok_server):
     assert seen == ["pending"] * 3 + ["done"] and video.url.endswith(".mp4") and mp4[4:8] == b"ftyp"
     assert [f.id for f in listed] == [uploaded.id] and deleted is True
     assert grok_server.media.file(uploaded.id) is None
+
+
+def test_the_server_holds_uploads_to_xais_multipart_rules(grok_server):
+    auth = {"Authorization": f"Bearer {grok_server.api_key}"}
+
+    def post(parts: list[tuple[str, str]]) -> httpx.Response:
+        body = "".join(
+            f"--b\r\nContent-Disposition: form-data; {head}\r\n\r\n{data}\r\n" for head, data in parts
+        )
+        headers = {**auth, "Content-Type": "multipart/form-data; boundary=b"}
+        return httpx.post(f"{grok_server.base_url}/files", content=body + "--b--\r\n", headers=headers)
+
+    file_part = ('name="file"; filename="a.txt"', "hello")
+    assert post([file_part, ('name="expires_after"', "3600")]).status_code == 400  # must come first
+    assert post([('name="expires_after"', "60"), file_part]).status_code == 400  # under an hour
+    assert post([('name="file"', "no filename")]).status_code == 400
+    assert httpx.post(f"{grok_server.base_url}/files", json={"file": "x"}, headers=auth).status_code == 400
+    answer = post([('name="expires_after"', "3600"), file_part])
+    assert answer.status_code == 200 and answer.json()["filename"] == "a.txt" and answer.json()["bytes"] == 5
+    assert grok_server.media.file(answer.json()["id"]).text() == "hello"
