@@ -37,6 +37,8 @@ from typing import Any, Literal, TypeVar
 import httpx
 from pydantic import SecretStr
 
+from grok_transport import downloads, files, videos
+from grok_transport import images as _images
 from grok_transport._answer import Answer
 from grok_transport._chat_reader import ChatStreamReader, read_chat_completion
 from grok_transport._plan import Call, plan
@@ -54,6 +56,7 @@ from grok_transport.errors import (
     error_from_response,
     error_from_transport,
 )
+from grok_transport.files import FileObject
 from grok_transport.images import DEFAULT_IMAGE_MODEL, ImageResult, build_image_body
 from grok_transport.keys import GeneratedKey, KeyInfo, parse_generated_key, parse_key_list
 from grok_transport.listing import ModelCard, parse_model_list
@@ -62,6 +65,7 @@ from grok_transport.providers import AuthStyle, Connection, resolve_connection
 from grok_transport.ratelimit import SlidingWindowLimiter, shared_limiter
 from grok_transport.retry import RetryPolicy
 from grok_transport.tokens import Token, parse_tokens
+from grok_transport.videos import VideoResult, VideoStatus
 
 __all__ = ["GrokClient", "AsyncGrokClient", "DEFAULT_TIMEOUT", "DEFAULT_MAX_RETRIES"]
 
@@ -468,6 +472,44 @@ class GrokClient(_BaseClient):
         result: dict[str, Any] = self.request_json("POST", "/keys/delete", body, idempotent=False)
         return result
 
+    # -- Grok Imagine and files: grok_transport.images, .videos, .files, .downloads ---------------
+
+    def edit_image(self, prompt: str, images: Any, **options: Any) -> ImageResult:
+        """``POST /images/edits``; see :func:`grok_transport.images.edit_image`."""
+        return _images.edit_image(self, prompt, images, **options)
+
+    def generate_video(self, prompt: str, **options: Any) -> VideoResult:
+        """Start a video and wait for it; see :func:`grok_transport.videos.generate_video`."""
+        return videos.generate_video(self, prompt, **options)
+
+    def start_video(self, prompt: str, **options: Any) -> str:
+        """Start a video job; returns its request id (poll it with :meth:`get_video`)."""
+        return videos.start_video(self, prompt, **options)
+
+    def get_video(self, request_id: str) -> VideoStatus:
+        """One look at a video job."""
+        return videos.get_video(self, request_id)
+
+    def wait_for_video(self, request_id: str, **options: Any) -> VideoResult:
+        """Poll a started video job until it ends."""
+        return videos.wait_for_video(self, request_id, **options)
+
+    def upload_file(self, file: Any, **options: Any) -> FileObject:
+        """``POST /files``; see :func:`grok_transport.files.upload_file`."""
+        return files.upload_file(self, file, **options)
+
+    def list_files(self) -> list[FileObject]:
+        """``GET /files``, every page."""
+        return files.list_files(self)
+
+    def delete_file(self, file_id: str) -> bool:
+        """``DELETE /files/{file_id}``."""
+        return files.delete_file(self, file_id)
+
+    def download(self, url: str) -> bytes:
+        """The bytes behind a generated image's or video's URL (they expire within hours)."""
+        return downloads.download(self, url)
+
 
 async def _close_with_loop(
     pools: weakref.WeakKeyDictionary[Any, Any], client: httpx.AsyncClient
@@ -703,3 +745,41 @@ class AsyncGrokClient(_BaseClient):
         body = {"key_to_delete": key_to_delete}
         result: dict[str, Any] = await self.request_json("POST", "/keys/delete", body, idempotent=False)
         return result
+
+    # -- Grok Imagine and files -------------------------------------------------------------------
+
+    async def edit_image(self, prompt: str, images: Any, **options: Any) -> ImageResult:
+        """Async twin of :meth:`GrokClient.edit_image`."""
+        return await _images.aedit_image(self, prompt, images, **options)
+
+    async def generate_video(self, prompt: str, **options: Any) -> VideoResult:
+        """Async twin of :meth:`GrokClient.generate_video`."""
+        return await videos.agenerate_video(self, prompt, **options)
+
+    async def start_video(self, prompt: str, **options: Any) -> str:
+        """Async twin of :meth:`GrokClient.start_video`."""
+        return await videos.astart_video(self, prompt, **options)
+
+    async def get_video(self, request_id: str) -> VideoStatus:
+        """Async twin of :meth:`GrokClient.get_video`."""
+        return await videos.aget_video(self, request_id)
+
+    async def wait_for_video(self, request_id: str, **options: Any) -> VideoResult:
+        """Async twin of :meth:`GrokClient.wait_for_video`."""
+        return await videos.await_for_video(self, request_id, **options)
+
+    async def upload_file(self, file: Any, **options: Any) -> FileObject:
+        """Async twin of :meth:`GrokClient.upload_file`."""
+        return await files.aupload_file(self, file, **options)
+
+    async def list_files(self) -> list[FileObject]:
+        """Async twin of :meth:`GrokClient.list_files`."""
+        return await files.alist_files(self)
+
+    async def delete_file(self, file_id: str) -> bool:
+        """Async twin of :meth:`GrokClient.delete_file`."""
+        return await files.adelete_file(self, file_id)
+
+    async def download(self, url: str) -> bytes:
+        """Async twin of :meth:`GrokClient.download`."""
+        return await downloads.adownload(self, url)
