@@ -5,6 +5,7 @@ Grok proxy; the errors below are what they raise. The local test server lives in
 :mod:`grok_transport.testing` and is imported only when asked for.
 """
 
+from grok_transport._batch import BatchItemError, BatchStatus, BatchSubmitError, GrokBatchJob
 from grok_transport._version import __version__
 from grok_transport.catalogue import ModelInfo, lookup
 from grok_transport.client import AsyncGrokClient, GrokClient
@@ -36,6 +37,8 @@ __all__ = [
     "__version__",
     "GrokClient",
     "AsyncGrokClient",
+    "GrokBatchJob",
+    "BatchStatus",
     "ChatStream",
     "AsyncChatStream",
     "ChatAccumulator",
@@ -68,4 +71,6 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "StreamInterruptedError",
+    "BatchItemError",
+    "BatchSubmitError",
 ]

@@ -27,6 +27,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import SecretStr
 
+from grok_transport._batch import AsyncBatches, Batches
 from grok_transport._version import __version__
 from grok_transport.errors import (
     APIConnectionError,
@@ -235,6 +236,11 @@ class GrokClient(_BaseClient):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def batches(self) -> Batches:
+        """The Batch API (``/batches``): bulk jobs that outlive the process; see ``GrokBatchJob``."""
+        return Batches(self)
+
     def send(
         self, method: str, path: str, body: Any = None, *, stream: bool = False, auth: bool = True
     ) -> httpx.Response:
@@ -401,6 +407,11 @@ class AsyncGrokClient(_BaseClient):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    @property
+    def batches(self) -> AsyncBatches:
+        """Async twin of :attr:`GrokClient.batches`."""
+        return AsyncBatches(self)
 
     async def send(
         self, method: str, path: str, body: Any = None, *, stream: bool = False, auth: bool = True
