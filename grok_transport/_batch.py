@@ -35,6 +35,7 @@ fails for good, so nothing is lost to a half-submitted job.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import threading
 import time
@@ -178,8 +179,12 @@ class BatchStatus:
 
     @property
     def done(self) -> bool:
-        """Nothing is pending (xAI's own SDK uses the same test)."""
-        return self.pending == 0
+        """Nothing is pending in a batch that holds items (or was cancelled).
+
+        ``num_pending`` is also 0 before the first item is registered, so an empty batch does not
+        count as finished (docs/wire.md, "Batch API").
+        """
+        return self.pending == 0 and (self.total > 0 or self.cancelled_at is not None)
 
     @property
     def cost_usd_ticks(self) -> int | None:
@@ -254,6 +259,16 @@ def _chunks(
         size += item_size
     if chunk:
         yield chunk
+
+
+def _non_empty(requests: Iterable[Mapping[str, Any]], endpoint: str) -> Iterable[Mapping[str, Any]]:
+    """Fail before a batch is created when nothing would go in it or the endpoint is wrong."""
+    _kind(endpoint)
+    items = iter(requests)
+    first = next(items, None)
+    if first is None:
+        raise InvalidParameterError("no requests to submit: a batch needs at least one")
+    return itertools.chain((first,), items)
 
 
 def _submit_error(error: GrokError, batch_id: str, submitted: int) -> BatchSubmitError:
@@ -457,7 +472,7 @@ class Batches:
         max_bytes: int = ADD_BYTES,
     ) -> GrokBatchJob:
         """Create a batch, add every body to it, and return the job to wait on and collect."""
-        _kind(endpoint)  # a wrong endpoint fails before a batch is created
+        requests = _non_empty(requests, endpoint)
         batch = self.create(name)
         total = self.add(batch.id, requests, endpoint=endpoint, max_items=max_items, max_bytes=max_bytes)
         return GrokBatchJob(self._client, batch.id, total=total)
@@ -536,7 +551,7 @@ class AsyncBatches:
         max_bytes: int = ADD_BYTES,
     ) -> GrokBatchJob:
         """Async twin of :meth:`Batches.submit`."""
-        _kind(endpoint)
+        requests = _non_empty(requests, endpoint)
         batch = await self.create(name)
         total = await self.add(
             batch.id, requests, endpoint=endpoint, max_items=max_items, max_bytes=max_bytes
