@@ -183,7 +183,9 @@ class BatchQueue:
             return x.dialect.missing_field("name", x.request.body)
         key = x.key or ""
         if not self._admit(key, "create", self.creates_per_second, 1.0):
-            return x.dialect.error(429, "Batch creation rate limit exceeded: 1 batch per second.")
+            return x.dialect.error(
+                429, f"Batch creation rate limit exceeded: {self.creates_per_second} per second."
+            )
         batch = _Batch(
             f"batch_{uuid.uuid4()}", body["name"], time.time(), str(uuid.uuid5(uuid.NAMESPACE_OID, key))
         )
@@ -204,7 +206,11 @@ class BatchQueue:
         if len(x.request.body) > MAX_ADD_BYTES:
             return dialect.error(413, "Request payload exceeds the 25 MB limit for adding batch requests.")
         if not self._admit(x.key or "", "add", self.add_calls_per_window, self.add_window):
-            return dialect.error(429, "Too many add-batch-requests calls: at most 100 every 30 seconds.")
+            return dialect.error(
+                429,
+                f"Too many add-batch-requests calls: at most {self.add_calls_per_window} every "
+                f"{self.add_window:g} seconds.",
+            )
         body = x.json if isinstance(x.json, Mapping) else None
         requests = body.get("batch_requests") if body is not None else None
         if not isinstance(requests, list):

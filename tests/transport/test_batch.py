@@ -103,14 +103,8 @@ def _prompts(count: int, failing: int | None = FAILING) -> Iterator[dict[str, An
 
 
 @pytest.fixture
-def server() -> Iterator[GrokTestServer]:
-    with GrokTestServer() as running:
-        yield running
-
-
-@pytest.fixture
-def queue(server: GrokTestServer) -> BatchQueue:
-    queue = batch_queue(server)
+def queue(grok_server: GrokTestServer) -> BatchQueue:
+    queue = batch_queue(grok_server)
     queue.delay = 1.0  # long enough that the first poll sees every item pending
     return queue
 
@@ -138,9 +132,9 @@ def _check_in_order(results: list[Any], queue: BatchQueue) -> None:
 
 
 def test_250_prompts_one_create_bounded_adds_polls_and_results_in_input_order(
-    server: GrokTestServer, queue: BatchQueue
+    grok_server: GrokTestServer, queue: BatchQueue
 ) -> None:
-    client = _client(server)
+    client = _client(grok_server)
     job = client.batches.submit(_prompts(250), max_items=100)
     assert job.total == 250
     first = job.status()
@@ -149,12 +143,12 @@ def test_250_prompts_one_create_bounded_adds_polls_and_results_in_input_order(
     final = job.wait(poll_interval=0.05, progress=False)
     assert (final.pending, final.succeeded, final.failed) == (0, 249, 1)
 
-    assert len(_calls(server, "POST", "/v1/batches")) == 1
-    adds = _calls(server, "POST", "/requests")
+    assert len(_calls(grok_server, "POST", "/v1/batches")) == 1
+    adds = _calls(grok_server, "POST", "/requests")
     assert [len(a.json["batch_requests"]) for a in adds] == [100, 100, 50]
     sent = [item["batch_request_id"] for a in adds for item in a.json["batch_requests"]]
     assert sent == [str(i) for i in range(250)]
-    polls = [r for r in server.requests if r.method == "GET" and r.path == f"/v1/batches/{job.id}"]
+    polls = [r for r in grok_server.requests if r.method == "GET" and r.path == f"/v1/batches/{job.id}"]
     assert len(polls) >= 3  # the pending look above, then the wait's polls until done
 
     _check_in_order(job.results(return_exceptions=True, page_size=40), queue)
@@ -163,9 +157,9 @@ def test_250_prompts_one_create_bounded_adds_polls_and_results_in_input_order(
     assert raised.value.index == FAILING
 
 
-def test_results_arrive_shuffled_and_paginated(server: GrokTestServer, queue: BatchQueue) -> None:
+def test_results_arrive_shuffled_and_paginated(grok_server: GrokTestServer, queue: BatchQueue) -> None:
     queue.delay = 0.0
-    client = _client(server)
+    client = _client(grok_server)
     job = client.batches.submit(_prompts(60, failing=None))
     job.wait(poll_interval=0.02, progress=False)
     pages = list(client.batches.result_pages(job.id, limit=25))
@@ -177,19 +171,21 @@ def test_results_arrive_shuffled_and_paginated(server: GrokTestServer, queue: Ba
     ]
 
 
-def test_a_fresh_client_resumes_the_job_by_id(server: GrokTestServer, queue: BatchQueue) -> None:
-    batch_id = _client(server).batches.submit(_prompts(250), max_items=100).id
+def test_a_fresh_client_resumes_the_job_by_id(grok_server: GrokTestServer, queue: BatchQueue) -> None:
+    batch_id = _client(grok_server).batches.submit(_prompts(250), max_items=100).id
 
-    fresh = _client(server)  # another process would hold nothing but the id
+    fresh = _client(grok_server)  # another process would hold nothing but the id
     job = GrokBatchJob(fresh, batch_id)
     assert job.status().total == 250
     job.wait(poll_interval=0.05, progress=False)
     _check_in_order(job.results(return_exceptions=True), queue)
 
 
-def test_cancel_stops_pending_items_and_their_slots_say_so(server: GrokTestServer, queue: BatchQueue) -> None:
+def test_cancel_stops_pending_items_and_their_slots_say_so(
+    grok_server: GrokTestServer, queue: BatchQueue
+) -> None:
     queue.delay = 3600.0
-    client = _client(server)
+    client = _client(grok_server)
     job = client.batches.submit(_prompts(20, failing=None))
     status = job.cancel()
     assert (status.total, status.pending, status.cancelled) == (20, 0, 20)
@@ -203,11 +199,11 @@ def test_cancel_stops_pending_items_and_their_slots_say_so(server: GrokTestServe
 
 
 def test_a_failed_add_names_the_batch_so_the_rest_can_follow(
-    server: GrokTestServer, queue: BatchQueue
+    grok_server: GrokTestServer, queue: BatchQueue
 ) -> None:
     queue.delay = 0.0
-    queue.add_calls_per_window = 2  # the server now refuses the third add call with a 429
-    client = _client(server, max_retries=0)
+    queue.add_calls_per_window = 2  # the grok_server now refuses the third add call with a 429
+    client = _client(grok_server, max_retries=0)
     with pytest.raises(BatchSubmitError) as raised:
         client.batches.submit(_prompts(50, failing=None), max_items=10)
     error = raised.value
@@ -222,10 +218,10 @@ def test_a_failed_add_names_the_batch_so_the_rest_can_follow(
 
 
 def test_each_item_is_answered_as_its_endpoint_would_answer_it(
-    server: GrokTestServer, queue: BatchQueue
+    grok_server: GrokTestServer, queue: BatchQueue
 ) -> None:
     queue.delay = 0.0
-    client = _client(server)
+    client = _client(grok_server)
     chat = client.batches.submit(
         [
             {"model": "grok-4.3", "messages": [{"role": "user", "content": "what is a batch?"}]},
@@ -256,8 +252,8 @@ def test_each_item_is_answered_as_its_endpoint_would_answer_it(
     assert page[0]["batch_result"]["response"]["chat_get_completion"]["object"] == "chat.completion"
 
 
-def test_list_shows_every_batch_newest_first(server: GrokTestServer, queue: BatchQueue) -> None:
-    client = _client(server)
+def test_list_shows_every_batch_newest_first(grok_server: GrokTestServer, queue: BatchQueue) -> None:
+    client = _client(grok_server)
     first = client.batches.create("first").id
     second = client.batches.create("second").id
     listed = list(client.batches.list(limit=1))
@@ -265,8 +261,8 @@ def test_list_shows_every_batch_newest_first(server: GrokTestServer, queue: Batc
     assert [b.name for b in listed] == ["second", "first"]
 
 
-def test_bad_input_fails_before_any_request(server: GrokTestServer) -> None:
-    client = _client(server)
+def test_bad_input_fails_before_any_request(grok_server: GrokTestServer) -> None:
+    client = _client(grok_server)
     with pytest.raises(InvalidParameterError):
         client.batches.submit(_prompts(3), endpoint="/images/generations")  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError):
@@ -281,25 +277,37 @@ def test_bad_input_fails_before_any_request(server: GrokTestServer) -> None:
         client.batches.add("batch_x", _prompts(1), max_bytes=50)
     with pytest.raises(InvalidParameterError):
         GrokBatchJob(client, "batch_x").wait(poll_interval=0)
-    assert server.requests == []
+    assert grok_server.requests == []
 
 
 def test_wait_gives_up_after_its_timeout_and_the_job_lives_on(
-    server: GrokTestServer, queue: BatchQueue
+    grok_server: GrokTestServer, queue: BatchQueue
 ) -> None:
     queue.delay = 3600.0
-    job = _client(server).batches.submit(_prompts(5, failing=None))
+    job = _client(grok_server).batches.submit(_prompts(5, failing=None))
     with pytest.raises(TimeoutError, match=job.id):
         job.wait(poll_interval=0.02, timeout=0.1, progress=False)
     assert job.status().pending == 5
 
 
+def test_paced_processing_shows_partial_progress(grok_server: GrokTestServer, queue: BatchQueue) -> None:
+    queue.delay = 0.0
+    queue.items_per_second = 1e-9  # one item at the first look, then nothing for a very long time
+    job = _client(grok_server).batches.submit(_prompts(8, failing=None))
+    assert (job.status().succeeded, job.status().pending) == (1, 7)
+    with pytest.raises(TimeoutError):
+        job.wait(poll_interval=0.02, timeout=0.1, progress=False)
+    results = job.results(return_exceptions=True)
+    waiting = [r for r in results if isinstance(r, BatchItemError)]
+    assert len(waiting) == 7 and all("still pending" in r.message for r in waiting)
+
+
 def test_progress_bar_shows_counts_and_can_be_turned_off(
-    server: GrokTestServer, queue: BatchQueue, capsys: pytest.CaptureFixture[str]
+    grok_server: GrokTestServer, queue: BatchQueue, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("tqdm")
     queue.delay = 0.0
-    job = _client(server).batches.submit(_prompts(250), max_items=100)
+    job = _client(grok_server).batches.submit(_prompts(250), max_items=100)
     job.wait(poll_interval=0.02)
     shown = capsys.readouterr().err
     assert "250/250" in shown and "249 ok, 1 failed, 0 cancelled" in shown
@@ -308,8 +316,8 @@ def test_progress_bar_shows_counts_and_can_be_turned_off(
     assert capsys.readouterr().err == ""
 
 
-def test_a_job_says_which_client_it_lacks(server: GrokTestServer) -> None:
-    job = GrokBatchJob(_async_client(server), "batch_x")
+def test_a_job_says_which_client_it_lacks(grok_server: GrokTestServer) -> None:
+    job = GrokBatchJob(_async_client(grok_server), "batch_x")
     with pytest.raises(TypeError, match="no GrokClient"):
         job.status()
 
@@ -317,25 +325,25 @@ def test_a_job_says_which_client_it_lacks(server: GrokTestServer) -> None:
 # async twins ----------------------------------------------------------------------------------
 
 
-async def test_async_250_prompts_round_trip(server: GrokTestServer, queue: BatchQueue) -> None:
-    client = _async_client(server)
+async def test_async_250_prompts_round_trip(grok_server: GrokTestServer, queue: BatchQueue) -> None:
+    client = _async_client(grok_server)
     job = await client.batches.submit(_prompts(250), max_items=100)
     assert (await job.astatus()).pending == 250
     final = await job.await_completion(poll_interval=0.05, progress=False)
     assert (final.succeeded, final.failed) == (249, 1)
-    assert [len(a.json["batch_requests"]) for a in _calls(server, "POST", "/requests")] == [100, 100, 50]
+    assert [len(a.json["batch_requests"]) for a in _calls(grok_server, "POST", "/requests")] == [100, 100, 50]
     _check_in_order(await job.aresults(return_exceptions=True, page_size=40), queue)
     with pytest.raises(BatchItemError):
         await job.aresults()
 
 
-async def test_async_resume_by_id_and_cancel(server: GrokTestServer, queue: BatchQueue) -> None:
+async def test_async_resume_by_id_and_cancel(grok_server: GrokTestServer, queue: BatchQueue) -> None:
     queue.delay = 3600.0
-    batch_id = (await _async_client(server).batches.submit(_prompts(10, failing=None))).id
-    job = GrokBatchJob(_async_client(server), batch_id, sync_client=_client(server))
+    batch_id = (await _async_client(grok_server).batches.submit(_prompts(10, failing=None))).id
+    job = GrokBatchJob(_async_client(grok_server), batch_id, sync_client=_client(grok_server))
     assert (await job.astatus()).pending == 10
     assert (await job.acancel()).cancelled == 10
     assert job.status().cancelled == 10  # the same job, through its blocking client
     results = await job.aresults(return_exceptions=True)
     assert all(isinstance(r, BatchItemError) for r in results)
-    assert [b.id async for b in _async_client(server).batches.list()] == [batch_id]
+    assert [b.id async for b in _async_client(grok_server).batches.list()] == [batch_id]
