@@ -428,6 +428,16 @@ class Batches:
     def __init__(self, client: GrokClient) -> None:
         self._client = client
 
+    def _pages(self, path: str, key: str, limit: int) -> Iterator[list[Any]]:
+        """Follow ``pagination_token`` until the server stops giving one."""
+        token = None
+        while True:
+            page = self._client.request_json("GET", _page_path(path, limit, token))
+            yield list(page.get(key) or ())
+            token = page.get("pagination_token")
+            if not token:
+                return
+
     def create(self, name: str | None = None) -> BatchStatus:
         """``POST /batches``: a new, empty batch (at most one per second, as documented)."""
         _limiter(self._client.base_url, "create").acquire()
@@ -483,27 +493,16 @@ class Batches:
 
     def result_pages(self, batch_id: str, *, limit: int = PAGE_SIZE) -> Iterator[list[dict[str, Any]]]:
         """``GET /batches/{id}/results``, page by page: the raw results, in the server's order."""
-        path, token = _batch_path(batch_id, "/results"), None
-        while True:
-            page = self._client.request_json("GET", _page_path(path, limit, token))
-            yield list(page.get("results") or ())
-            token = page.get("pagination_token")
-            if not token:
-                return
+        return self._pages(_batch_path(batch_id, "/results"), "results", limit)
 
     def cancel(self, batch_id: str) -> BatchStatus:
         """``POST /batches/{id}:cancel``: stop what has not run; finished items keep their results."""
         return BatchStatus.from_dict(self._client.request_json("POST", _batch_path(batch_id, ":cancel"), {}))
 
     def list(self, *, limit: int = PAGE_SIZE) -> Iterator[BatchStatus]:
-        """``GET /batches``: every batch of the team, newest pages fetched as iteration goes."""
-        token = None
-        while True:
-            page = self._client.request_json("GET", _page_path("/batches", limit, token))
-            yield from (BatchStatus.from_dict(b) for b in page.get("batches") or ())
-            token = page.get("pagination_token")
-            if not token:
-                return
+        """``GET /batches``: every batch of the team, pages fetched as iteration goes."""
+        for page in self._pages("/batches", "batches", limit):
+            yield from map(BatchStatus.from_dict, page)
 
 
 class AsyncBatches:
@@ -511,6 +510,16 @@ class AsyncBatches:
 
     def __init__(self, client: AsyncGrokClient) -> None:
         self._client = client
+
+    async def _pages(self, path: str, key: str, limit: int) -> AsyncIterator[list[Any]]:
+        """Async twin of :meth:`Batches._pages`."""
+        token = None
+        while True:
+            page = await self._client.request_json("GET", _page_path(path, limit, token))
+            yield list(page.get(key) or ())
+            token = page.get("pagination_token")
+            if not token:
+                return
 
     async def create(self, name: str | None = None) -> BatchStatus:
         """Async twin of :meth:`Batches.create`."""
@@ -562,17 +571,9 @@ class AsyncBatches:
         """Async twin of :meth:`Batches.get`."""
         return BatchStatus.from_dict(await self._client.request_json("GET", _batch_path(batch_id)))
 
-    async def result_pages(
-        self, batch_id: str, *, limit: int = PAGE_SIZE
-    ) -> AsyncIterator[list[dict[str, Any]]]:
+    def result_pages(self, batch_id: str, *, limit: int = PAGE_SIZE) -> AsyncIterator[list[dict[str, Any]]]:
         """Async twin of :meth:`Batches.result_pages`."""
-        path, token = _batch_path(batch_id, "/results"), None
-        while True:
-            page = await self._client.request_json("GET", _page_path(path, limit, token))
-            yield list(page.get("results") or ())
-            token = page.get("pagination_token")
-            if not token:
-                return
+        return self._pages(_batch_path(batch_id, "/results"), "results", limit)
 
     async def cancel(self, batch_id: str) -> BatchStatus:
         """Async twin of :meth:`Batches.cancel`."""
@@ -581,14 +582,9 @@ class AsyncBatches:
 
     async def list(self, *, limit: int = PAGE_SIZE) -> AsyncIterator[BatchStatus]:
         """Async twin of :meth:`Batches.list`."""
-        token = None
-        while True:
-            page = await self._client.request_json("GET", _page_path("/batches", limit, token))
-            for batch in page.get("batches") or ():
+        async for page in self._pages("/batches", "batches", limit):
+            for batch in page:
                 yield BatchStatus.from_dict(batch)
-            token = page.get("pagination_token")
-            if not token:
-                return
 
 
 # the job --------------------------------------------------------------------------------------

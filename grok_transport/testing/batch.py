@@ -61,7 +61,12 @@ MAX_ADD_BYTES = 25_000_000
 _COMPACT = (",", ":")
 _DAY = 86_400
 _GRPC_CODE = {400: 3, 401: 16, 403: 7, 404: 5, 410: 9, 413: 3, 422: 3, 429: 8, 500: 13, 503: 14, 504: 4}
-_KINDS = ("chat_get_completion", "responses")
+_ENDPOINTS = {
+    "chat_get_completion": ("/v1/chat/completions", measure_prompt, chat_completions),
+    "responses": ("/v1/responses", measure_input, responses),
+}
+"""Where each kind of item is answered: the route's path, its token estimate and its handler."""
+_KINDS = tuple(_ENDPOINTS)
 
 
 def _dumps(value: Any) -> bytes:
@@ -277,26 +282,11 @@ class BatchQueue:
         raw = _dumps(body)
         if item.request_id in self.fail_ids or (self.fail_marker and self.fail_marker.encode() in raw):
             return _failed(item.request_id, self.failure_code, self.failure_message)
-        if item.kind == "responses":
-            exchange = Exchange(
-                Request("POST", "/v1/responses", "", {}, raw),
-                body,
-                None,
-                self._dialects[item.kind],
-                self._scratch,
-            )
-            exchange.prompt_tokens, exchange.image_tokens = measure_input(body)
-            answer = responses(exchange)
-        else:
-            exchange = Exchange(
-                Request("POST", "/v1/chat/completions", "", {}, raw),
-                body,
-                None,
-                self._dialects[item.kind],
-                self._scratch,
-            )
-            exchange.prompt_tokens, exchange.image_tokens = measure_prompt(body)
-            answer = chat_completions(exchange)
+        path, measure, route = _ENDPOINTS[item.kind]
+        request = Request("POST", path, "", {}, raw)
+        exchange = Exchange(request, body, None, self._dialects[item.kind], self._scratch)
+        exchange.prompt_tokens, exchange.image_tokens = measure(body)
+        answer = route(exchange)
         assert isinstance(answer, Response)  # stream flags were removed above
         if answer.status >= 400:
             return _failed(item.request_id, _GRPC_CODE.get(answer.status, 2), _message(answer))
