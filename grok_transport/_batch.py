@@ -26,10 +26,10 @@ so any process can put results back in input order. Adds are streamed: items are
 caller's iterable into bounded chunks (count and bytes), each sent and dropped before the next is
 built, so 100,000 prompts never sit in memory as one body.
 
-Requests go through the client's ``request_json``, so they share its retry policy. A retried add
-call whose first attempt did reach xAI could add items twice; xAI keys items by
-``batch_request_id`` within a batch, and :class:`BatchSubmitError` names the batch whenever an add
-fails for good, so nothing is lost to a half-submitted job.
+Requests go through the client's ``request_json`` and its retry policy. A retried add call whose
+first attempt did reach xAI repeats ids that must be unique within a batch, and what xAI does then
+is not documented. Whenever an add fails for good, :class:`BatchSubmitError` names the batch and
+how many items it holds, so a half-submitted job is never lost.
 """
 
 from __future__ import annotations
