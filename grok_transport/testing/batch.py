@@ -1,13 +1,13 @@
 """xAI's Batch API on the local server, in the recorded shapes (docs/wire.md, "Batch API").
 
-=========================================  ===================================================
-``POST /v1/batches {"name"}``              a new batch object (at most one per second per key)
-``GET  /v1/batches?limit=&pagination_token``  ``{"batches": [...], "pagination_token"}``, newest first
-``GET  /v1/batches/{id}``                  the batch object with its current ``state`` counts
-``POST /v1/batches/{id}/requests``         add items; answers ``null`` (100 calls per 30 s, 25 MB)
-``GET  /v1/batches/{id}/results``          finished items, ``limit`` per page, shuffled
-``POST /v1/batches/{id}:cancel``           pending items become cancelled; the batch object
-=========================================  ===================================================
+* ``POST /v1/batches {"name"}``: a new batch object (at most one creation per second per key);
+* ``GET /v1/batches?limit=&pagination_token=``: ``{"batches": [...], "pagination_token"}``, newest
+  first;
+* ``GET /v1/batches/{id}``: the batch object with its current ``state`` counts;
+* ``POST /v1/batches/{id}/requests``: add items, answered ``null`` (at most 100 calls per 30 s per
+  key, 25 MB each);
+* ``GET /v1/batches/{id}/results?limit=&pagination_token=``: finished items, shuffled, paged;
+* ``POST /v1/batches/{id}:cancel``: pending items become cancelled; answers the batch object.
 
 Each item is answered exactly as the server would answer the same request sent alone: the body
 goes through the chat-completions or Responses route (its validation, its default reply), and a
