@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks import harness, subjects
+from benchmarks import batch, harness, subjects
 
 HERE = Path(__file__).resolve().parent
 RESULTS_MD = HERE / "RESULTS.md"
@@ -45,10 +45,24 @@ class Sizes:
     bursts: int
     imports: int
     constructs: int
+    batch_prompts: int
 
 
-FULL = Sizes(calls=200, rounds=7, streams=2, tools=100, concurrency=200, bursts=5, imports=5, constructs=300)
-SMOKE = Sizes(calls=3, rounds=2, streams=1, tools=2, concurrency=10, bursts=1, imports=1, constructs=3)
+FULL = Sizes(
+    calls=200,
+    rounds=7,
+    streams=2,
+    tools=100,
+    concurrency=200,
+    bursts=5,
+    imports=5,
+    constructs=300,
+    batch_prompts=batch.PROMPTS,
+)
+SMOKE = Sizes(
+    calls=3, rounds=2, streams=1, tools=2, concurrency=10, bursts=1, imports=1, constructs=3, batch_prompts=50
+)
+BATCH = "grok_transport batches"
 
 
 def measure(sizes: Sizes, only: set[str] | None) -> dict[str, dict[str, float]]:
@@ -79,6 +93,10 @@ def measure(sizes: Sizes, only: set[str] | None) -> dict[str, dict[str, float]]:
             if s.group != "floor" and s.module:
                 rss = harness.peak_rss_mb(s.name, base, key)
                 note(s.name, "peak_rss_mb", rss)
+        print(f"batch: submit and collect {sizes.batch_prompts:,} prompts", flush=True)
+        results[BATCH] = {}
+        for figure, value in batch.measure(base, key, sizes.batch_prompts).items():
+            note(BATCH, figure, value)
 
     print("per stream chunk (2,000-chunk streams)", flush=True)
     with harness.server("stream") as (base, key):
@@ -150,6 +168,8 @@ def verdicts(results: dict[str, dict[str, float]]) -> list[str]:
                     f"- {name} {key.split('_')[1]} 200 concurrent: {r[key]:.0f} req/s "
                     f"(target ≥ 1,000) {'met' if r[key] >= 1000 else 'NOT MET'}"
                 )
+    if BATCH in results:
+        lines += batch.verdicts(results[BATCH])
     return lines
 
 
@@ -217,6 +237,8 @@ def table(results: dict[str, dict[str, float]]) -> str:
     rule = "|---|" + "---:|" * len(COLUMNS)
     rows = [head, rule]
     for name, r in results.items():
+        if name == BATCH:
+            continue  # its own figures, reported under the targets
         cells = [fmt.format(r[key]) if key in r else "–" for key, _, fmt in COLUMNS]
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
@@ -270,7 +292,9 @@ median of 5 rounds, each subject in its own interpreter.
 Import = the statement a user writes (`from langchain_grok import ChatGrok`, against
 `from langchain_core.language_models import BaseChatModel`; `from llama_index_grok import Grok`,
 against `import llama_index.core`) in a fresh interpreter; peak RSS = a fresh interpreter after
-import and one call.
+import and one call. Batch = `client.batches.submit` of {batch.PROMPTS:,} chat prompts drawn from a
+generator, in a fresh interpreter: its CPU time, and its peak RSS above the bare interpreter; then
+the CPU time to wait, read every page and parse every result (see `benchmarks/batch.py`).
 
 Machine: {_machine()}
 

@@ -12,6 +12,7 @@ users import from here; every other module is private. The local test server liv
 import inspect
 
 from grok_transport._answer import Answer, Citation, Delta, DeltaKind, ServerToolRun
+from grok_transport._batch import BatchItemError, BatchStatus, BatchSubmitError, GrokBatchJob
 from grok_transport._plan import SERVER_TOOL_TYPES, Call, Endpoint, is_server_tool, plan, server_tool
 from grok_transport._stream import AnswerStream, AsyncAnswerStream
 from grok_transport._version import __version__
@@ -95,7 +96,9 @@ __all__ = [
     "lookup",
     "known_models",
     "ModelCard",
-    # other endpoints
+    # long-running jobs and other endpoints
+    "GrokBatchJob",
+    "BatchStatus",
     "GeneratedImage",
     "ImageResult",
     "DEFAULT_IMAGE_MODEL",
@@ -128,6 +131,8 @@ __all__ = [
     "FileTooLargeError",
     "VideoGenerationError",
     "JobTimeoutError",
+    "BatchItemError",
+    "BatchSubmitError",
 ]
 
 # Show the public path in tracebacks and reprs (``grok_transport.RateLimitError``), as httpx does.

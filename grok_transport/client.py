@@ -40,6 +40,7 @@ from pydantic import SecretStr
 from grok_transport import downloads, files, videos
 from grok_transport import images as _images
 from grok_transport._answer import Answer
+from grok_transport._batch import AsyncBatches, Batches
 from grok_transport._chat_reader import ChatStreamReader, read_chat_completion
 from grok_transport._plan import Call, plan
 from grok_transport._responses_reader import ResponsesStreamReader, read_response
@@ -289,6 +290,11 @@ class GrokClient(_BaseClient):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def batches(self) -> Batches:
+        """The Batch API (``/batches``): bulk jobs that outlive the process; see ``GrokBatchJob``."""
+        return Batches(self)
 
     # -- the one retry loop -------------------------------------------------------------------
 
@@ -569,6 +575,11 @@ class AsyncGrokClient(_BaseClient):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    @property
+    def batches(self) -> AsyncBatches:
+        """Async twin of :attr:`GrokClient.batches`."""
+        return AsyncBatches(self)
 
     # -- the one retry loop -------------------------------------------------------------------
 

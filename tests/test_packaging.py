@@ -31,7 +31,7 @@ def test_langchain_extra_does_not_install_llama_index_and_the_reverse():
 @pytest.mark.parametrize(
     ("statement", "forbidden"),
     [
-        ("import grok_transport, grok_transport.testing", ("langchain", "llama_index", "openai")),
+        ("import grok_transport, grok_transport.testing", ("langchain", "llama_index", "openai", "tqdm")),
         ("from langchain_grok import ChatGrok", ("llama_index", "openai")),
         ("from llama_index_grok import Grok", ("langchain_core", "openai")),
     ],

@@ -22,6 +22,8 @@ POST /v1/chat/explain                         yes
 GET  /files/{name}                     public public           images the server handed out
 =====================================  =====  =======  =======  ==========================
 
+xAI's Batch API (``/v1/batches`` and below) is served by :mod:`.batch`.
+
 Image URLs point back at this server (``<url>/files/img-<n>.jpeg``) so that a notebook can display
 what a client received without touching the network. Every image is the same tiny real JPEG.
 """
@@ -474,6 +476,10 @@ _PREFIXES: dict[str, list[tuple[str, Route]]] = {
 
 def find_route(dialect: str, path: str) -> Route | None:
     """The route serving ``path`` in ``dialect``, or None (a 404)."""
+    if dialect == "xai" and path.startswith("/v1/batches"):
+        from .batch import batch_route  # imported late: .batch builds on this module
+
+        return batch_route(path)
     route = _ROUTES[dialect].get(path)
     if route is not None:
         return route
