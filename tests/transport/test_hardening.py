@@ -8,20 +8,37 @@ date in ``Retry-After``) come from :class:`RawServer`, a few dozen lines of sock
 from __future__ import annotations
 
 import json
+import pickle
 import socket
 import threading
 import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import httpx
 import pytest
 
-from grok_transport import GrokClient, StreamInterruptedError
+import grok_transport
+from grok_transport import (
+    Answer,
+    APIConnectionError,
+    APITimeoutError,
+    GrokClient,
+    GrokError,
+    RateLimitError,
+    ServerError,
+    StreamInterruptedError,
+)
+from grok_transport.errors import error_from_response, error_from_transport
+from grok_transport.retry import RetryPolicy
 from grok_transport.sse import SSEDecodeError, SSEDecoder
+from grok_transport.testing import Reply
 
 RESET = object()
 """A scripted answer: read the request whole, then reset the connection without answering."""
 
-Answer = bytes | list[bytes] | object
+Scripted = bytes | list[bytes] | object
 
 
 class RawServer:
@@ -32,7 +49,7 @@ class RawServer:
     whole (headers and ``Content-Length`` body) before it is answered and counted.
     """
 
-    def __init__(self, *answers: Answer) -> None:
+    def __init__(self, *answers: Scripted) -> None:
         self.answers = list(answers)
         self.requests: list[bytes] = []
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -69,10 +86,13 @@ class RawServer:
                             socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
                         )
                         break
-                    for i, piece in enumerate(answer if isinstance(answer, list) else [answer]):
-                        if i:
-                            time.sleep(0.05)  # let the client read the previous write on its own
-                        conn.sendall(piece)
+                    try:
+                        for i, piece in enumerate(answer if isinstance(answer, list) else [answer]):
+                            if i:
+                                time.sleep(0.05)  # let the client read the previous write on its own
+                            conn.sendall(piece)
+                    except OSError:  # the client hung up first
+                        break
 
     def _read_request(self, conn: socket.socket) -> bool:
         data = b""
@@ -175,3 +195,177 @@ def test_invalid_utf8_inside_a_stream_is_a_typed_error_not_unicode_decode_error(
         list(client.stream_chat([{"role": "user", "content": "hi"}], model="grok-4.3"))
     assert info.value.text == "ok "
     assert isinstance(info.value.__cause__, SSEDecodeError)
+
+
+# -- 3. the key never rides along in an error ----------------------------------------------------
+
+
+def _strings(value):
+    """Every string an error carries, nested ones included, as one text to search."""
+    return json.dumps(value, default=repr)
+
+
+def test_an_error_body_echoing_the_key_is_redacted_everywhere_even_pickled(grok_server):
+    key = grok_server.api_key
+    echo = {
+        "code": f"bad-key-{key}",
+        "error": f"Incorrect API key provided: {key}",
+        "seen": {"auth": [f"Bearer {key}"]},
+    }
+    grok_server.enqueue(Reply.error(400, body=json.dumps(echo)))
+    with GrokClient(api_key=key, base_url=grok_server.base_url) as client, pytest.raises(GrokError) as info:
+        client.chat([{"role": "user", "content": "hi"}], model="grok-4.3")
+    error = info.value
+    carried = _strings([str(error), repr(error), error.args, error.__dict__])
+    assert key not in carried
+    assert error.body == {
+        "code": "bad-key-***",
+        "error": "Incorrect API key provided: ***",
+        "seen": {"auth": ["Bearer ***"]},
+    }
+    assert key.encode() not in pickle.dumps(error)
+    assert len(grok_server.requests) == 1
+
+
+def test_a_short_key_is_not_scrubbed_out_of_ordinary_words(grok_server_factory):
+    server = grok_server_factory("xai", api_keys=["k"])
+    server.enqueue(Reply.error(500, "talking to the kitchen failed"))
+    with (
+        GrokClient(api_key="k", base_url=server.base_url, max_retries=0) as client,
+        pytest.raises(ServerError) as info,
+    ):
+        client.chat([{"role": "user", "content": "hi"}], model="grok-4.3")
+    assert info.value.message == "talking to the kitchen failed"
+
+
+def _every_error_class():
+    return [getattr(grok_transport, name) for name in grok_transport.__all__ if name.endswith("Error")]
+
+
+_OWN_KEYWORDS = {  # errors whose constructor asks for their own fields
+    "VideoGenerationError": {"status": "failed", "request_id": "vid-1", "body": {"error": "went wrong"}},
+    "JobTimeoutError": {"job_id": "batch-1", "last_status": {"state": "running"}},
+}
+
+
+@pytest.mark.parametrize("cls", _every_error_class(), ids=lambda cls: cls.__name__)
+def test_every_error_pickles_with_all_its_attributes(cls):
+    common = {"status_code": 503, "code": "unavailable", "body": {"error": "went wrong"}, "request_id": "r-1"}
+    error = cls("went wrong", **_OWN_KEYWORDS.get(cls.__name__, common))
+    error.partial = Answer(id="x", model="m", text="half an answer")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is cls
+    assert copy.__dict__ == error.__dict__
+    assert (str(copy), copy.args, copy.retryable) == (str(error), error.args, error.retryable)
+
+
+def test_a_rate_limit_and_a_stream_error_keep_their_own_fields_through_pickle(grok_server):
+    grok_server.enqueue(Reply.error(429, retry_after=120), Reply.text("half an answer", cut_after=2))
+    with GrokClient(api_key=grok_server.api_key, base_url=grok_server.base_url) as client:
+        with pytest.raises(RateLimitError) as limited:
+            client.chat([{"role": "user", "content": "hi"}], model="grok-4.3")
+        with pytest.raises(StreamInterruptedError) as cut:
+            list(client.stream_chat([{"role": "user", "content": "hi"}], model="grok-4.3"))
+    assert pickle.loads(pickle.dumps(limited.value)).retry_after == 120
+    restored = pickle.loads(pickle.dumps(cut.value))
+    assert restored.text == cut.value.text == "half an"
+    assert restored.request_sent is True
+
+
+# -- 2. Retry-After as an HTTP date; no replay of a request that changes state --------------------
+
+COMPLETION = json.dumps(
+    {
+        "id": "c1",
+        "object": "chat.completion",
+        "model": "grok-4.3",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "done"}, "finish_reason": "stop"}
+        ],
+    }
+).encode()
+
+
+def _in(seconds: float) -> str:
+    return format_datetime(datetime.now(timezone.utc) + timedelta(seconds=seconds), usegmt=True)
+
+
+def test_retry_after_as_an_http_date_beyond_the_cap_is_raised_not_retried_early():
+    limited = http_answer(429, b'{"code":"x","error":"slow down"}', f"Retry-After: {_in(600)}")
+    with (
+        RawServer(limited, limited, limited) as server,
+        GrokClient(api_key="xai-raw-server-key", base_url=server.url, max_retries=2) as client,
+        pytest.raises(RateLimitError) as info,
+    ):
+        client.chat([{"role": "user", "content": "hi"}], model="grok-4.3")
+    assert 590 < info.value.retry_after <= 600
+    assert len(server.requests) == 1  # not retried after 0.4 s only to earn another 429
+
+
+def test_retry_after_as_an_http_date_within_the_cap_is_the_delay():
+    error = error_from_response(429, b'{"error":"slow down"}', {"retry-after": _in(30)})
+    assert 25 < RetryPolicy().delay(error, 1) <= 30
+    assert RetryPolicy().delay(error, 1, idempotent=False) == error.retry_after
+
+
+def _transport_error(send: Callable[[httpx.Client], object], secret: str | None = None) -> GrokError:
+    with httpx.Client(timeout=2) as http, pytest.raises(httpx.HTTPError) as info:
+        send(http)
+    return error_from_transport(info.value, "http://where/v1/x", secret=secret)
+
+
+def test_a_reset_after_the_request_was_read_is_not_replayed_for_a_request_that_changes_state():
+    with RawServer(RESET) as server:
+        error = _transport_error(
+            lambda http: http.post(server.url + "/keys/generate", json={"user_identifier": "me"})
+        )
+    assert len(server.requests) == 1  # the server read the whole request before the reset
+    assert isinstance(error, APIConnectionError) and error.request_sent
+    assert RetryPolicy().delay(error, 1) is not None  # chat may go again
+    assert RetryPolicy().delay(error, 1, idempotent=False) is None  # a second key may not
+
+
+def test_a_refused_connection_is_retried_even_for_a_request_that_changes_state():
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    error = _transport_error(lambda http: http.post(f"http://127.0.0.1:{port}/v1/keys/delete", json={}))
+    assert isinstance(error, APIConnectionError) and not error.request_sent
+    assert RetryPolicy().delay(error, 1, idempotent=False) is not None
+
+
+def test_a_pool_timeout_means_nothing_was_sent():
+    with RawServer(sse_answer(b"data: 1\n\n", b"data: 2\n\n")) as server:
+        limits = httpx.Limits(max_connections=1)
+        with (
+            httpx.Client(limits=limits, timeout=httpx.Timeout(5, pool=0.05)) as http,
+            http.stream("GET", server.url),
+            pytest.raises(httpx.PoolTimeout) as info,
+        ):
+            http.get(server.url)
+        error = error_from_transport(info.value, server.url, secret=None)
+    assert isinstance(error, APITimeoutError) and not error.request_sent
+    assert len(server.requests) == 1
+    assert RetryPolicy().delay(error, 1, idempotent=False) is not None
+
+
+def test_an_illegal_header_is_neither_retried_nor_quoted_with_the_key():
+    key = "xai-" + "s3cr3t" * 4
+    with RawServer() as server:
+        error = _transport_error(
+            lambda http: http.get(server.url, headers={"Authorization": f"Bearer {key}\n"}), key
+        )
+    assert key not in str(error) and "Illegal header value" in str(error)
+    assert error.retryable is False and error.request_sent is False
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("status", "retried"), [(408, True), (429, True), (503, True), (500, False), (502, False)]
+)
+def test_a_request_that_changes_state_is_retried_only_on_statuses_that_say_it_was_not_handled(
+    status, retried
+):
+    error = error_from_response(status, b'{"error":"nope"}')
+    assert RetryPolicy().delay(error, 1) is not None
+    assert (RetryPolicy().delay(error, 1, idempotent=False) is not None) is retried
