@@ -18,17 +18,23 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 import grok_transport
 from grok_transport import (
+    PROVIDERS,
     Answer,
     APIConnectionError,
     APITimeoutError,
+    Connection,
     GrokClient,
     GrokError,
+    InvalidAPIKeyError,
+    MissingAPIKeyError,
     RateLimitError,
     ServerError,
     StreamInterruptedError,
+    resolve_connection,
 )
 from grok_transport.errors import error_from_response, error_from_transport
 from grok_transport.retry import RetryPolicy
@@ -369,3 +375,63 @@ def test_a_request_that_changes_state_is_retried_only_on_statuses_that_say_it_wa
     error = error_from_response(status, b'{"error":"nope"}')
     assert RetryPolicy().delay(error, 1) is not None
     assert (RetryPolicy().delay(error, 1, idempotent=False) is not None) is retried
+
+
+# -- 4. key hygiene at construction -------------------------------------------------------------
+
+
+def test_a_key_read_from_a_file_with_its_trailing_newline_works(grok_server, tmp_path):
+    (tmp_path / "key").write_text(grok_server.api_key + "\n")
+    key = (tmp_path / "key").read_text()
+    with GrokClient(api_key=key, base_url=grok_server.base_url) as client:
+        answer = client.chat([{"role": "user", "content": "hi"}], model="grok-4.3")
+    assert answer.text
+    assert len(grok_server.requests) == 1
+
+
+def test_a_key_with_a_trailing_newline_in_the_environment_works(grok_server, monkeypatch):
+    monkeypatch.setenv("GROK_API_KEY", f"  {grok_server.api_key}\r\n")
+    with GrokClient(base_url=grok_server.base_url) as client:
+        assert client.chat([{"role": "user", "content": "hi"}], model="grok-4.3").text
+    assert len(grok_server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "inner", ["\n", " ", "\t", "\x00", "\u201d"], ids=["newline", "space", "tab", "nul", "quote"]
+)
+def test_a_key_with_inner_whitespace_or_control_characters_is_refused_before_any_request(grok_server, inner):
+    key = grok_server.api_key
+    broken = key[:8] + inner + key[8:]
+    with pytest.raises(InvalidAPIKeyError) as info:
+        GrokClient(api_key=broken, base_url=grok_server.base_url)
+    shown = _strings([str(info.value), repr(info.value), info.value.__dict__])
+    assert key[:8] not in shown and key[8:] not in shown
+    assert "position 8" in str(info.value) and "api_key" in str(info.value)
+    assert grok_server.requests == []
+
+
+def test_a_broken_key_in_the_environment_is_named_by_its_variable(monkeypatch):
+    monkeypatch.setenv("XAI_API_KEY", "xai-abc\ndef-ghi")
+    with pytest.raises(InvalidAPIKeyError, match="XAI_API_KEY contains whitespace"):
+        resolve_connection()
+
+
+@pytest.mark.parametrize("blank", ["", "  ", "\n"])
+def test_a_blank_key_fails_like_a_missing_one_even_with_a_key_in_the_environment(blank, monkeypatch):
+    monkeypatch.setenv("XAI_API_KEY", "xai-from-the-environment")
+    with pytest.raises(MissingAPIKeyError, match="api_key= is blank"):
+        GrokClient(api_key=blank)
+
+
+def test_a_blank_environment_variable_is_skipped_for_the_next_one():
+    connection = resolve_connection(environ={"XAI_API_KEY": " \n", "GROK_API_KEY": "generic-key\n"})
+    assert connection.api_key.get_secret_value() == "generic-key"
+
+
+def test_a_connection_built_by_hand_is_cleaned_too():
+    connection = Connection(
+        PROVIDERS["xai"], "https://api.x.ai/v1", SecretStr("xai-key-from-file\n"), "bearer"
+    )
+    assert connection.auth_headers() == {"Authorization": "Bearer xai-key-from-file"}
+    with pytest.raises(InvalidAPIKeyError):
+        Connection(PROVIDERS["xai"], "https://api.x.ai/v1", SecretStr("xai-key\nfrom-file"), "bearer")
