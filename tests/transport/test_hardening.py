@@ -7,8 +7,11 @@ date in ``Retry-After``) come from :class:`RawServer`, a few dozen lines of sock
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import pickle
+import re
 import socket
 import threading
 import time
@@ -26,6 +29,7 @@ from grok_transport import (
     Answer,
     APIConnectionError,
     APITimeoutError,
+    AsyncGrokClient,
     Connection,
     GrokClient,
     GrokError,
@@ -37,6 +41,7 @@ from grok_transport import (
     resolve_connection,
 )
 from grok_transport.errors import error_from_response, error_from_transport
+from grok_transport.ratelimit import SlidingWindowLimiter
 from grok_transport.retry import RetryPolicy
 from grok_transport.sse import SSEDecodeError, SSEDecoder
 from grok_transport.testing import Reply
@@ -435,3 +440,49 @@ def test_a_connection_built_by_hand_is_cleaned_too():
     assert connection.auth_headers() == {"Authorization": "Bearer xai-key-from-file"}
     with pytest.raises(InvalidAPIKeyError):
         Connection(PROVIDERS["xai"], "https://api.x.ai/v1", SecretStr("xai-key\nfrom-file"), "bearer")
+
+
+# -- 5. the Grok Inc limiter says it waits, and not past the timeout ----------------------------
+
+
+def test_the_grokinc_limiter_refuses_a_wait_longer_than_the_timeout(grok_server_factory):
+    server = grok_server_factory("grokinc")
+    hi = [{"role": "user", "content": "hi"}]
+    with GrokClient(
+        provider="grokinc", base_url=server.base_url, api_key=server.api_key, timeout=2
+    ) as client:
+        for _ in range(5):
+            client.chat(hi, model="grok-lite")
+        with pytest.raises(
+            RateLimitError, match=r"next slot is free in \d+\.\d s, longer than the 2 s timeout"
+        ) as info:
+            client.chat(hi, model="grok-lite")
+    assert 50 < info.value.retry_after <= 60
+    assert info.value.retryable is False
+    assert len(server.requests) == 5  # the sixth never left: the server would have said 429
+
+
+def test_the_async_client_refuses_too_long_a_wait_as_well(grok_server_factory):
+    server = grok_server_factory("grokinc")
+    hi = [{"role": "user", "content": "hi"}]
+
+    async def six_calls() -> None:
+        async with AsyncGrokClient(
+            provider="grokinc", base_url=server.base_url, api_key=server.api_key, timeout=0.5
+        ) as client:
+            for _ in range(6):
+                await client.chat(hi, model="grok-lite")
+
+    with pytest.raises(RateLimitError, match=r"longer than the 0\.5 s timeout"):
+        asyncio.run(six_calls())
+    assert len(server.requests) == 5
+
+
+def test_a_wait_for_the_limiter_is_logged_with_its_length(caplog):
+    limiter = SlidingWindowLimiter(1, period=0.05)
+    limiter.acquire()
+    with caplog.at_level(logging.INFO, logger="grok_transport"):
+        limiter.acquire(timeout=5)
+    [record] = [r for r in caplog.records if r.name == "grok_transport"]
+    assert record.levelno == logging.INFO
+    assert re.search(r"rate limit of 1 requests per 0\.05 s reached; waiting \d\.\d s", record.getMessage())
