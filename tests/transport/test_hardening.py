@@ -31,15 +31,21 @@ from grok_transport import (
     APITimeoutError,
     AsyncGrokClient,
     Connection,
+    ContextLengthExceededError,
     GrokClient,
     GrokError,
     InvalidAPIKeyError,
+    InvalidMessageError,
+    InvalidParameterError,
+    InvalidToolError,
     MissingAPIKeyError,
+    PromptTooLongError,
     RateLimitError,
     ServerError,
     StreamInterruptedError,
     resolve_connection,
 )
+from grok_transport._validate import MAX_CHARS_PER_TOKEN, check_messages, check_tools
 from grok_transport.errors import error_from_response, error_from_transport
 from grok_transport.ratelimit import SlidingWindowLimiter
 from grok_transport.retry import RetryPolicy
@@ -486,3 +492,177 @@ def test_a_wait_for_the_limiter_is_logged_with_its_length(caplog):
     [record] = [r for r in caplog.records if r.name == "grok_transport"]
     assert record.levelno == logging.INFO
     assert re.search(r"rate limit of 1 requests per 0\.05 s reached; waiting \d\.\d s", record.getMessage())
+
+
+# -- 6. bad input is refused before any request ------------------------------------------------
+
+USER = {"role": "user", "content": "hi"}
+
+
+def test_a_well_formed_conversation_with_every_kind_of_part_passes():
+    check_messages(
+        [
+            {"role": "system", "content": "be brief"},
+            {"role": "developer", "content": "really"},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "what is this?"},
+                    {
+                        "type": "image_url",
+                        "image_url": {"url": "https://example.com/cat.png", "detail": "low"},
+                    },
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+                    {"type": "input_file", "file_id": "file-1"},
+                    {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBERi0="}},
+                ],
+            },
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": "42"},
+            {"role": "function", "name": "f", "content": "42"},
+        ],
+        context_window=131_072,
+    )
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        ([USER, {"role": "wizard", "content": "abracadabra"}], r"messages\[1\] has role 'wizard'"),
+        ([{"content": "no role"}], r"messages\[0\] has role None"),
+        ([USER, "hi"], r"messages\[1\] must be a mapping with a role"),
+        (
+            [{"role": "user", "content": [{"type": "text", "text": 5}]}],
+            r"messages\[0\]\.content\[0\] is a text part whose text is int",
+        ),
+        (
+            [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "/tmp/cat.png"}}]}],
+            r"messages\[0\]\.content\[0\] is an image whose URL is '/tmp/cat.png'; .* http\(s\) URL or a data: URL",
+        ),
+        (
+            [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "ftp://x/cat.png"}}]}],
+            r"image whose URL is 'ftp://x/cat.png'",
+        ),
+        (
+            [{"role": "user", "content": [{"text": "no type"}]}],
+            r"content\[0\] must be a mapping with a 'type'",
+        ),
+        (
+            [{"role": "user", "content": b"raw bytes"}],
+            r"messages\[0\]\.content is bytes; .*decode it to text",
+        ),
+        ([{"role": "user", "content": 42}], r"messages\[0\]\.content is int; it must be a string or a list"),
+        (
+            [{"role": "user", "content": [{"type": "file", "file": {"file_data": b"%PDF"}}]}],
+            r"messages\[0\]\.content\[0\]\.file\.file_data is bytes, which JSON cannot carry",
+        ),
+        (
+            [
+                USER,
+                {
+                    "role": "assistant",
+                    "content": "",
+                    "tool_calls": [{"id": "c1", "function": {"name": "f", "arguments": b"{}"}}],
+                },
+            ],
+            r"messages\[1\]\.tool_calls\[0\]\.function\.arguments is bytes",
+        ),
+        ([{"role": "user", "content": "hi", "metadata": {1, 2}}], r"messages\[0\]\.metadata is set"),
+    ],
+)
+def test_a_message_grok_cannot_take_is_refused_with_what_and_where(messages, expected):
+    with pytest.raises(InvalidMessageError, match=expected):
+        check_messages(messages, context_window=131_072)
+
+
+def test_bytes_content_is_a_typed_error_where_json_dumps_raised_a_bare_type_error():
+    messages = [{"role": "user", "content": b"raw bytes"}]
+    with pytest.raises(TypeError):
+        json.dumps(messages)
+    with pytest.raises(InvalidParameterError):  # what a caller already catches for bad input
+        check_messages(messages, context_window=None)
+
+
+def test_a_conversation_that_cannot_fit_the_context_window_is_refused_as_a_context_length_error():
+    window = 8_000
+    bound = window * MAX_CHARS_PER_TOKEN
+    just_fits = [{"role": "user", "content": "x" * (bound - 2)}, {"role": "assistant", "content": "ok"}]
+    check_messages(just_fits, context_window=window)
+    too_long = [*just_fits, {"role": "user", "content": [{"type": "text", "text": "!"}]}]
+    with pytest.raises(PromptTooLongError, match=f"{bound + 1:,} characters of text") as info:
+        check_messages(too_long, context_window=window)
+    assert isinstance(info.value, ContextLengthExceededError)
+    check_messages(too_long, context_window=None)  # no window known: the server judges
+
+
+def test_images_do_not_count_as_text_towards_the_context_window():
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 200_000}}
+    check_messages([{"role": "user", "content": [image]}], context_window=8_000)
+
+
+FUNCTION = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+
+
+def test_function_and_server_side_tools_pass():
+    check_tools(None)
+    check_tools(
+        [
+            FUNCTION,
+            {"type": "function", "function": {"name": "now"}},  # no parameters: takes none
+            {"type": "function", "name": "flat", "parameters": {"type": "object", "properties": {}}},
+            {"type": "web_search"},
+            {"type": "x_search", "allowed_x_handles": ["xai"]},
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("tool", "expected"),
+    [
+        (
+            {"type": "function", "function": {"name": "f", "parameters": {"type": "string"}}},
+            r"tools\[1\] \(f\): parameters must be a JSON Schema object .*not \{'type': 'string'\}",
+        ),
+        (
+            {"type": "function", "function": {"name": "f", "parameters": [{"name": "city"}]}},
+            r"tools\[1\] \(f\): parameters must be a JSON Schema object",
+        ),
+        (
+            {"type": "function", "name": "flat", "parameters": "object"},
+            r"tools\[1\] \(flat\): parameters must be",
+        ),
+        (
+            {"type": "function", "function": {"parameters": {"type": "object"}}},
+            r"tools\[1\] is a function tool without a name",
+        ),
+        ("web_search", r"tools\[1\] must be a mapping with a 'type'"),
+        (
+            {
+                "type": "function",
+                "function": {"name": "f", "parameters": {"type": "object", "default": b"x"}},
+            },
+            r"tools\[1\]\.function\.parameters\.default is bytes",
+        ),
+    ],
+)
+def test_a_tool_grok_cannot_take_is_refused_with_what_and_where(tool, expected):
+    with pytest.raises(InvalidToolError, match=expected):
+        check_tools([FUNCTION, tool])
+
+
+# -- 7. every typed error is importable from the package ---------------------------------------
+
+
+def test_every_typed_error_is_exported_from_grok_transport():
+    defined = {
+        name
+        for name, value in vars(grok_transport.errors).items()
+        if isinstance(value, type) and issubclass(value, GrokError)
+    }
+    assert defined <= set(grok_transport.__all__)
