@@ -1,7 +1,7 @@
 """Typed errors, and the one function that turns an HTTP answer into one of them.
 
 Grok-compatible servers disagree on error bodies, and xAI disagrees with OpenAI on status codes,
-so the mapping is keyed on the status *and* the body (WIRE_FACTS §10):
+so the mapping is keyed on the status *and* the body (docs/wire.md, "Errors"):
 
 * xAI sends a flat ``{"code": "<gRPC description or kebab-case>", "error": "<message>"}``;
   410 sends only ``{"error": ...}``; framework errors (422) are plain text.

@@ -1,7 +1,7 @@
 """Who serves Grok, how to authenticate with each, and how a user's settings resolve.
 
-Three providers are built in (DESIGN.md, seeds 000-003); any other OpenAI-compatible Grok proxy
-works as ``provider="custom"`` with a ``base_url`` and an ``auth_style``.
+Three providers are built in (docs/wire.md, "Grok Inc and grokapi.io"); any other
+OpenAI-compatible Grok proxy works as ``provider="custom"`` with a ``base_url`` and an ``auth_style``.
 
 Resolution order, most specific first, so that an explicit argument always wins:
 
@@ -55,7 +55,7 @@ class Provider:
     auth_style: AuthStyle
     key_env: tuple[str, ...]
     user_assistant_only: bool = False
-    """Grok Inc accepts only ``user`` and ``assistant`` roles (seed 000)."""
+    """Grok Inc accepts only ``user`` and ``assistant`` roles (docs/wire.md, "Grok Inc and grokapi.io")."""
     requests_per_minute: int | None = None
     """A documented per-key limit the client keeps by itself (Grok Inc: 5)."""
     stream_usage: bool = True

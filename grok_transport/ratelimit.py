@@ -1,8 +1,8 @@
 """Rate limits: what the server says about them, and a limiter for services that only document one.
 
 xAI reports its limits on every success as ``X-Ratelimit-{Limit,Remaining}-{Requests,Tokens}``
-(WIRE_FACTS §1). Values reach 2^64-1, so they are Python ints, never floats. No reset header has
-ever been recorded, so none is assumed.
+(docs/wire.md, "Transport and auth"). Values reach 2^64-1, so they are Python ints, never
+floats. No reset header has ever been recorded, so none is assumed.
 
 Grok Inc documents 5 requests per minute per key and answers the sixth with a 429. Rather than
 spend a request to learn that, the client waits for a free slot itself. The limiter is a sliding
