@@ -1,7 +1,7 @@
 """Typed errors, and the one function that turns an HTTP answer into one of them.
 
 Grok-compatible servers disagree on error bodies, and xAI disagrees with OpenAI on status codes,
-so the mapping is keyed on the status *and* the body (WIRE_FACTS §10):
+so the mapping is keyed on the status *and* the body (docs/wire.md, "Errors"):
 
 * xAI sends a flat ``{"code": "<gRPC description or kebab-case>", "error": "<message>"}``;
   410 sends only ``{"error": ...}``; framework errors (422) are plain text.
@@ -13,12 +13,20 @@ so the mapping is keyed on the status *and* the body (WIRE_FACTS §10):
   (``"Timed out waiting for first token"``); it maps like a 503.
 
 Every error carries ``status_code``, ``code``, ``message``, ``body`` and ``request_id``, and
-never the API key: :func:`error_from_response` scrubs it from anything it keeps.
+never the API key: an error built with ``secret=`` replaces the key with ``***`` in everything it
+keeps (message, code, request id, and every string inside ``body``), so an error tracker that
+records attributes, or a pickled error, never holds it. Only a secret of at least
+:data:`MIN_SECRET_LENGTH` characters is scrubbed: replacing a one-letter test key would mangle
+every message ("talking" → "tal***ing"), and no real key is that short.
+
+Errors pickle with all their attributes (for multiprocessing, Celery or Ray workers), without
+calling ``__init__`` again.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -32,6 +40,10 @@ __all__ = [
     "GrokError",
     "MissingAPIKeyError",
     "InvalidParameterError",
+    "InvalidAPIKeyError",
+    "InvalidMessageError",
+    "InvalidToolError",
+    "PromptTooLongError",
     "AuthenticationError",
     "PermissionDeniedError",
     "InsufficientCreditsError",
@@ -51,7 +63,12 @@ __all__ = [
     "JobTimeoutError",
     "error_from_response",
     "error_from_payload",
+    "redact",
+    "MIN_SECRET_LENGTH",
 ]
+
+MIN_SECRET_LENGTH = 8
+"""Shorter secrets are not scrubbed: they are test placeholders, and would mangle messages."""
 
 
 class GrokError(Exception):
@@ -73,13 +90,27 @@ class GrokError(Exception):
         code: str | None = None,
         body: Any = None,
         request_id: str | None = None,
+        retryable: bool | None = None,
+        secret: str | None = None,
     ) -> None:
+        """``secret`` (the API key) is replaced by ``***`` in every field; it is not stored.
+
+        ``retryable`` overrides the class's default for this one error.
+        """
+        message = redact(message, secret)
         super().__init__(message)
         self.message = message
         self.status_code = status_code
-        self.code = code
-        self.body = body
-        self.request_id = request_id
+        self.code = redact(code, secret)
+        self.body = redact(body, secret)
+        self.request_id = redact(request_id, secret)
+        if retryable is not None:
+            self.retryable = retryable
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuild from the attributes rather than by calling ``__init__`` with ``args``: subclasses
+        # take different keywords, and the framework twins in the adapters add their own bases.
+        return _rebuild, (type(self), self.args, self.__dict__.copy())
 
     def __str__(self) -> str:
         prefix = f"{self.status_code} " if self.status_code is not None else ""
@@ -98,8 +129,26 @@ class InvalidParameterError(GrokError, ValueError):
     """A request parameter is invalid on its face; raised before any request."""
 
 
+class InvalidMessageError(InvalidParameterError):
+    """A message cannot be sent as it is (unknown role, malformed part, bytes); names its index."""
+
+
+class InvalidToolError(InvalidParameterError):
+    """A tool definition cannot be sent as it is (e.g. parameters that are not an object schema)."""
+
+
 class AuthenticationError(GrokError):
     """The key is missing, malformed or wrong (xAI says so with a 400)."""
+
+
+class InvalidAPIKeyError(AuthenticationError):
+    """The API key holds whitespace, a control character or a non-ASCII character.
+
+    Such a key cannot travel in an HTTP header. Raised when the connection is resolved, before
+    any request; the message says what is wrong and where the key came from, never the key.
+    Not a ``ValueError`` (unlike :class:`MissingAPIKeyError`), so pydantic validators in the
+    adapters let it through as itself instead of wrapping it in a ``ValidationError``.
+    """
 
 
 class PermissionDeniedError(GrokError):
@@ -151,9 +200,18 @@ class UnexpectedResponseError(GrokError):
 
 
 class APIConnectionError(GrokError):
-    """The request never got an HTTP answer (DNS, refused, reset). Retryable."""
+    """The request never got an HTTP answer (DNS, refused, reset). Retryable.
+
+    ``request_sent`` says whether the request may have reached the server: ``False`` only when
+    the connection was never made (refused, DNS, connect timeout, no free pooled connection), so
+    a request that changes state is retried only then (see :mod:`grok_transport.retry`).
+    """
 
     retryable = True
+
+    def __init__(self, message: str, *, request_sent: bool = True, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.request_sent = request_sent
 
 
 class APITimeoutError(APIConnectionError):
@@ -208,6 +266,45 @@ class JobTimeoutError(GrokError):
         self.last_status = last_status
 
 
+class PromptTooLongError(InvalidMessageError, ContextLengthExceededError):
+    """The conversation cannot fit the model's context window whatever the tokenization.
+
+    Raised before any request, so a 50 MB prompt is not uploaded only to be refused; it is a
+    :class:`ContextLengthExceededError` too, so code that trims history on that error works.
+    """
+
+
+def _rebuild(cls: type[GrokError], args: tuple[Any, ...], state: dict[str, Any]) -> GrokError:
+    """Unpickle an error: a bare instance with its args and attributes restored."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+def redact(value: Any, secret: str | None) -> Any:
+    """``value`` with every occurrence of ``secret`` replaced by ``***``, nested strings included.
+
+    Strings inside dicts (keys too), lists and tuples are scrubbed; a secret shorter than
+    :data:`MIN_SECRET_LENGTH` is left alone.
+    """
+    if not secret or len(secret) < MIN_SECRET_LENGTH:
+        return value
+    return _redact(value, secret)
+
+
+def _redact(value: Any, secret: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(secret, "***") if secret in value else value
+    if isinstance(value, Mapping):
+        return {_redact(k, secret): _redact(v, secret) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_redact(item, secret) for item in value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).replace(secret.encode(), b"***")
+    return value
+
+
 _CREDITS = re.compile(r"credits|spending limit|insufficient (?:balance|funds|quota)", re.I)
 _CONTEXT = re.compile(
     r"maximum (?:prompt|context) length|context[_ ]length[_ ]exceeded|prompt is too long"
@@ -233,20 +330,31 @@ def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _scrub(text: str, secret: str | None) -> str:
-    return text.replace(secret, "***") if secret and secret in text else text
-
-
 def _retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """``Retry-After`` in seconds from now: delay-seconds or an HTTP date (RFC 9110 §10.2.3)."""
     if not headers:
         return None
     value = headers.get("retry-after") or headers.get("Retry-After")
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        return None  # an HTTP date; rare enough that the backoff schedule is good enough
+        return _seconds_until(value)
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _seconds_until(http_date: str) -> float | None:
+    from datetime import datetime, timezone  # only a 429 with a date pays for these imports
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # "-0000" parses naive; HTTP dates are always UTC
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def error_from_payload(
@@ -266,10 +374,13 @@ def error_from_payload(
     message, code = _message_and_code(payload)
     if message is None:
         message = text.strip() or f"HTTP {status} with an empty body"
-    message = _scrub(message, secret)
-    request_id = (headers or {}).get("x-request-id")
-    body = payload if payload is not None else _scrub(text, secret)
-    kw: dict[str, Any] = {"status_code": status, "code": code, "body": body, "request_id": request_id}
+    kw: dict[str, Any] = {
+        "status_code": status,
+        "code": code,
+        "body": payload if payload is not None else text,
+        "request_id": (headers or {}).get("x-request-id"),
+        "secret": secret,
+    }
     haystack = f"{code or ''} {message}"
 
     if status in (402,) or (status in (403, 429) and _CREDITS.search(message)):
@@ -311,9 +422,31 @@ def error_from_response(
     return error_from_payload(status, payload, text=text, headers=headers, secret=secret)
 
 
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
+"""httpx errors raised before any byte of the request left: no connection, or httpx refused it."""
+_NEVER_SUCCEEDS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+"""A bad URL scheme or an illegal header value fails the same way on every attempt."""
+
+
 def error_from_transport(exc: httpx.HTTPError, url: str, *, secret: str | None = None) -> GrokError:
-    """The typed error for a request that got no HTTP answer."""
+    """The typed error for a request that got no HTTP answer.
+
+    A timeout is an :class:`APITimeoutError`, anything else an :class:`APIConnectionError`;
+    ``request_sent`` is ``False`` only when nothing can have reached the server. The key is
+    scrubbed from the message (httpx quotes an illegal header value whole); raise the result
+    ``from None`` so that ``exc``, which still holds it, does not travel along as the cause.
+    """
     kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-    error = kind(_scrub(f"{type(exc).__name__} talking to {url}: {exc}", secret))
-    error.request_sent = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))  # type: ignore[attr-defined]
-    return error
+    return kind(
+        f"{type(exc).__name__} talking to {url}: {exc}",
+        request_sent=not isinstance(exc, _NOT_SENT),
+        retryable=False if isinstance(exc, _NEVER_SUCCEEDS) else None,
+        secret=secret,
+    )

@@ -1,7 +1,7 @@
 """Who serves Grok, how to authenticate with each, and how a user's settings resolve.
 
-Three providers are built in (DESIGN.md, seeds 000-003); any other OpenAI-compatible Grok proxy
-works as ``provider="custom"`` with a ``base_url`` and an ``auth_style``.
+Three providers are built in (docs/wire.md, "Grok Inc and grokapi.io"); any other
+OpenAI-compatible Grok proxy works as ``provider="custom"`` with a ``base_url`` and an ``auth_style``.
 
 Resolution order, most specific first, so that an explicit argument always wins:
 
@@ -13,6 +13,13 @@ Resolution order, most specific first, so that an explicit argument always wins:
 
 A missing key raises :class:`~grok_transport.errors.MissingAPIKeyError` naming every variable
 that was tried, before any request is made.
+
+Keys are cleaned where they enter: surrounding whitespace is stripped (a key read from a file
+ends with a newline), a key that is empty once stripped counts as missing, and a key with
+whitespace, control or non-ASCII characters inside raises
+:class:`~grok_transport.errors.InvalidAPIKeyError`, whose message says where the key came from
+and never shows it. Such a key cannot travel in an HTTP header; unchecked, httpx would refuse
+it with a message quoting the whole header, key included.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from grok_transport.errors import InvalidParameterError, MissingAPIKeyError
+from grok_transport.errors import InvalidAPIKeyError, InvalidParameterError, MissingAPIKeyError
 
 __all__ = [
     "AuthStyle",
@@ -48,7 +55,7 @@ class Provider:
     auth_style: AuthStyle
     key_env: tuple[str, ...]
     user_assistant_only: bool = False
-    """Grok Inc accepts only ``user`` and ``assistant`` roles (seed 000)."""
+    """Grok Inc accepts only ``user`` and ``assistant`` roles (docs/wire.md, "Grok Inc and grokapi.io")."""
     requests_per_minute: int | None = None
     """A documented per-key limit the client keeps by itself (Grok Inc: 5)."""
     stream_usage: bool = True
@@ -84,6 +91,12 @@ class Connection:
     api_key: SecretStr
     auth_style: AuthStyle
 
+    def __post_init__(self) -> None:
+        key = self.api_key.get_secret_value()
+        clean = clean_api_key(key, "api_key")
+        if clean != key:
+            object.__setattr__(self, "api_key", SecretStr(clean))
+
     def auth_headers(self) -> dict[str, str]:
         """The header that carries the key, in this connection's style."""
         key = self.api_key.get_secret_value()
@@ -98,10 +111,29 @@ class Connection:
         )
 
 
-def _secret_value(api_key: str | SecretStr | None) -> str | None:
-    if isinstance(api_key, SecretStr):
-        return api_key.get_secret_value() or None
-    return api_key or None
+def _sendable(char: str) -> bool:
+    return char != " " and char.isascii() and char.isprintable()
+
+
+def clean_api_key(key: str, source: str) -> str:
+    """``key`` without surrounding whitespace; refused if anything inside cannot be sent.
+
+    ``source`` names where the key came from (``api_key`` or a variable) for the message.
+    """
+    key = key.strip()
+    if all(map(_sendable, key)):
+        return key
+    position, bad = next((i, c) for i, c in enumerate(key) if not _sendable(c))
+    if bad.isspace():
+        what = "whitespace"
+    elif bad.isascii():
+        what = "a control character"
+    else:
+        what = "a non-ASCII character"
+    raise InvalidAPIKeyError(
+        f"The API key from {source} contains {what} at position {position} of {len(key)}; "
+        "an HTTP header cannot carry it. Check for a pasted line break or quote."
+    )
 
 
 def resolve_connection(
@@ -139,15 +171,15 @@ def resolve_connection(
         raise InvalidParameterError("provider='custom' needs a base_url.")
 
     tried = (*chosen.key_env, _GENERIC_KEY_ENV)
-    key = _secret_value(api_key)
-    if key is None:
-        key = next((env[var] for var in tried if env.get(var)), None)
-    if key is None and not require_key:
-        key = ""
-    if key is None:
-        raise MissingAPIKeyError(
-            f"No API key for provider {chosen.name!r}: pass api_key= or set " + " or ".join(tried) + "."
-        )
+    if isinstance(api_key, SecretStr):
+        api_key = api_key.get_secret_value()
+    if api_key is not None:  # explicit, so it wins even when blank: "" is not "look elsewhere"
+        key = clean_api_key(api_key, "api_key")
+    else:
+        key = next((k for var in tried if (k := clean_api_key(env.get(var) or "", var))), "")
+    if not key and require_key:
+        where = "api_key= is blank" if api_key is not None else "pass api_key= or set " + " or ".join(tried)
+        raise MissingAPIKeyError(f"No API key for provider {chosen.name!r}: {where}.")
     style: AuthStyle = auth_style or chosen.auth_style
     if style not in ("bearer", "x-api-key"):
         raise InvalidParameterError(f"auth_style must be 'bearer' or 'x-api-key', not {style!r}.")

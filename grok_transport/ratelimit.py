@@ -1,12 +1,15 @@
 """Rate limits: what the server says about them, and a limiter for services that only document one.
 
 xAI reports its limits on every success as ``X-Ratelimit-{Limit,Remaining}-{Requests,Tokens}``
-(WIRE_FACTS §1). Values reach 2^64-1, so they are Python ints, never floats. No reset header has
-ever been recorded, so none is assumed.
+(docs/wire.md, "Transport and auth"). Values reach 2^64-1, so they are Python ints, never
+floats. No reset header has ever been recorded, so none is assumed.
 
 Grok Inc documents 5 requests per minute per key and answers the sixth with a 429. Rather than
 spend a request to learn that, the client waits for a free slot itself. The limiter is a sliding
-window shared by every client in the process that uses the same key at the same base URL. Why not
+window shared by every client in the process that uses the same key at the same base URL. A wait
+is logged (logger ``grok_transport``, INFO) so a slow call is explained, and bounded by the
+caller's timeout: a request that would wait longer fails at once with a
+:class:`~grok_transport.errors.RateLimitError` saying how long the wait would have been. Why not
 ``aiolimiter`` or ``pyrate-limiter``: the first is async-only and the second brings storage
 back-ends; the client needs one small window usable from both threads and event loops.
 """
@@ -14,13 +17,18 @@ back-ends; the client needs one small window usable from both threads and event 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from grok_transport.errors import RateLimitError
+
 __all__ = ["RateLimitInfo", "SlidingWindowLimiter", "shared_limiter"]
+
+log = logging.getLogger("grok_transport")
 
 
 def _int(headers: Mapping[str, str], name: str) -> int | None:
@@ -82,14 +90,38 @@ class SlidingWindowLimiter:
             return self.period - (now - self._stamps[0])
 
     def acquire(self, timeout: float | None = None) -> None:
-        """Block the thread until a slot is free."""
+        """Block the thread until a slot is free, for at most ``timeout`` seconds (None: no bound).
+
+        Raises :class:`~grok_transport.errors.RateLimitError` at once, without waiting, when the
+        next free slot is further away than what remains of ``timeout``.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
         while (wait := self._reserve()) > 0:
+            self._check_wait(wait, deadline, timeout)
             time.sleep(wait)
 
     async def aacquire(self, timeout: float | None = None) -> None:
-        """Wait (without blocking the loop) until a slot is free."""
+        """Async twin of :meth:`acquire`: waits without blocking the loop."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         while (wait := self._reserve()) > 0:
+            self._check_wait(wait, deadline, timeout)
             await asyncio.sleep(wait)
+
+    def _check_wait(self, wait: float, deadline: float | None, timeout: float | None) -> None:
+        """Log a wait about to happen, or refuse it when it would run past the deadline."""
+        if deadline is not None and time.monotonic() + wait > deadline:
+            raise RateLimitError(
+                f"client-side rate limit of {self.limit} requests per {self.period:g} s: the next "
+                f"slot is free in {wait:.1f} s, longer than the {timeout:g} s timeout",
+                retry_after=wait,
+                retryable=False,  # waiting is exactly what the timeout forbids
+            )
+        log.info(
+            "rate limit of %d requests per %g s reached; waiting %.1f s for a free slot",
+            self.limit,
+            self.period,
+            wait,
+        )
 
 
 _shared: dict[tuple[str, str, int], SlidingWindowLimiter] = {}

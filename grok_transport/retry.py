@@ -2,12 +2,20 @@
 
 The policy is the one users already expect from the OpenAI SDK, minus its surprises:
 exponential backoff from 0.5 s doubling to at most 8 s, with up to 25 % jitter so that many
-clients do not retry in lockstep; a server's ``Retry-After`` is honoured up to 60 s (a longer
-hint is treated as "not now": the error is raised rather than blocking a chat for minutes).
+clients do not retry in lockstep; a server's ``Retry-After`` (seconds or an HTTP date) is
+honoured up to 60 s (a longer hint is treated as "not now": the error is raised rather than
+blocking a chat for minutes).
 
 What is retried: 429 that is a real rate limit (not credit exhaustion), 408, every 5xx, an error
 object inside a 200 answer, and connection errors and timeouts; never any other 4xx. A stream is
 retried only before its first byte reached the caller.
+
+A request that changes state on the server (generating or deleting a key, creating a batch) is
+sent with ``idempotent=False``: it is retried only when the server cannot have acted on it,
+that is when the connection was never made, or when the server refused it outright with 408,
+429 or 503. A reset or a timeout after the body may have arrived, or a 500, is raised instead:
+sending it again could generate a second key or a second batch. Chat is stateless and retries
+everything retryable.
 
 Why not ``tenacity``: the whole policy is the dozen lines below, it has to run identically in a
 sync and an async loop around a stream that must not be retried after its first byte, and a
@@ -19,9 +27,18 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from grok_transport.errors import GrokError, RateLimitError
+from grok_transport.errors import APIConnectionError, GrokError, RateLimitError
 
 __all__ = ["RetryPolicy"]
+
+_NOT_HANDLED = frozenset({408, 429, 503})
+"""Statuses by which a server says it did not act on the request (RFC 9110 §15.5.9, 6585, 15.6.4)."""
+
+
+def _server_may_have_acted(error: GrokError) -> bool:
+    if error.status_code is not None:
+        return error.status_code not in _NOT_HANDLED
+    return not isinstance(error, APIConnectionError) or error.request_sent
 
 
 @dataclass(frozen=True)
@@ -35,10 +52,13 @@ class RetryPolicy:
     jitter: float = 0.25
 
     def delay(self, error: GrokError, attempt: int, *, idempotent: bool = True) -> float | None:
-        """Seconds to wait before retry number ``attempt`` (1-based), or ``None`` to give up."""
+        """Seconds to wait before retry number ``attempt`` (1-based), or ``None`` to give up.
+
+        ``idempotent=False`` for a request that must not run twice (see the module docstring).
+        """
         if attempt > self.max_retries or not error.retryable:
             return None
-        if not idempotent and getattr(error, "request_sent", False):
+        if not idempotent and _server_may_have_acted(error):
             return None
         hint = error.retry_after if isinstance(error, RateLimitError) else None
         if hint is not None:

@@ -3,13 +3,19 @@ import pytest
 from grok_transport import Usage, parse_arguments
 from grok_transport._chat_reader import ChatStreamReader
 from grok_transport.catalogue import DEFAULT_MODELS, lookup
-from grok_transport.sse import SSEDecoder, iter_events
+from grok_transport.sse import SSEDecoder
+
+
+def _decode(pieces):
+    decoder = SSEDecoder()
+    events = [event for piece in pieces for event in decoder.feed(piece)]
+    return events + decoder.flush()
 
 
 def test_events_split_across_reads_and_line_ends():
     body = b'data: {"a":1}\r\n\r\ndata: {"b":\n: comment\ndata: 2}\n\nevent: done\ndata: [DONE]\n\n'
     pieces = [body[i : i + 3] for i in range(0, len(body), 3)]
-    events = list(iter_events(pieces))
+    events = _decode(pieces)
     assert [(ev.event, ev.data) for ev in events] == [
         (None, '{"a":1}'),
         (None, '{"b":\n2}'),
@@ -25,7 +31,7 @@ def test_last_event_without_blank_line_is_still_delivered():
 
 def test_multibyte_characters_split_between_reads():
     body = 'data: {"c":"日本"}\n\n'.encode()
-    events = list(iter_events([body[:12], body[12:]]))
+    events = _decode([body[:12], body[12:]])
     assert events[0].data == '{"c":"日本"}'
 
 
