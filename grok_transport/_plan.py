@@ -10,6 +10,9 @@ and LlamaIndex alike:
   ``include``, ``instructions``, ``max_output_tokens``); ``/v1/chat/completions`` otherwise.
   Server-side tools or a Responses-only parameter with ``use_responses_api=False`` are refused
   with :class:`~grok_transport.InvalidParameterError` before any request: xAI would answer 422.
+* **Bad input** (:mod:`grok_transport._validate`): unknown roles, malformed parts, bytes, tools
+  whose parameters are not a JSON-Schema object, a conversation too large for the model's context
+  window — refused with a typed error before any request.
 * **Hygiene** (:func:`grok_transport.params.chosen_params`) for both endpoints: ``None`` is "not
   set", impossible values are refused, parameters the model rejects are dropped with one
   :class:`~grok_transport.UnsupportedParameterWarning` naming the parameter and the model.
@@ -34,6 +37,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from grok_transport._validate import check_messages, check_tools
+from grok_transport.catalogue import lookup
 from grok_transport.errors import InvalidParameterError
 from grok_transport.params import chosen_params
 from grok_transport.providers import Provider, fold_system_messages
@@ -112,7 +117,9 @@ def plan(
     """
     if not messages:
         raise InvalidParameterError("messages must not be empty.")
+    check_messages(messages, context_window=lookup(model, provider.name).context_window)
     tools = [*(params.pop("tools", None) or ()), *map(server_tool, server_tools)]
+    check_tools(tools)
     wants_responses = [t["type"] for t in tools if is_server_tool(t)] + sorted(
         name for name in _RESPONSES_ONLY if params.get(name) is not None
     )

@@ -22,7 +22,7 @@ import httpx
 
 from grok_transport._answer import Answer, Delta
 from grok_transport.errors import GrokError, StreamInterruptedError
-from grok_transport.sse import SSEDecoder
+from grok_transport.sse import SSEDecodeError, SSEDecoder
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -86,12 +86,12 @@ class _Events:
             if error.partial is None:
                 error.partial = self.reader.answer()
             return error
-        if isinstance(error, httpx.HTTPError):
-            return self.interrupted("connection lost mid-stream", error)
-        return self.interrupted("undecodable bytes in stream", error)  # UnicodeDecodeError
+        if isinstance(error, SSEDecodeError):
+            return self.interrupted("undecodable bytes in stream", error)
+        return self.interrupted("connection lost mid-stream", error)
 
 
-_FAILURES = (GrokError, httpx.HTTPError, UnicodeDecodeError)
+_FAILURES = (GrokError, httpx.HTTPError)
 
 
 class AnswerStream:

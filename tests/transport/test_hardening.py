@@ -262,6 +262,8 @@ def _every_error_class():
 _OWN_KEYWORDS = {  # errors whose constructor asks for their own fields
     "VideoGenerationError": {"status": "failed", "request_id": "vid-1", "body": {"error": "went wrong"}},
     "JobTimeoutError": {"job_id": "batch-1", "last_status": {"state": "running"}},
+    "BatchItemError": {"index": 3, "batch_request_id": "3", "body": {"error": "went wrong"}},
+    "BatchSubmitError": {"batch_id": "batch-1", "submitted": 100},
 }
 
 

@@ -799,9 +799,8 @@ def test_client_agent_loop_with_web_search_and_a_function(grok):
 def test_client_sees_faults_as_typed_errors(grok, server):
     messages = [{"role": "user", "content": "hi"}]
     server.enqueue(Reply.text("one two three", cut_after=4))
-    stream = grok.stream_chat(messages, model="grok-4.3", use_responses_api=True)
     with pytest.raises(StreamInterruptedError):
-        list(stream)
+        list(grok.stream_chat(messages, model="grok-4.3", use_responses_api=True))
     server.enqueue(Reply.error_in_body(after=1))
     with pytest.raises(ServerError, match="Timed out waiting for first token"):
         list(grok.stream_chat(messages, model="grok-4.3", use_responses_api=True))
