@@ -23,10 +23,10 @@ from grok_transport import (
     InvalidParameterError,
     MissingAPIKeyError,
     RateLimitError,
+    ServerError,
     StreamInterruptedError,
     UnsupportedParameterWarning,
 )
-from grok_transport.errors import ServerError
 from grok_transport.testing import Reply
 from llama_index_grok import Grok
 
@@ -304,7 +304,7 @@ def test_a_cut_stream_raises_and_keeps_the_text_so_far(llm, server) -> None:
         for response in llm.stream_chat(HELLO):
             seen.append(response.message.content)
     assert seen[-1] == "kept part"
-    assert info.value.partial.content == "kept part"
+    assert info.value.partial.text == "kept part"
 
 
 async def test_an_error_inside_a_streamed_200_is_a_typed_error(llm, server) -> None:
@@ -333,7 +333,7 @@ def test_streamed_messages_are_ordinary_validated_messages(llm, server) -> None:
             TextBlock(text="let me"),
             ToolCallBlock(tool_call_id=call["id"], tool_name="lookup", tool_kwargs={"q": "x"}),
         ],
-        additional_kwargs={"tool_calls": [call]},
+        additional_kwargs={"tool_calls": [call], "reasoning_content": "hm"},
     )
     assert last.message == expected
     assert ChatMessage.model_validate_json(last.message.model_dump_json()) == expected
