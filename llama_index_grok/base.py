@@ -31,7 +31,6 @@ What it does that the alternatives get wrong (see the project's LlamaIndex notes
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -80,6 +79,7 @@ from grok_transport import (
     resolve_connection,
     server_tool,
 )
+from llama_index_grok._clients import ClientSlot
 from llama_index_grok._convert import StreamState, answer_to_response, legacy_tool_call, to_wire_messages
 
 if TYPE_CHECKING:
@@ -276,10 +276,7 @@ class Grok(FunctionCallingLLM):
     )
 
     _connection: Connection = PrivateAttr()
-    _client: GrokClient | None = PrivateAttr(default=None)
-    _aclient: AsyncGrokClient | None = PrivateAttr(default=None)
-    _http_client: Any = PrivateAttr(default=None)
-    _async_http_client: Any = PrivateAttr(default=None)
+    _clients: ClientSlot = PrivateAttr(default_factory=ClientSlot)
     _metadata: tuple[tuple[Any, ...], LLMMetadata] | None = PrivateAttr(default=None)
 
     def __init__(
@@ -312,8 +309,7 @@ class Grok(FunctionCallingLLM):
             **kwargs,
         )
         self._connection = connection
-        self._http_client = http_client
-        self._async_http_client = async_http_client
+        self._clients = ClientSlot(http_client, async_http_client)
 
     @field_validator("server_tools", mode="before")
     @classmethod
@@ -390,26 +386,30 @@ class Grok(FunctionCallingLLM):
     @property
     def client(self) -> GrokClient:
         """The synchronous transport client, created on first use."""
-        if self._client is None:
-            self._client = GrokClient(http_client=self._http_client, **self._client_kwargs())
-        return self._client
+        clients = self._clients
+        if clients.client is None:
+            clients.client = GrokClient(http_client=clients.http_client, **self._client_kwargs())
+        return clients.client
 
     @property
     def async_client(self) -> AsyncGrokClient:
         """The asynchronous transport client (one pooled connection set per event loop)."""
-        if self._aclient is None:
-            self._aclient = AsyncGrokClient(http_client=self._async_http_client, **self._client_kwargs())
-        return self._aclient
+        clients = self._clients
+        if clients.async_client is None:
+            clients.async_client = AsyncGrokClient(
+                http_client=clients.async_http_client, **self._client_kwargs()
+            )
+        return clients.async_client
 
     def close(self) -> None:
         """Close the synchronous client's connections."""
-        if self._client is not None:
-            self._client.close()
+        if self._clients.client is not None:
+            self._clients.client.close()
 
     async def aclose(self) -> None:
         """Close the asynchronous client's connections on the running loop."""
-        if self._aclient is not None:
-            await self._aclient.aclose()
+        if self._clients.async_client is not None:
+            await self._clients.async_client.aclose()
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Changing how to connect after construction takes effect on the next call.
@@ -426,45 +426,29 @@ class Grok(FunctionCallingLLM):
                     api_key=self.api_key,
                     auth_style=self.auth_style,  # type: ignore[arg-type]
                 )
-            self._client = None
-            self._aclient = None
+            self._clients = self._clients.emptied()
 
     # -- copies and pickles -----------------------------------------------------------------------
 
-    def _state_without_clients(self) -> dict[Any, Any]:
-        """Pydantic's state with the live transport clients (sockets, locks, loops) left out."""
-        state = super().__getstate__()
-        state["__pydantic_private__"] = {
-            **(state.get("__pydantic_private__") or {}),
-            "_client": None,
-            "_aclient": None,
-        }
-        return state
+    def __copy__(self) -> Grok:
+        """A shallow copy builds its own transport clients: the settings are its own from now on."""
+        clone = super().__copy__()
+        clone._clients = self._clients.emptied()
+        return clone
 
     def __getstate__(self) -> dict[Any, Any]:
         """Pickle the settings and the key (a worker must call the API), never a live client.
 
-        The clients are built again on the unpickled model's first call. Your own ``httpx``
-        client cannot cross a process, so a model built with one refuses to be pickled rather
-        than quietly dropping your proxy or TLS settings.
+        Deep copies and unpickled models build their clients again on their first call (see
+        :mod:`llama_index_grok._clients`); a model holding your own ``httpx`` client refuses.
         """
-        if self._http_client is not None or self._async_http_client is not None:
+        if self._clients.has_own_http_client:
             raise TypeError(
                 "A Grok built with http_client= or async_http_client= cannot be pickled: an httpx "
                 "client cannot cross a process. Build the Grok where it is used instead."
             )
-        return self._state_without_clients()
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Grok:
-        """A copy with its own clients, built on its first call; your ``httpx`` clients are shared."""
-        memo = {} if memo is None else memo
-        for user_client in (self._http_client, self._async_http_client):
-            if user_client is not None:
-                memo[id(user_client)] = user_client
-        clone = type(self).__new__(type(self))
-        memo[id(self)] = clone
-        clone.__setstate__(copy.deepcopy(self._state_without_clients(), memo))
-        return clone
+        state: dict[Any, Any] = super().__getstate__()
+        return state
 
     # -- the eight endpoints ----------------------------------------------------------------------
 
