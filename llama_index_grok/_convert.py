@@ -391,26 +391,55 @@ def _raw(answer: Answer) -> dict[str, Any]:
     return raw
 
 
+def _response(
+    thinking: ThinkingBlock | None,
+    text: str,
+    more_blocks: list[Any],
+    extras: dict[str, Any],
+    *,
+    raw: Any,
+    delta: str | None,
+    additional_kwargs: dict[str, Any],
+) -> ChatResponse:
+    """An assistant ``ChatResponse``: ``[ThinkingBlock?, TextBlock, *more_blocks]`` and ``extras``."""
+    blocks: list[Any] = [thinking] if thinking is not None else []
+    blocks.append(_built(TextBlock, {"block_type": "text", "text": text}))
+    blocks.extend(more_blocks)
+    message = _built(
+        ChatMessage, {"role": MessageRole.ASSISTANT, "additional_kwargs": extras, "blocks": blocks}
+    )
+    return _built(
+        ChatResponse,
+        {
+            "message": message,
+            "raw": raw,
+            "delta": delta,
+            "logprobs": None,
+            "additional_kwargs": additional_kwargs,
+        },
+    )
+
+
 def answer_to_response(
     answer: Answer, *, include_headers: bool = False, delta: str | None = None
 ) -> ChatResponse:
     """The one ``Answer`` → ``ChatResponse`` conversion, for whole answers and a stream's last response."""
     usage = answer.usage
-    blocks: list[Any] = []
+    thinking = None
     if answer.reasoning:
-        blocks.append(
-            ThinkingBlock(content=answer.reasoning, num_tokens=usage.reasoning_tokens if usage else None)
-        )
-    blocks.append(TextBlock(text=answer.text))
-    blocks.extend(_citation_block(citation, answer.text) for citation in answer.citations)
-    blocks.extend(_tool_call_block(call) for call in answer.tool_calls)
+        thinking = _thinking(answer.reasoning, usage.reasoning_tokens if usage else None)
+    more_blocks: list[Any] = [_citation_block(citation, answer.text) for citation in answer.citations]
+    more_blocks.extend(_tool_call_block(call) for call in answer.tool_calls)
     extras = answer.extras()
     if answer.tool_calls:
         extras["tool_calls"] = [call.to_dict() for call in answer.tool_calls]
     if answer.output:  # only the Responses API keeps a response to continue from
         extras["response_id"] = answer.id
-    return ChatResponse(
-        message=ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extras),
+    return _response(
+        thinking,
+        answer.text,
+        more_blocks,
+        extras,
         raw=_raw(answer),
         delta=delta,
         additional_kwargs={**_token_counts(usage), **answer.metadata(include_headers=include_headers)},
@@ -451,39 +480,31 @@ class StreamState:
             if not delta.text:
                 return None
             self.content += delta.text
-            return self._response(delta.text, {})
+            return self._accumulated(delta.text, {})
         if kind == "reasoning":
             self.reasoning += delta.text
             self.thinking = _thinking(self.reasoning, None)
-            return self._response("", {"thinking_delta": delta.text})
+            return self._accumulated("", {"thinking_delta": delta.text})
         if kind == "tool_call":
             calls = stream.answer.tool_calls
             self.tool_blocks = [_tool_call_block(call) for call in calls]
             self.extras = {**self.extras, "tool_calls": [call.to_dict() for call in calls]}
-            return self._response("", {})
+            return self._accumulated("", {})
         if kind == "server_tool" and delta.server_tool is not None:
             runs = [*self.extras.get("server_tool_calls", ()), delta.server_tool.as_dict()]
             self.extras = {**self.extras, "server_tool_calls": runs}
-            return self._response("", {})
+            return self._accumulated("", {})
         if kind == "done" and delta.answer is not None:
             return answer_to_response(delta.answer, include_headers=self.include_headers, delta="")
         return None
 
-    def _response(self, delta: str, additional_kwargs: dict[str, Any]) -> ChatResponse:
-        blocks: list[Any] = [self.thinking] if self.thinking is not None else []
-        blocks.append(_built(TextBlock, {"block_type": "text", "text": self.content}))
-        blocks.extend(self.tool_blocks)
-        message = _built(
-            ChatMessage,
-            {"role": MessageRole.ASSISTANT, "additional_kwargs": dict(self.extras), "blocks": blocks},
-        )
-        return _built(
-            ChatResponse,
-            {
-                "message": message,
-                "raw": None,
-                "delta": delta,
-                "logprobs": None,
-                "additional_kwargs": additional_kwargs,
-            },
+    def _accumulated(self, delta: str, additional_kwargs: dict[str, Any]) -> ChatResponse:
+        return _response(
+            self.thinking,
+            self.content,
+            self.tool_blocks,
+            dict(self.extras),
+            raw=None,
+            delta=delta,
+            additional_kwargs=additional_kwargs,
         )
