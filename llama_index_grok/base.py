@@ -94,20 +94,14 @@ dispatcher = get_dispatcher(__name__)
 
 _CONNECTION_FIELDS = frozenset({"api_key", "base_url", "provider", "auth_style"})
 _CLIENT_FIELDS = _CONNECTION_FIELDS | {"timeout", "max_retries", "default_headers", "rate_limit_rpm"}
-_API_PARAMS = (
-    "temperature",
-    "max_tokens",
-    "top_p",
-    "frequency_penalty",
-    "presence_penalty",
-    "stop",
-    "seed",
-    "reasoning_effort",
-    "logprobs",
-    "top_logprobs",
-    "user",
-)
-"""Fields sent under the same name when set (``None`` is "not set")."""
+_API_PARAMETER: dict[str, Any] = {"api_parameter": True}
+
+
+def _api_parameter(description: str, **constraints: Any) -> Any:
+    """A field sent under its own name when set (``None``, the default, is "not set")."""
+    return Field(default=None, description=description, json_schema_extra=_API_PARAMETER, **constraints)
+
+
 _PLAN_SETTINGS = ("use_responses_api", "stream_usage", "server_tools", "conversation_id", "store")
 """Fields the transport's plan takes as settings; a call's keyword of the same name wins."""
 _SCHEMA_NAME = re.compile(r"[^a-zA-Z0-9_-]")
@@ -199,28 +193,17 @@ class Grok(FunctionCallingLLM):
     )
 
     # -- API parameters (None: not sent) --------------------------------------------------------
-    temperature: float | None = Field(
-        default=None, ge=0.0, le=2.0, description="Sampling temperature; the server's default when unset."
-    )
-    max_tokens: int | None = Field(default=None, gt=0, description="The most tokens to generate.")
-    top_p: float | None = Field(default=None, description="Nucleus sampling, (0, 1].")
-    frequency_penalty: float | None = Field(default=None, description="-2..2; dropped for reasoning models.")
-    presence_penalty: float | None = Field(
-        default=None, description="-2..2; dropped for reasoning models and grok-3."
-    )
-    stop: list[str] | None = Field(
-        default=None, description="Up to four stop sequences; dropped for reasoning models."
-    )
-    seed: int | None = Field(default=None, description="Best-effort determinism.")
-    reasoning_effort: str | None = Field(
-        default=None,
-        description="Reasoning effort (none/low/medium/high/xhigh) for models that take it.",
-    )
-    logprobs: bool | None = Field(default=None, description="Return log probabilities.")
-    top_logprobs: int | None = Field(
-        default=None, description="Alternatives per token, 0-8 (needs logprobs)."
-    )
-    user: str | None = Field(default=None, description="End-user id for abuse monitoring.")
+    temperature: float | None = _api_parameter("Sampling temperature, 0-2.", ge=0.0, le=2.0)
+    max_tokens: int | None = _api_parameter("The most tokens to generate.", gt=0)
+    top_p: float | None = _api_parameter("Nucleus sampling, (0, 1].")
+    frequency_penalty: float | None = _api_parameter("-2..2; dropped for reasoning models.")
+    presence_penalty: float | None = _api_parameter("-2..2; dropped for reasoning models and grok-3.")
+    stop: list[str] | None = _api_parameter("Up to four stop sequences; dropped for reasoning models.")
+    seed: int | None = _api_parameter("Best-effort determinism.")
+    reasoning_effort: str | None = _api_parameter("none/low/medium/high/xhigh, for models that take it.")
+    logprobs: bool | None = _api_parameter("Return log probabilities.")
+    top_logprobs: int | None = _api_parameter("Alternatives per token, 0-8 (needs logprobs).")
+    user: str | None = _api_parameter("End-user id for abuse monitoring.")
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra request parameters, by their API names."
     )
@@ -765,6 +748,12 @@ class Grok(FunctionCallingLLM):
                 yield current
 
         return gen()
+
+
+_API_PARAMS = tuple(
+    name for name, info in Grok.model_fields.items() if info.json_schema_extra == _API_PARAMETER
+)
+"""The fields marked ``_API_PARAMETER``, in declaration order: what ``_plan`` reads from the model."""
 
 
 def _kwargs(arguments: dict[str, Any] | str) -> dict[str, Any]:
