@@ -29,9 +29,9 @@ endpoint):
   ``additional_kwargs["responses_output"]``; they go back with the assistant message, and the
   transport replays them verbatim (reasoning, searches and all) when the call goes to the
   Responses API. Its ``CitationBlock``s mark spans of its own text, so they are not sent again.
-* Input that cannot become JSON (tool-call arguments holding bytes, a history that is not a list
+* Input that cannot be sent (tool-call arguments holding bytes, a history holding dicts instead
   of ``ChatMessage``s) is refused with :class:`~grok_transport.InvalidParameterError` here,
-  before any request, instead of a bare ``TypeError`` from ``json.dumps``.
+  before any request, instead of a bare ``TypeError`` or ``AttributeError``.
 
 Incoming (:func:`answer_to_response` for a whole answer, :class:`StreamState` for a stream):
 
@@ -173,7 +173,7 @@ def _arguments_json(block: ToolCallBlock) -> str:
         return block.tool_kwargs
     try:
         return json.dumps(block.tool_kwargs, ensure_ascii=False)
-    except (TypeError, ValueError) as exc:  # bytes, sets, NaN… cannot be sent
+    except (TypeError, ValueError) as exc:  # bytes, sets, objects… cannot be sent
         raise InvalidParameterError(
             f"The arguments of tool call {block.tool_name!r} are not JSON: {exc}."
         ) from None
@@ -255,8 +255,6 @@ def to_wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
 
     The common case (one text block per message) takes a fast path: one dict per message.
     """
-    if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
-        raise InvalidParameterError(f"messages must be a list of ChatMessage, not {type(messages).__name__}.")
     out: list[dict[str, Any]] = []
     pending_images: list[dict[str, Any]] = []
     for message in messages:

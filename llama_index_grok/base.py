@@ -294,6 +294,12 @@ class Grok(FunctionCallingLLM):
         self._connection = connection
         self._clients = ClientSlot(http_client, async_http_client)
 
+    @field_validator("additional_kwargs", mode="before")
+    @classmethod
+    def _none_is_no_additional_kwargs(cls, value: Any) -> Any:
+        """``additional_kwargs=None`` means none, as in core's other LLMs."""
+        return {} if value is None else value
+
     @field_validator("server_tools", mode="before")
     @classmethod
     def _expand_server_tools(cls, value: Any) -> Any:
