@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import pickle
 import warnings
 
 import pytest
@@ -84,13 +83,6 @@ def test_api_base_alias_and_round_trip_through_to_dict(monkeypatch) -> None:
         0.5,
         4,
     )
-
-
-def test_pickles_without_live_clients(llm) -> None:
-    llm.chat(HELLO)
-    clone = pickle.loads(pickle.dumps(llm))
-    assert clone.model == llm.model
-    assert clone.chat(HELLO).message.content
 
 
 def test_out_of_range_field_is_refused_at_construction() -> None:

@@ -60,15 +60,18 @@ def test_a_used_model_can_be_copied_and_the_copy_calls_the_api(grok_server, dupl
     assert grok_server.api_key not in repr(clone) and grok_server.api_key not in clone.to_json()
 
 
-def test_a_copy_does_not_share_the_originals_clients(grok_server) -> None:
+@pytest.mark.parametrize("duplicate", [copy.copy, copy.deepcopy, lambda llm: llm.model_copy()])
+def test_a_copy_does_not_share_the_originals_clients(grok_server, duplicate) -> None:
     llm = _grok(grok_server)
     llm.chat(HELLO)
-    clone = copy.deepcopy(llm)
+    clone = duplicate(llm)
+    clone.default_headers = {"X-Copy": "yes"}
     clone.chat(HELLO)
     assert clone.client is not llm.client
     llm.close()
     assert clone.chat(HELLO).message.content, "closing the original leaves the copy working"
-    assert len(grok_server.requests) == 3
+    llm.chat(HELLO)
+    assert [r.headers.get("x-copy") for r in grok_server.requests] == [None, "yes", "yes", None]
 
 
 def test_your_own_http_client_is_shared_by_a_copy_and_never_pickled(grok_server) -> None:
