@@ -1,13 +1,18 @@
-"""LlamaIndex types in, wire dicts out; wire types in, LlamaIndex responses out.
+"""LlamaIndex types in, wire dicts out; a transport ``Answer`` / ``Delta`` in, ``ChatResponse`` out.
 
 This is the last step of the path a reader follows from the socket to a framework object:
-``grok_transport/client.py`` → ``sse.py`` → ``wire.py`` → here. Nothing in this module does I/O.
+``grok_transport`` reads either endpoint's JSON or SSE into one ``Answer`` (or a stream of
+``Delta``s), and this module turns that into LlamaIndex types. It never asks which endpoint
+answered, and it does no I/O.
 
-Outgoing (``ChatMessage`` → OpenAI-compatible message dicts):
+Outgoing (``ChatMessage`` → chat-completions message dicts, which ``plan()`` sends to either
+endpoint):
 
 * Every ``MessageRole`` is mapped explicitly. A tool message stays a tool message (never a user
   message); ``developer`` becomes ``system`` (xAI takes system, user, assistant, tool);
-  Cohere's ``chatbot`` and Gemini's ``model`` are assistants.
+  Cohere's ``chatbot`` and Gemini's ``model`` are assistants. A role LlamaIndex does not define
+  (a message built with ``model_construct``) is passed on as it is, for the transport's message
+  check to refuse with a typed error.
 * Images go out as ``image_url`` parts, from a URL, inline bytes or a path. An image inside a
   *tool result* is not dropped (OpenAI's integration drops it): the tool message carries the
   text and names the image, and the image itself follows, after the run of tool messages, in a
@@ -18,23 +23,32 @@ Outgoing (``ChatMessage`` → OpenAI-compatible message dicts):
   stored turn (which carries both) never sends a call twice. A ``ThinkingBlock`` goes back as
   ``reasoning_content``, which xAI accepts on assistant turns.
 * Only the ``additional_kwargs`` keys that mean something on the wire are read
-  (``tool_call_id``, ``tool_calls``, ``reasoning_content``, and for the Responses API
-  ``responses_output``); core merges token counts and other bookkeeping into that dict, and
-  those must not reach the server.
+  (``tool_call_id``, ``tool_calls``, ``reasoning_content``, ``responses_output``); core merges
+  token counts and other bookkeeping into that dict, and those must not reach the server.
 * An answer from the Responses API carries its raw output items in
-  ``additional_kwargs["responses_output"]``; on that path (``replay_output=True``) they go back
-  with the assistant message, so the transport replays them verbatim (reasoning, searches and
-  all). Its ``CitationBlock``s mark spans of its own text, so they are not sent again as text.
+  ``additional_kwargs["responses_output"]``; they go back with the assistant message, and the
+  transport replays them verbatim (reasoning, searches and all) when the call goes to the
+  Responses API. Its ``CitationBlock``s mark spans of its own text, so they are not sent again.
+* Input that cannot be sent (tool-call arguments holding bytes, a history holding dicts instead
+  of ``ChatMessage``s) is refused with :class:`~grok_transport.InvalidParameterError` here,
+  before any request, instead of a bare ``TypeError`` or ``AttributeError``.
 
-Incoming (``ChatCompletion`` / chunks → ``ChatResponse``):
+Incoming (:func:`answer_to_response` for a whole answer, :class:`StreamState` for a stream):
 
-* ``message.blocks`` is ``[ThinkingBlock?, TextBlock, ToolCallBlock...]``; tool calls are also
-  in ``message.additional_kwargs["tool_calls"]`` as plain dicts, which core's streaming
-  structured output reads.
-* ``raw`` is the response (or chunk) JSON as a dict, so ``TokenCountingHandler`` finds
-  ``raw["usage"]``; token counts are also in ``additional_kwargs``.
-* Streamed responses carry the accumulated text and the ``delta``; reasoning accumulates in the
-  ``ThinkingBlock`` and its new piece is in ``additional_kwargs["thinking_delta"]``.
+* ``message.blocks`` is ``[ThinkingBlock?, TextBlock, CitationBlock..., ToolCallBlock...]``;
+  tool calls are also in ``message.additional_kwargs["tool_calls"]`` as plain dicts, which
+  core's streaming structured output reads, beside what ``Answer.extras()`` names for both
+  frameworks (reasoning, refusal, citations, server-side tool runs, raw output items) and, for
+  a Responses-API answer, ``response_id`` (to pass as ``previous_response_id``).
+* ``raw`` is the response JSON, so ``TokenCountingHandler`` finds ``raw["usage"]``; a streamed
+  answer has no single JSON document, so its last response's ``raw`` holds the id, the model
+  and the usage, as the stream's last chunk did. ``ChatResponse.additional_kwargs`` holds the
+  token counts by name (on xAI ``completion_tokens`` excludes reasoning, which is
+  ``reasoning_tokens``, and ``total_tokens`` includes it) and ``Answer.metadata()``.
+* Streamed responses carry the accumulated message and the new text in ``delta``; reasoning
+  accumulates in a ``ThinkingBlock`` and its new piece is in ``additional_kwargs["thinking_delta"]``.
+  The last response of a stream is built by :func:`answer_to_response` from the whole answer,
+  so it is exactly what the call without streaming returns, with ``delta=""``.
 """
 
 from __future__ import annotations
@@ -43,7 +57,7 @@ import base64
 import json
 from collections.abc import Sequence
 from io import IOBase
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from llama_index.core.base.llms.types import (
     CachePoint,
@@ -58,19 +72,20 @@ from llama_index.core.base.llms.types import (
     ThinkingBlock,
     ToolCallBlock,
 )
+from llama_index.core.bridge.pydantic import BaseModel
 
-from grok_transport.content import data_url, image_part
-from grok_transport.errors import InvalidParameterError
-from grok_transport.wire import ChatCompletion, ChatCompletionChunk, ToolCall, Usage
+from grok_transport import (
+    Answer,
+    Citation,
+    Delta,
+    InvalidParameterError,
+    ToolCall,
+    Usage,
+    data_url,
+    image_part,
+)
 
-__all__ = [
-    "to_wire_messages",
-    "completion_to_response",
-    "usage_kwargs",
-    "tool_call_dict",
-    "legacy_tool_call",
-    "StreamState",
-]
+__all__ = ["to_wire_messages", "legacy_tool_call", "answer_to_response", "StreamState"]
 
 _ROLES: dict[MessageRole, str] = {
     MessageRole.SYSTEM: "system",
@@ -152,24 +167,30 @@ def _text_of(parts: list[dict[str, Any]]) -> str:
     return "\n".join(p["text"] for p in parts if p["type"] == "text")
 
 
-def _arguments_json(kwargs: dict[str, Any] | str) -> str:
-    return kwargs if isinstance(kwargs, str) else json.dumps(kwargs, ensure_ascii=False)
+def _arguments_json(block: ToolCallBlock) -> str:
+    """A ``ToolCallBlock``'s arguments as the JSON text the wire carries."""
+    if isinstance(block.tool_kwargs, str):
+        return block.tool_kwargs
+    try:
+        return json.dumps(block.tool_kwargs, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:  # bytes, sets, objects… cannot be sent
+        raise InvalidParameterError(
+            f"The arguments of tool call {block.tool_name!r} are not JSON: {exc}."
+        ) from None
 
 
-def legacy_tool_call(call: Any) -> dict[str, Any]:
-    """A tool call from ``additional_kwargs`` (a dict, or an OpenAI SDK object) in wire form."""
+def legacy_tool_call(call: Any) -> ToolCall:
+    """A tool call from ``additional_kwargs["tool_calls"]``: a dict, or an OpenAI SDK object."""
+    if hasattr(call, "model_dump"):
+        call = call.model_dump()
     if not isinstance(call, dict):
-        call = call.model_dump() if hasattr(call, "model_dump") else dict(call)
-    function = call.get("function") or {}
-    arguments = function.get("arguments")
-    return {
-        "id": call.get("id") or "",
-        "type": "function",
-        "function": {
-            "name": function.get("name") or "",
-            "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments or {}),
-        },
-    }
+        raise InvalidParameterError(
+            f"additional_kwargs['tool_calls'] holds a {type(call).__name__}, not a tool call dict."
+        )
+    try:
+        return ToolCall.from_dict(call)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(f"A tool call in additional_kwargs is not JSON: {exc}.") from None
 
 
 def _cites_own_text(block: Any, blocks: Sequence[Any]) -> bool:
@@ -182,19 +203,19 @@ def _cites_own_text(block: Any, blocks: Sequence[Any]) -> bool:
     return any(isinstance(b, TextBlock) and cited.text in b.text for b in blocks)
 
 
-def _assistant(message: ChatMessage, replay_output: bool) -> dict[str, Any]:
+def _assistant(message: ChatMessage) -> dict[str, Any]:
     blocks = message.blocks
     calls = [
         {
             "id": b.tool_call_id or "",
             "type": "function",
-            "function": {"name": b.tool_name, "arguments": _arguments_json(b.tool_kwargs)},
+            "function": {"name": b.tool_name, "arguments": _arguments_json(b)},
         }
         for b in blocks
         if isinstance(b, ToolCallBlock)
     ]
     if not calls and message.additional_kwargs.get("tool_calls"):
-        calls = [legacy_tool_call(c) for c in message.additional_kwargs["tool_calls"]]
+        calls = [legacy_tool_call(c).to_dict() for c in message.additional_kwargs["tool_calls"]]
     reasoning = "".join(b.content or "" for b in blocks if isinstance(b, ThinkingBlock))
     reasoning = reasoning or message.additional_kwargs.get("reasoning_content") or ""
     if any(isinstance(b, CitationBlock) for b in blocks):
@@ -205,10 +226,8 @@ def _assistant(message: ChatMessage, replay_output: bool) -> dict[str, Any]:
         out["tool_calls"] = calls
     if reasoning:
         out["reasoning_content"] = reasoning
-    if replay_output:
-        output = message.additional_kwargs.get("responses_output")
-        if output:
-            out["responses_output"] = output
+    if output := message.additional_kwargs.get("responses_output"):
+        out["responses_output"] = output
     return out
 
 
@@ -231,25 +250,26 @@ def _tool(message: ChatMessage, pending_images: list[dict[str, Any]]) -> dict[st
     return out
 
 
-def to_wire_messages(messages: Sequence[ChatMessage], *, replay_output: bool = False) -> list[dict[str, Any]]:
+def to_wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
     """Convert a LlamaIndex conversation to chat-completions ``messages``.
 
     The common case (one text block per message) takes a fast path: one dict per message.
-    ``replay_output`` (the Responses API path) keeps an assistant's ``responses_output``, which
-    chat completions would refuse.
     """
     out: list[dict[str, Any]] = []
     pending_images: list[dict[str, Any]] = []
     for message in messages:
-        role = _ROLES.get(message.role)
-        if role is None:
-            raise InvalidParameterError(f"Unsupported message role {message.role!r}.")
+        if not isinstance(message, ChatMessage):
+            raise InvalidParameterError(
+                f"messages must be ChatMessage objects, not {type(message).__name__}; "
+                "wrap text as ChatMessage(role='user', content=...)."
+            )
+        role = _ROLES.get(message.role) or str(getattr(message.role, "value", message.role))
         if pending_images and role != "tool":
             out.append({"role": "user", "content": pending_images})
             pending_images = []
         blocks = message.blocks
         if role == "assistant":
-            out.append(_assistant(message, replay_output))
+            out.append(_assistant(message))
         elif role == "tool":
             out.append(_tool(message, pending_images))
         elif len(blocks) == 1 and isinstance(blocks[0], TextBlock):
@@ -270,11 +290,12 @@ def to_wire_messages(messages: Sequence[ChatMessage], *, replay_output: bool = F
 # -- incoming -------------------------------------------------------------------------------------
 
 
+_M = TypeVar("_M", bound=BaseModel)
 _new = object.__new__
 _set = object.__setattr__
 
 
-def _built(cls: type[Any], fields: dict[str, Any]) -> Any:
+def _built(cls: type[_M], fields: dict[str, Any]) -> _M:
     """A pydantic model instance from already-valid, *complete* field values.
 
     Streaming builds three models per chunk, and both validation and pydantic's
@@ -293,12 +314,15 @@ def _built(cls: type[Any], fields: dict[str, Any]) -> Any:
     return obj
 
 
-def usage_kwargs(usage: Usage) -> dict[str, Any]:
+def _token_counts(usage: Usage | None) -> dict[str, Any]:
     """Token counts for ``ChatResponse.additional_kwargs``, named as xAI reports them.
 
     ``completion_tokens`` excludes reasoning and ``total_tokens`` includes it, exactly as on the
-    wire (and in ``raw["usage"]``); ``reasoning_tokens`` is the difference.
+    wire; ``reasoning_tokens`` is the difference. A Responses-API answer adds how many
+    server-side tool runs and sources it used.
     """
+    if usage is None:
+        return {}
     counts: dict[str, Any] = {
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
@@ -306,18 +330,10 @@ def usage_kwargs(usage: Usage) -> dict[str, Any]:
         "reasoning_tokens": usage.reasoning_tokens,
         "cached_tokens": usage.cached_tokens,
     }
-    if usage.cost_in_usd_ticks is not None:
-        counts["cost_in_usd_ticks"] = usage.cost_in_usd_ticks
+    for name in ("cost_in_usd_ticks", "num_server_side_tools_used", "num_sources_used"):
+        if (value := getattr(usage, name)) is not None:
+            counts[name] = value
     return counts
-
-
-def tool_call_dict(call: ToolCall) -> dict[str, Any]:
-    """A tool call as the plain OpenAI-style dict core reads from ``additional_kwargs``."""
-    return {
-        "id": call.id,
-        "type": call.type,
-        "function": {"name": call.name, "arguments": call.arguments},
-    }
 
 
 def _tool_call_block(call: ToolCall) -> ToolCallBlock:
@@ -328,29 +344,6 @@ def _tool_call_block(call: ToolCall) -> ToolCallBlock:
     return _built(
         ToolCallBlock,
         {"block_type": "tool_call", "tool_call_id": call.id, "tool_name": call.name, "tool_kwargs": kwargs},
-    )
-
-
-def _message(
-    content: str | None,
-    reasoning: ThinkingBlock | None,
-    tool_blocks: list[ToolCallBlock],
-    tool_dicts: list[dict[str, Any]],
-) -> ChatMessage:
-    blocks: list[Any] = []
-    if reasoning is not None:
-        blocks.append(reasoning)
-    if content is not None:
-        blocks.append(_built(TextBlock, {"block_type": "text", "text": content}))
-    if tool_blocks:
-        blocks.extend(tool_blocks)
-    return _built(
-        ChatMessage,
-        {
-            "role": MessageRole.ASSISTANT,
-            "additional_kwargs": {"tool_calls": tool_dicts} if tool_dicts else {},
-            "blocks": blocks,
-        },
     )
 
 
@@ -366,86 +359,150 @@ def _thinking(content: str, num_tokens: int | None) -> ThinkingBlock:
     )
 
 
-def completion_to_response(completion: ChatCompletion) -> ChatResponse:
-    """A whole answer as a ``ChatResponse``; ``raw`` is the response JSON."""
-    reasoning = None
-    if completion.reasoning_content:
-        reasoning = ThinkingBlock(
-            content=completion.reasoning_content,
-            num_tokens=completion.usage.reasoning_tokens if completion.usage else None,
-        )
-    calls = completion.tool_calls
-    message = _message(
-        completion.content,
-        reasoning,
-        [_tool_call_block(c) for c in calls],
-        [tool_call_dict(c) for c in calls],
+def _citation_block(citation: Citation, text: str) -> CitationBlock:
+    """A source as core's ``CitationBlock``, the way its agents and Anthropic's integration show them.
+
+    xAI sends no quoted source text, so ``cited_content`` is the span of the answer the citation
+    covers (usually the ``[[1]](url)`` marker; empty when the server gave no offsets) and
+    ``additional_location_info`` holds the offsets.
+    """
+    start, end = citation.start_index, citation.end_index
+    location = {
+        name: value for name, value in (("start_index", start), ("end_index", end)) if value is not None
+    }
+    span = text[start:end] if start is not None and end is not None else ""
+    return CitationBlock(
+        cited_content=TextBlock(text=span),
+        source=citation.url,
+        title=citation.title or citation.url,
+        additional_location_info=location,
     )
-    return ChatResponse(
-        message=message,
-        raw=completion.raw,
-        additional_kwargs=usage_kwargs(completion.usage) if completion.usage else {},
+
+
+def _raw(answer: Answer) -> dict[str, Any]:
+    """The answer's JSON; for a stream, what its last chunk carried (id, model, usage)."""
+    if answer.raw:
+        return answer.raw
+    raw: dict[str, Any] = {"id": answer.id, "model": answer.model}
+    if answer.usage is not None:
+        raw["usage"] = answer.usage.raw
+    return raw
+
+
+def _response(
+    thinking: ThinkingBlock | None,
+    text: str,
+    more_blocks: list[Any],
+    extras: dict[str, Any],
+    *,
+    raw: Any,
+    delta: str | None,
+    additional_kwargs: dict[str, Any],
+) -> ChatResponse:
+    """An assistant ``ChatResponse``: ``[ThinkingBlock?, TextBlock, *more_blocks]`` and ``extras``."""
+    blocks: list[Any] = [thinking] if thinking is not None else []
+    blocks.append(_built(TextBlock, {"block_type": "text", "text": text}))
+    blocks.extend(more_blocks)
+    message = _built(
+        ChatMessage, {"role": MessageRole.ASSISTANT, "additional_kwargs": extras, "blocks": blocks}
     )
+    return _built(
+        ChatResponse,
+        {
+            "message": message,
+            "raw": raw,
+            "delta": delta,
+            "logprobs": None,
+            "additional_kwargs": additional_kwargs,
+        },
+    )
+
+
+def answer_to_response(
+    answer: Answer, *, include_headers: bool = False, delta: str | None = None
+) -> ChatResponse:
+    """The one ``Answer`` → ``ChatResponse`` conversion, for whole answers and a stream's last response."""
+    usage = answer.usage
+    thinking = None
+    if answer.reasoning:
+        thinking = _thinking(answer.reasoning, usage.reasoning_tokens if usage else None)
+    more_blocks: list[Any] = [_citation_block(citation, answer.text) for citation in answer.citations]
+    more_blocks.extend(_tool_call_block(call) for call in answer.tool_calls)
+    extras = answer.extras()
+    if answer.tool_calls:
+        extras["tool_calls"] = [call.to_dict() for call in answer.tool_calls]
+    if answer.output:  # only the Responses API keeps a response to continue from
+        extras["response_id"] = answer.id
+    return _response(
+        thinking,
+        answer.text,
+        more_blocks,
+        extras,
+        raw=_raw(answer),
+        delta=delta,
+        additional_kwargs={**_token_counts(usage), **answer.metadata(include_headers=include_headers)},
+    )
+
+
+class _Stream(Protocol):
+    """What :class:`StreamState` reads from a transport stream besides its deltas."""
+
+    @property
+    def answer(self) -> Answer: ...
 
 
 class StreamState:
-    """Turns chunks into accumulated ``ChatResponse``s, doing as little as possible per chunk.
+    """Turns a stream's deltas into accumulated ``ChatResponse``s, doing little per delta.
 
-    Text and reasoning are accumulated here by string concatenation; tool calls, which arrive
-    whole and rarely, are re-read from the stream's own accumulator only on the chunks that
-    carry them. A chunk that adds nothing (xAI's empty ``delta: {}`` while reasoning is
-    hidden, the finish chunk after an answer) yields nothing; the trailing usage chunk yields a
-    response with an empty ``delta``, so usage is on the last response.
+    Text and reasoning are accumulated by string concatenation (the hot path: one text delta per
+    token builds three models and nothing else). Tool calls, rare and possibly fragmented by a
+    proxy, are re-read from the stream's own merged answer when one arrives; server-side tool
+    runs are shown as each finishes. The ``"done"`` delta, last of every complete stream,
+    becomes :func:`answer_to_response` of the whole answer.
     """
 
-    __slots__ = ("content", "reasoning", "thinking", "tool_blocks", "tool_dicts")
+    __slots__ = ("content", "extras", "include_headers", "reasoning", "thinking", "tool_blocks")
 
-    def __init__(self) -> None:
+    def __init__(self, *, include_headers: bool = False) -> None:
+        self.include_headers = include_headers
         self.content = ""
         self.reasoning = ""
         self.thinking: ThinkingBlock | None = None
         self.tool_blocks: list[ToolCallBlock] = []
-        self.tool_dicts: list[dict[str, Any]] = []
+        self.extras: dict[str, Any] = {}
 
-    def update(self, chunk: ChatCompletionChunk, stream: Any) -> ChatResponse | None:
-        """The response for ``chunk``, or ``None`` when it adds nothing."""
-        delta = chunk.delta
-        usage = chunk.usage
-        text = ""
-        additional: dict[str, Any] = {}
-        changed = usage is not None
-        if delta is not None:
-            if delta.content:
-                text = delta.content
-                self.content += text
-                changed = True
-            if delta.reasoning_content:
-                self.reasoning += delta.reasoning_content
-                self.thinking = _thinking(self.reasoning, None)
-                additional["thinking_delta"] = delta.reasoning_content
-                changed = True
-            if delta.tool_calls:
-                calls = stream.completion.tool_calls
-                self.tool_blocks = [_tool_call_block(c) for c in calls]
-                self.tool_dicts = [tool_call_dict(c) for c in calls]
-                changed = True
-        # A finish chunk after an answer adds nothing; after an empty answer it is the one thing
-        # to yield, so the caller still gets a response.
-        empty_finish = bool(chunk.finish_reason) and not (self.content or self.reasoning or self.tool_dicts)
-        if not (changed or empty_finish):
-            return None
-        if usage is not None:
-            additional.update(usage_kwargs(usage))
-            if self.thinking is not None:
-                self.thinking = _thinking(self.reasoning, usage.reasoning_tokens)
-        message = _message(self.content, self.thinking, self.tool_blocks, list(self.tool_dicts))
-        return _built(
-            ChatResponse,
-            {
-                "message": message,
-                "raw": chunk.raw,
-                "delta": text,
-                "logprobs": None,
-                "additional_kwargs": additional,
-            },
+    def update(self, delta: Delta, stream: _Stream) -> ChatResponse | None:
+        """The response for ``delta``, or ``None`` when it adds nothing a user sees."""
+        kind = delta.kind
+        if kind == "text":
+            if not delta.text:
+                return None
+            self.content += delta.text
+            return self._accumulated(delta.text, {})
+        if kind == "reasoning":
+            self.reasoning += delta.text
+            self.thinking = _thinking(self.reasoning, None)
+            return self._accumulated("", {"thinking_delta": delta.text})
+        if kind == "tool_call":
+            calls = stream.answer.tool_calls
+            self.tool_blocks = [_tool_call_block(call) for call in calls]
+            self.extras = {**self.extras, "tool_calls": [call.to_dict() for call in calls]}
+            return self._accumulated("", {})
+        if kind == "server_tool" and delta.server_tool is not None:
+            runs = [*self.extras.get("server_tool_calls", ()), delta.server_tool.as_dict()]
+            self.extras = {**self.extras, "server_tool_calls": runs}
+            return self._accumulated("", {})
+        if kind == "done" and delta.answer is not None:
+            return answer_to_response(delta.answer, include_headers=self.include_headers, delta="")
+        return None
+
+    def _accumulated(self, delta: str, additional_kwargs: dict[str, Any]) -> ChatResponse:
+        return _response(
+            self.thinking,
+            self.content,
+            self.tool_blocks,
+            dict(self.extras),
+            raw=None,
+            delta=delta,
+            additional_kwargs=additional_kwargs,
         )

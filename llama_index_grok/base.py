@@ -1,9 +1,11 @@
 """``Grok``: a LlamaIndex ``FunctionCallingLLM`` over :mod:`grok_transport`.
 
-The class is deliberately thin. HTTP, retries, SSE, typed errors, provider quirks and parameter
-hygiene (dropping what a model rejects, range checks) live in ``grok_transport``; this module
-maps LlamaIndex's calling conventions onto ``GrokClient`` / ``AsyncGrokClient`` and
-:mod:`llama_index_grok._convert` maps the types.
+The class is deliberately thin. Which endpoint serves a call (chat completions or the Responses
+API), parameter hygiene, HTTP, retries, SSE and typed errors live in ``grok_transport``: every
+call here is the same three steps, whatever the endpoint — convert the messages
+(:mod:`llama_index_grok._convert`), ``client.plan(...)`` with this model's settings, then
+``client.complete(call)`` or ``client.stream(call)`` — and the one ``Answer`` (or its
+``Delta``s) is converted back.
 
 What it does that the alternatives get wrong (see the project's LlamaIndex notes):
 
@@ -11,28 +13,28 @@ What it does that the alternatives get wrong (see the project's LlamaIndex notes
   fire for all eight; ``astream_chat`` / ``astream_complete`` are coroutines that *return* async
   generators, as core's agents, chat engines and query engines ``await`` them;
 * metadata comes from the model catalogue and never raises, whatever the model name;
-* the key is resolved at construction (a missing key fails there, naming the variables tried)
-  but kept out of ``repr``, ``to_dict`` / ``to_json`` and ``to_payload`` (which feeds every event);
-* no HTTP client exists until the first call, and the async client is one per event loop, so
-  ``asyncio.run`` twice (or a notebook) is safe;
+* the key is resolved at construction (a missing or blank key fails there, naming the variables
+  tried) but kept out of ``repr``, ``to_dict`` / ``to_json`` and ``to_payload`` (which feeds
+  every event);
+* no HTTP client exists until the first call, the async client keeps one pool per event loop
+  (``asyncio.run`` twice, or a notebook, is safe), and a copy or an unpickled model drops the
+  live clients and builds its own on its first call;
 * ``_prepare_chat_with_tools`` honours ``tool_required`` and ``tool_choice``, never mutates the
   caller's history, and sends no ``tool_choice`` when there are no tools;
 * structured output uses xAI's ``json_schema`` response format when the model supports it (and
   ``pydantic_program_mode`` is DEFAULT), function calling otherwise;
 * server-side tools (web search, X search, code execution) and citations exist only on xAI's
-  Responses API, so a call goes there when ``use_responses_api=True``, or automatically when
-  server-side tools are bound (or ``previous_response_id`` is passed); every endpoint, tool
-  calling and the agents work the same on both paths (:mod:`llama_index_grok._responses`). The
-  choice costs the chat-completions path a few attribute and dict lookups, nothing more.
+  Responses API; the transport's plan sends a call there when they are bound (or
+  ``previous_response_id`` is passed), and every endpoint, tool calling and the agents work the
+  same either way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, Generator, Sequence
+from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import llama_index.core.instrumentation as instrument
 from llama_index.core.base.llms.generic_utils import (
     achat_to_completion_decorator,
     astream_chat_to_completion_decorator,
@@ -52,7 +54,7 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, field_validator
-from llama_index.core.callbacks import CallbackManager
+from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]  # re-exported
 from llama_index.core.instrumentation.events.llm import (
     LLMStructuredPredictEndEvent,
     LLMStructuredPredictStartEvent,
@@ -61,21 +63,24 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
-from llama_index.core.types import BaseOutputParser, Model, PydanticProgramMode
+from llama_index.core.types import Model, PydanticProgramMode
 
-from grok_transport.catalogue import DEFAULT_MODELS, lookup
-from grok_transport.client import AsyncGrokClient, GrokClient
-from grok_transport.errors import InvalidParameterError
-from grok_transport.providers import Connection, resolve_connection
-from grok_transport.responses import is_server_tool
-from grok_transport.tools import function_tool, json_schema_format, normalize_tool_choice
-from llama_index_grok._convert import (
-    StreamState,
-    completion_to_response,
-    legacy_tool_call,
-    to_wire_messages,
+from grok_transport import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MODELS,
+    AsyncGrokClient,
+    Call,
+    Connection,
+    GrokClient,
+    function_tool,
+    json_schema_format,
+    lookup,
+    normalize_tool_choice,
+    resolve_connection,
+    server_tool,
 )
-from llama_index_grok._responses import ResponseStreamState, response_to_chat
+from llama_index_grok._clients import ClientSlot
+from llama_index_grok._convert import StreamState, answer_to_response, legacy_tool_call, to_wire_messages
 
 if TYPE_CHECKING:
     import httpx
@@ -85,13 +90,21 @@ if TYPE_CHECKING:
 
 __all__ = ["Grok"]
 
-dispatcher = instrument.get_dispatcher(__name__)
+dispatcher = get_dispatcher(__name__)
 
-DEFAULT_MAX_RETRIES = 2
 _CONNECTION_FIELDS = frozenset({"api_key", "base_url", "provider", "auth_style"})
-_CLIENT_FIELDS = _CONNECTION_FIELDS | {"timeout", "max_retries", "default_headers"}
+_CLIENT_FIELDS = _CONNECTION_FIELDS | {"timeout", "max_retries", "default_headers", "rate_limit_rpm"}
+_API_PARAMETER: dict[str, Any] = {"api_parameter": True}
+
+
+def _api_parameter(description: str, **constraints: Any) -> Any:
+    """A field sent under its own name when set (``None``, the default, is "not set")."""
+    return Field(default=None, description=description, json_schema_extra=_API_PARAMETER, **constraints)
+
+
+_PLAN_SETTINGS = ("use_responses_api", "stream_usage", "server_tools", "conversation_id", "store")
+"""Fields the transport's plan takes as settings; a call's keyword of the same name wins."""
 _SCHEMA_NAME = re.compile(r"[^a-zA-Z0-9_-]")
-_ENCRYPTED_REASONING = ("reasoning.encrypted_content",)
 
 
 class Grok(FunctionCallingLLM):
@@ -105,14 +118,28 @@ class Grok(FunctionCallingLLM):
             else the provider's.
         provider: ``xai``, ``grokinc``, ``grokapi`` or ``custom``; inferred from the URL.
         auth_style: ``"bearer"`` or ``"x-api-key"``, for a custom proxy; else the provider's.
-        temperature, max_tokens, reasoning_effort: Sent only when set.
+        temperature, max_tokens, top_p, frequency_penalty, presence_penalty, stop, seed,
+            reasoning_effort, logprobs, top_logprobs, user: API parameters, sent only when set;
+            those the model rejects are dropped with an ``UnsupportedParameterWarning``.
+        additional_kwargs: Other API parameters, by their API names (checked like the above).
+        extra_body: Merged into the JSON body last, unchecked: for what this class does not know.
+        disabled_params: Parameter names never to send (values ignored), e.g.
+            ``{"parallel_tool_calls": None}`` for a proxy that rejects them.
+        conversation_id: Sent as ``x-grok-conv-id`` (and ``prompt_cache_key`` on the Responses
+            API), which routes a conversation's requests to one prompt cache.
+        stream_usage: Ask for usage on streams (``stream_options.include_usage``); ``None``
+            (default) is the provider's default. Turn off for proxies that reject it.
+        include_response_headers: Put the response headers (and the parsed ``X-Ratelimit-*``
+            limits) in ``ChatResponse.additional_kwargs``.
         timeout: Seconds; default ten minutes to read (reasoning models think), 10 s to connect.
         max_retries: Retries of connection errors, 408/429/5xx (``Retry-After`` honoured).
+        rate_limit_rpm: Requests per minute this client allows itself per key; ``None`` (default)
+            is the provider's documented limit (5 on Grok Inc, none elsewhere), ``0`` none.
         default_headers: Extra headers on every request.
-        additional_kwargs: Extra request parameters (wire names, e.g. ``top_p``, ``seed``).
         context_window, is_function_calling_model: Override the catalogue (e.g. for a proxy
             alias, or one without tools).
-        http_client, async_http_client: Your own ``httpx`` clients (proxies, mTLS).
+        http_client, async_http_client: Your own ``httpx`` clients (proxies, mTLS). A copy of the
+            model shares them; a model holding one cannot be pickled.
         use_responses_api: ``True`` sends every call to xAI's Responses API (``/v1/responses``),
             ``False`` to chat completions; ``None`` (default) chooses the Responses API when
             server-side tools are bound or a call passes ``previous_response_id``.
@@ -121,7 +148,10 @@ class Grok(FunctionCallingLLM):
             ``"code_interpreter"``…; a string means ``{"type": name}``.
         store: Whether xAI keeps the response (for ``previous_response_id``); the server's
             default when unset. With ``store=False`` the reasoning comes back encrypted so the
-            next turn can replay it (``include=["reasoning.encrypted_content"]`` is sent).
+            next turn can replay it.
+
+    Any API parameter (and ``previous_response_id``, ``conversation_id``, ``extra_body``…) can
+    also be passed per call: ``llm.chat(messages, seed=7)``.
 
     On the Responses API the answer's sources are in ``message.additional_kwargs["citations"]``
     (and as ``CitationBlock``s), the server-side tool runs in ``["server_tool_calls"]``, the
@@ -161,24 +191,50 @@ class Grok(FunctionCallingLLM):
     auth_style: str | None = Field(
         default=None, description="'bearer' or 'x-api-key'; defaults to the provider's."
     )
-    temperature: float | None = Field(
-        default=None, ge=0.0, le=2.0, description="Sampling temperature; the server's default when unset."
+
+    # -- API parameters (None: not sent) --------------------------------------------------------
+    temperature: float | None = _api_parameter("Sampling temperature, 0-2.", ge=0.0, le=2.0)
+    max_tokens: int | None = _api_parameter("The most tokens to generate.", gt=0)
+    top_p: float | None = _api_parameter("Nucleus sampling, (0, 1].")
+    frequency_penalty: float | None = _api_parameter("-2..2; dropped for reasoning models.")
+    presence_penalty: float | None = _api_parameter("-2..2; dropped for reasoning models and grok-3.")
+    stop: list[str] | None = _api_parameter("Up to four stop sequences; dropped for reasoning models.")
+    seed: int | None = _api_parameter("Best-effort determinism.")
+    reasoning_effort: str | None = _api_parameter("none/low/medium/high/xhigh, for models that take it.")
+    logprobs: bool | None = _api_parameter("Return log probabilities.")
+    top_logprobs: int | None = _api_parameter("Alternatives per token, 0-8 (needs logprobs).")
+    user: str | None = _api_parameter("End-user id for abuse monitoring.")
+    additional_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="Extra request parameters, by their API names."
     )
-    max_tokens: int | None = Field(default=None, gt=0, description="The most tokens to generate.")
-    reasoning_effort: str | None = Field(
-        default=None,
-        description="Reasoning effort (none/low/medium/high/xhigh) for models that take it; "
-        "sent only when set.",
+    extra_body: dict[str, Any] | None = Field(
+        default=None, description="Merged into the JSON body last, unchecked."
+    )
+    disabled_params: dict[str, Any] | None = Field(
+        default=None, description="Parameter names never to send (values are ignored)."
+    )
+
+    # -- how calls are made -----------------------------------------------------------------------
+    conversation_id: str | None = Field(
+        default=None, description="Sent as x-grok-conv-id: one prompt cache for the conversation."
+    )
+    stream_usage: bool | None = Field(
+        default=None, description="Ask for usage on streams; None: the provider's default."
+    )
+    include_response_headers: bool = Field(
+        default=False, description="Put response headers and rate limits in additional_kwargs."
     )
     timeout: float | None = Field(
         default=None, gt=0, description="Request timeout in seconds (default: 600 s read, 10 s connect)."
     )
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, description="Retries for transient failures.")
+    rate_limit_rpm: int | None = Field(
+        default=None,
+        ge=0,
+        description="Client-side requests per minute per key; None: the provider's limit, 0: none.",
+    )
     default_headers: dict[str, str] | None = Field(
         default=None, description="Extra HTTP headers sent with every request."
-    )
-    additional_kwargs: dict[str, Any] = Field(
-        default_factory=dict, description="Extra request parameters, by their API names."
     )
     context_window: int | None = Field(
         default=None, gt=0, description="Override the catalogue's context window (e.g. for a proxy)."
@@ -203,10 +259,7 @@ class Grok(FunctionCallingLLM):
     )
 
     _connection: Connection = PrivateAttr()
-    _client: GrokClient | None = PrivateAttr(default=None)
-    _aclient: AsyncGrokClient | None = PrivateAttr(default=None)
-    _http_client: Any = PrivateAttr(default=None)
-    _async_http_client: Any = PrivateAttr(default=None)
+    _clients: ClientSlot = PrivateAttr(default_factory=ClientSlot)
     _metadata: tuple[tuple[Any, ...], LLMMetadata] | None = PrivateAttr(default=None)
 
     def __init__(
@@ -218,28 +271,11 @@ class Grok(FunctionCallingLLM):
         *,
         api_base: str | None = None,
         auth_style: str | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        reasoning_effort: str | None = None,
-        timeout: float | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: dict[str, str] | None = None,
-        additional_kwargs: dict[str, Any] | None = None,
-        context_window: int | None = None,
-        is_function_calling_model: bool | None = None,
-        use_responses_api: bool | None = None,
-        server_tools: Sequence[dict[str, Any] | str] | None = None,
-        store: bool | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
-        callback_manager: CallbackManager | None = None,
-        system_prompt: str | None = None,
-        messages_to_prompt: Any = None,
-        completion_to_prompt: Any = None,
-        pydantic_program_mode: PydanticProgramMode = PydanticProgramMode.DEFAULT,
-        output_parser: BaseOutputParser | None = None,
         **kwargs: Any,
     ) -> None:
+        """Resolve the connection (a missing key fails here) and validate; no I/O, no client."""
         connection = resolve_connection(
             provider=provider,
             base_url=base_url or api_base,
@@ -253,29 +289,16 @@ class Grok(FunctionCallingLLM):
             base_url=connection.base_url,
             provider=name,
             auth_style=auth_style,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            reasoning_effort=reasoning_effort,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            additional_kwargs=additional_kwargs or {},
-            context_window=context_window,
-            is_function_calling_model=is_function_calling_model,
-            use_responses_api=use_responses_api,
-            server_tools=server_tools,
-            store=store,
-            callback_manager=callback_manager,
-            system_prompt=system_prompt,
-            messages_to_prompt=messages_to_prompt,
-            completion_to_prompt=completion_to_prompt,
-            pydantic_program_mode=pydantic_program_mode,
-            output_parser=output_parser,
             **kwargs,
         )
         self._connection = connection
-        self._http_client = http_client
-        self._async_http_client = async_http_client
+        self._clients = ClientSlot(http_client, async_http_client)
+
+    @field_validator("additional_kwargs", mode="before")
+    @classmethod
+    def _none_is_no_additional_kwargs(cls, value: Any) -> Any:
+        """``additional_kwargs=None`` means none, as in core's other LLMs."""
+        return {} if value is None else value
 
     @field_validator("server_tools", mode="before")
     @classmethod
@@ -283,18 +306,15 @@ class Grok(FunctionCallingLLM):
         """``"web_search"`` → ``{"type": "web_search"}``; a function tool here is a mistake."""
         if value is None:
             return []
-        if isinstance(value, (str, dict)):
+        if isinstance(value, (str, Mapping)):
             value = [value]
-        tools = []
-        for tool in value:
-            spec = {"type": tool} if isinstance(tool, str) else tool
-            if not isinstance(spec, dict) or not is_server_tool(spec):
-                raise ValueError(
-                    f"server_tools takes server-side tools such as 'web_search', not {tool!r}; "
-                    "pass function tools to chat_with_tools or an agent."
-                )
-            tools.append(spec)
-        return tools
+        try:
+            return [server_tool(tool) for tool in value]
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"server_tools takes server-side tools such as 'web_search': {error} "
+                "Pass function tools to chat_with_tools or an agent."
+            ) from None
 
     @classmethod
     def class_name(cls) -> str:
@@ -342,36 +362,43 @@ class Grok(FunctionCallingLLM):
     # -- clients ----------------------------------------------------------------------------------
 
     def _client_kwargs(self) -> dict[str, Any]:
-        return {
+        kwargs: dict[str, Any] = {
             "connection": self._connection,
             "timeout": self.timeout,
             "max_retries": self.max_retries,
             "default_headers": self.default_headers,
         }
+        if self.rate_limit_rpm is not None:  # else the transport applies the provider's limit
+            kwargs["rate_limit_rpm"] = self.rate_limit_rpm
+        return kwargs
 
     @property
     def client(self) -> GrokClient:
         """The synchronous transport client, created on first use."""
-        if self._client is None:
-            self._client = GrokClient(http_client=self._http_client, **self._client_kwargs())
-        return self._client
+        clients = self._clients
+        if clients.client is None:
+            clients.client = GrokClient(http_client=clients.http_client, **self._client_kwargs())
+        return clients.client
 
     @property
     def async_client(self) -> AsyncGrokClient:
         """The asynchronous transport client (one pooled connection set per event loop)."""
-        if self._aclient is None:
-            self._aclient = AsyncGrokClient(http_client=self._async_http_client, **self._client_kwargs())
-        return self._aclient
+        clients = self._clients
+        if clients.async_client is None:
+            clients.async_client = AsyncGrokClient(
+                http_client=clients.async_http_client, **self._client_kwargs()
+            )
+        return clients.async_client
 
     def close(self) -> None:
         """Close the synchronous client's connections."""
-        if self._client is not None:
-            self._client.close()
+        if self._clients.client is not None:
+            self._clients.client.close()
 
     async def aclose(self) -> None:
         """Close the asynchronous client's connections on the running loop."""
-        if self._aclient is not None:
-            await self._aclient.aclose()
+        if self._clients.async_client is not None:
+            await self._clients.async_client.aclose()
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Changing how to connect after construction takes effect on the next call.
@@ -388,68 +415,40 @@ class Grok(FunctionCallingLLM):
                     api_key=self.api_key,
                     auth_style=self.auth_style,  # type: ignore[arg-type]
                 )
-            self._client = None
-            self._aclient = None
+            self._clients = self._clients.emptied()
+
+    # -- copies and pickles -----------------------------------------------------------------------
+
+    def __copy__(self) -> Grok:
+        """A shallow copy builds its own transport clients: the settings are its own from now on."""
+        clone = super().__copy__()
+        clone._clients = self._clients.emptied()
+        return clone
 
     def __getstate__(self) -> dict[Any, Any]:
-        """Pickle without live HTTP clients (they hold sockets and locks); they are re-created."""
-        state = super().__getstate__()
-        private = dict(state.get("__pydantic_private__") or {})
-        private.update(_client=None, _aclient=None, _http_client=None, _async_http_client=None)
-        state["__pydantic_private__"] = private
-        return state
+        """Pickle the settings and the key (a worker must call the API), never a live client.
 
-    def _params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Request parameters: fields, then ``additional_kwargs``, then the call's own kwargs."""
-        return {
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-            "reasoning_effort": self.reasoning_effort,
-            **self.additional_kwargs,
-            **kwargs,
-        }
-
-    def _on_responses(self, kwargs: dict[str, Any]) -> bool:
-        """Whether this call goes to the Responses API (see ``use_responses_api``).
-
-        Server-side tools cannot run on chat completions (Live Search there is gone), so asking
-        for both is refused rather than dropping the tools.
+        Deep copies and unpickled models build their clients again on their first call (see
+        :mod:`llama_index_grok._clients`); a model holding your own ``httpx`` client refuses.
         """
-        chosen = self.use_responses_api
-        if chosen is None:
-            if self.server_tools or "previous_response_id" in kwargs:
-                return True
-            tools = kwargs.get("tools")
-            return bool(tools) and any(is_server_tool(t) for t in tools)
-        if not chosen and (self.server_tools or any(is_server_tool(t) for t in kwargs.get("tools") or ())):
-            raise InvalidParameterError(
-                "Server-side tools run only on the Responses API; unset use_responses_api=False."
+        if self._clients.has_own_http_client:
+            raise TypeError(
+                "A Grok built with http_client= or async_http_client= cannot be pickled: an httpx "
+                "client cannot cross a process. Build the Grok where it is used instead."
             )
-        return chosen
-
-    def _responses_params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """``_params`` plus ``store``, the server-side tools and (``store=False``) encrypted reasoning."""
-        params = {"store": self.store, **self._params(kwargs)}
-        if self.server_tools:
-            tools = list(params.get("tools") or ())
-            bound = {t.get("type") for t in tools}
-            tools.extend(t for t in self.server_tools if t["type"] not in bound)
-            params["tools"] = tools
-        if params["store"] is False and params.get("include") is None:
-            # Nothing is kept server-side: the reasoning must come back to be replayed next turn.
-            params["include"] = list(_ENCRYPTED_REASONING)
-        return params
+        state: dict[Any, Any] = super().__getstate__()
+        return state
 
     # -- the eight endpoints ----------------------------------------------------------------------
 
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        """One chat completion."""
+        """One chat turn; ``kwargs`` are API parameters (and plan settings) for this call only."""
         return self._chat(messages, **kwargs)
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        """A streamed chat completion: accumulated text in ``message``, the new piece in ``delta``."""
+        """A streamed chat turn: accumulated message in ``message``, the new text in ``delta``."""
         return self._stream_chat(messages, **kwargs)
 
     @llm_chat_callback()
@@ -484,93 +483,72 @@ class Grok(FunctionCallingLLM):
         """Async twin of :meth:`stream_complete`; a coroutine returning an async generator."""
         return await astream_chat_to_completion_decorator(self._astream_chat)(prompt, **kwargs)
 
-    # -- the wire work ----------------------------------------------------------------------------
+    # -- the wire work: plan, send, convert -------------------------------------------------------
+
+    def _plan(
+        self,
+        client: GrokClient | AsyncGrokClient,
+        messages: Sequence[ChatMessage],
+        kwargs: dict[str, Any],
+        stream: bool,
+    ) -> Call:
+        """The call to send: fields, then ``additional_kwargs``, then the call's own kwargs.
+
+        Everything else — the endpoint, dropping what the model rejects, the Responses-API
+        renames, the conversation header — is the transport's plan, the same for LangChain.
+        """
+        params = {name: getattr(self, name) for name in _API_PARAMS}
+        params.update(self.additional_kwargs)
+        params.update(kwargs)
+        settings = {name: params.pop(name, getattr(self, name)) for name in _PLAN_SETTINGS}
+        extra_body = {**(self.extra_body or {}), **(params.pop("extra_body", None) or {})}
+        model = params.pop("model", None) or self.model
+        params.pop("stream", None)
+        for name in self.disabled_params or ():
+            params.pop(name, None)
+        return client.plan(
+            to_wire_messages(messages),
+            model=model,
+            stream=stream,
+            extra_body=extra_body or None,
+            **settings,
+            **params,
+        )
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        if self._on_responses(kwargs):
-            wire = to_wire_messages(messages, replay_output=True)
-            response = self.client.create_response(wire, model=self.model, **self._responses_params(kwargs))
-            return response_to_chat(response)
-        wire = to_wire_messages(messages)
-        completion = self.client.chat(wire, model=self.model, **self._params(kwargs))
-        return completion_to_response(completion)
+        client = self.client
+        answer = client.complete(self._plan(client, messages, kwargs, stream=False))
+        return answer_to_response(answer, include_headers=self.include_response_headers)
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        if self._on_responses(kwargs):
-            wire = to_wire_messages(messages, replay_output=True)
-            params = self._responses_params(kwargs)
-            response = await self.async_client.create_response(wire, model=self.model, **params)
-            return response_to_chat(response)
-        wire = to_wire_messages(messages)
-        completion = await self.async_client.chat(wire, model=self.model, **self._params(kwargs))
-        return completion_to_response(completion)
+        client = self.async_client
+        answer = await client.complete(self._plan(client, messages, kwargs, stream=False))
+        return answer_to_response(answer, include_headers=self.include_response_headers)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        if self._on_responses(kwargs):
-            return self._stream_response(messages, kwargs)
-        # Converted before the generator starts: bad input fails at the call, not mid-iteration.
-        wire = to_wire_messages(messages)
-        params = self._params(kwargs)
         client = self.client
+        # Planned before the generator starts: bad input fails at the call, not mid-iteration.
+        call = self._plan(client, messages, kwargs, stream=True)
+        state = StreamState(include_headers=self.include_response_headers)
 
         def gen() -> ChatResponseGen:
-            with client.stream_chat(wire, model=self.model, **params) as stream:
-                state = StreamState()
-                for chunk in stream:
-                    response = state.update(chunk, stream)
+            with client.stream(call) as stream:
+                for delta in stream:
+                    response = state.update(delta, stream)
                     if response is not None:
                         yield response
 
         return gen()
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        if self._on_responses(kwargs):
-            return self._astream_response(messages, kwargs)
-        wire = to_wire_messages(messages)
-        params = self._params(kwargs)
         client = self.async_client
+        call = self._plan(client, messages, kwargs, stream=True)
+        state = StreamState(include_headers=self.include_response_headers)
 
         async def gen() -> ChatResponseAsyncGen:
-            stream = await client.stream_chat(wire, model=self.model, **params)
-            async with stream:
-                state = StreamState()
-                async for chunk in stream:
-                    response = state.update(chunk, stream)
-                    if response is not None:
-                        yield response
-
-        return gen()
-
-    def _stream_response(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatResponseGen:
-        """The Responses-API stream as accumulated ``ChatResponse``s (see ``_responses``)."""
-        wire = to_wire_messages(messages, replay_output=True)
-        params = self._responses_params(kwargs)
-        client = self.client
-
-        def gen() -> ChatResponseGen:
-            with client.stream_response(wire, model=self.model, **params) as stream:
-                state = ResponseStreamState()
-                for event in stream:
-                    response = state.update(event, stream)
-                    if response is not None:
-                        yield response
-
-        return gen()
-
-    def _astream_response(
-        self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]
-    ) -> ChatResponseAsyncGen:
-        """Async twin of :meth:`_stream_response`."""
-        wire = to_wire_messages(messages, replay_output=True)
-        params = self._responses_params(kwargs)
-        client = self.async_client
-
-        async def gen() -> ChatResponseAsyncGen:
-            stream = await client.stream_response(wire, model=self.model, **params)
-            async with stream:
-                state = ResponseStreamState()
-                async for event in stream:
-                    response = state.update(event, stream)
+            async with await client.stream(call) as stream:
+                async for delta in stream:
+                    response = state.update(delta, stream)
                     if response is not None:
                         yield response
 
@@ -659,14 +637,10 @@ class Grok(FunctionCallingLLM):
             if isinstance(block, ToolCallBlock)
         ]
         if not selections:
-            for call in response.message.additional_kwargs.get("tool_calls") or ():
-                wire = legacy_tool_call(call)
+            for legacy in response.message.additional_kwargs.get("tool_calls") or ():
+                call = legacy_tool_call(legacy)
                 selections.append(
-                    ToolSelection(
-                        tool_id=wire["id"],
-                        tool_name=wire["function"]["name"],
-                        tool_kwargs=_kwargs(wire["function"]["arguments"]),
-                    )
+                    ToolSelection(tool_id=call.id, tool_name=call.name, tool_kwargs=_kwargs(call.arguments))
                 )
         if not selections and error_on_no_tool_call:
             raise ValueError(f"Expected at least one tool call, but got 0 tool calls from {self.model}.")
@@ -706,13 +680,15 @@ class Grok(FunctionCallingLLM):
     ) -> Model:
         """A ``output_cls`` instance, via json_schema output when available, else function calling."""
         if not self._uses_json_schema():
-            return super().structured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+            # core's method is wrapped by an untyped decorator
+            fallback: Model = super().structured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+            return fallback
         dispatcher.event(
             LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=prompt_args)
         )
         messages, kwargs = self._schema_call(output_cls, prompt, llm_kwargs, prompt_args)
         response = self.chat(messages, **kwargs)
-        result = output_cls.model_validate_json(response.message.content or "")
+        result: Model = output_cls.model_validate_json(response.message.content or "")
         dispatcher.event(LLMStructuredPredictEndEvent(output=result))
         return result
 
@@ -726,13 +702,15 @@ class Grok(FunctionCallingLLM):
     ) -> Model:
         """Async twin of :meth:`structured_predict`."""
         if not self._uses_json_schema():
-            return await super().astructured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+            # core's method is wrapped by an untyped decorator
+            fallback: Model = await super().astructured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+            return fallback
         dispatcher.event(
             LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=prompt_args)
         )
         messages, kwargs = self._schema_call(output_cls, prompt, llm_kwargs, prompt_args)
         response = await self.achat(messages, **kwargs)
-        result = output_cls.model_validate_json(response.message.content or "")
+        result: Model = output_cls.model_validate_json(response.message.content or "")
         dispatcher.event(LLMStructuredPredictEndEvent(output=result))
         return result
 
@@ -742,7 +720,7 @@ class Grok(FunctionCallingLLM):
         prompt: PromptTemplate,
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
-    ) -> Generator[Model | FlexibleModel, None, None]:
+    ) -> Generator[Model | list[Model] | FlexibleModel | list[FlexibleModel], None, None]:
         """Partial objects as the JSON streams in (core's events are emitted by the caller)."""
         if not self._uses_json_schema():
             yield from super()._structured_stream_call(output_cls, prompt, llm_kwargs, **prompt_args)
@@ -761,7 +739,7 @@ class Grok(FunctionCallingLLM):
         prompt: PromptTemplate,
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
-    ) -> AsyncGenerator[Model | FlexibleModel, None]:
+    ) -> AsyncGenerator[Model | list[Model] | FlexibleModel | list[FlexibleModel], None]:
         """Async twin of :meth:`_structured_stream_call` (a coroutine returning a generator)."""
         if not self._uses_json_schema():
             return await super()._structured_astream_call(output_cls, prompt, llm_kwargs, **prompt_args)
@@ -776,6 +754,12 @@ class Grok(FunctionCallingLLM):
                 yield current
 
         return gen()
+
+
+_API_PARAMS = tuple(
+    name for name, info in Grok.model_fields.items() if info.json_schema_extra == _API_PARAMETER
+)
+"""The fields marked ``_API_PARAMETER``, in declaration order: what ``_plan`` reads from the model."""
 
 
 def _kwargs(arguments: dict[str, Any] | str) -> dict[str, Any]:

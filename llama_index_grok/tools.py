@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from llama_index.core.base.llms.types import ContentBlock, ImageBlock, TextBlock
 from llama_index.core.tools.tool_spec.base import BaseToolSpec
 
-from grok_transport.client import AsyncGrokClient, GrokClient
-from grok_transport.images import DEFAULT_IMAGE_MODEL, ImageResult
-from grok_transport.providers import resolve_connection
+from grok_transport import DEFAULT_IMAGE_MODEL, AsyncGrokClient, GrokClient, ImageResult, resolve_connection
 
 if TYPE_CHECKING:
     from pydantic import SecretStr

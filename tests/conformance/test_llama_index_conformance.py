@@ -15,8 +15,7 @@ import pytest
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, ThinkingBlock
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
 
-from grok_transport import GrokError
-from grok_transport.errors import AuthenticationError, ContextLengthExceededError
+from grok_transport import AuthenticationError, ContextLengthExceededError, GrokError
 from llama_index_grok import Grok
 from tests.conformance.wire_cassettes import Expected, cassette_params, load, replay, require_shared_wire
 
