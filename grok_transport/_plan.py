@@ -154,10 +154,7 @@ def _chat_body(
     params: dict[str, Any],
 ) -> dict[str, Any]:
     """Key order fixed (model, messages, stream, then parameters by name): cassettes match bytes."""
-    wire = [
-        {**m, "content": ""} if m.get("role") == "assistant" and m.get("content") is None else dict(m)
-        for m in messages
-    ]
+    wire = [_chat_message(m) for m in messages]
     if provider.user_assistant_only:
         wire = fold_system_messages(wire)
     body: dict[str, Any] = {"model": model, "messages": wire}
@@ -168,6 +165,16 @@ def _chat_body(
     for name in sorted(params):
         body[name] = params[name]
     return body
+
+
+def _chat_message(message: Mapping[str, Any]) -> dict[str, Any]:
+    """An assistant's ``None`` content as ``""`` (xAI rejects ``null``); Responses items left out."""
+    if message.get("role") != "assistant":
+        return dict(message)
+    out = {k: v for k, v in message.items() if k != "responses_output"}
+    if out.get("content") is None:
+        out["content"] = ""
+    return out
 
 
 # -- Responses API ---------------------------------------------------------------------------

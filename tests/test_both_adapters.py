@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from grok_transport import InvalidParameterError, ServerError, UnsupportedParameterWarning
+from grok_transport import InvalidParameterError, NotFoundError, ServerError, UnsupportedParameterWarning
 from grok_transport.testing import GrokTestServer, Reply
 
 Ask = Callable[..., Any]
@@ -68,7 +68,8 @@ def test_server_side_tool_with_responses_api_off_is_refused_before_any_request(g
 @ADAPTERS
 def test_previous_response_id_per_call_goes_to_the_responses_api(grok_server, adapter):
     ask = adapter(grok_server)
-    ask("hello", previous_response_id="resp_earlier")
+    with pytest.raises(NotFoundError, match="resp_earlier"):  # the server looks it up, as xAI does
+        ask("hello", previous_response_id="resp_earlier")
     assert grok_server.requests[-1].path == "/v1/responses"
     assert grok_server.requests[-1].json["previous_response_id"] == "resp_earlier"
 

@@ -6,8 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from grok_transport import Answer, AsyncGrokClient, GrokClient, GrokError
-from grok_transport import AuthenticationError, ContextLengthExceededError
+from grok_transport import (
+    Answer,
+    AsyncGrokClient,
+    AuthenticationError,
+    ContextLengthExceededError,
+    GrokClient,
+    GrokError,
+)
 from tests.conformance.wire_cassettes import Expected, cassette_params, load, replay, require_shared_wire
 
 MESSAGES = [{"role": "user", "content": "hello"}]

@@ -96,11 +96,6 @@ def test_an_empty_key_fails_at_construction_like_a_missing_one(monkeypatch) -> N
         Grok(api_key="")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grok_transport.resolve_connection still reads the environment for an explicit blank "
-    "api_key and keeps surrounding whitespace; remove this mark once a blank key counts as missing",
-)
 @pytest.mark.parametrize("blank", ["", "   ", "\n"])
 def test_a_blank_key_is_missing_even_with_a_key_in_the_environment(monkeypatch, blank) -> None:
     monkeypatch.setenv("XAI_API_KEY", "xai-from-the-environment-0123456789")
@@ -133,7 +128,7 @@ def _tool_turn(**kwargs: Any) -> list[ChatMessage]:
         ),
         pytest.param(
             [*HELLO, ChatMessage(role="tool", content="42", additional_kwargs={"tool_call_id": b"c1"})],
-            "not JSON",
+            "JSON cannot carry",
             id="bytes-as-a-tool-call-id",
         ),
     ],

@@ -384,11 +384,6 @@ def test_an_unknown_previous_response_id_is_a_typed_error(make_llm, server) -> N
         make_llm().chat(_user("more"), previous_response_id="no-such-response")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grok_transport.plan() still copies an assistant's responses_output into a "
-    "/chat/completions body; remove this mark once the plan drops it there",
-)
 def test_citations_are_not_sent_back_as_text_on_chat_completions(make_llm, server) -> None:
     server.enqueue(_search_reply())
     answer = make_llm(server_tools=["web_search"]).chat(_user())
