@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from langchain_core.exceptions import ModelInvalidRequestError
 from langchain_core.messages import AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
 from grok_transport.testing import GrokTestServer, Reply
-from langchain_grok import ChatGrok, UnprocessableEntityError
+from langchain_grok import ChatGrok, InvalidParameterError
 
 QUESTION = "Search the web: what is the latest stable Ruby version?"
 
@@ -102,12 +103,12 @@ def test_use_responses_api_switch(grok_server: GrokTestServer) -> None:
     base = {"base_url": grok_server.base_url, "api_key": grok_server.api_key}
     assert ChatGrok(**base, use_responses_api=True).invoke("hello").content
     assert grok_server.requests[-1].path == "/v1/responses"
-    # Forced onto chat completions (for a proxy without /v1/responses) the tool goes as given;
-    # xAI itself refuses it there, and the refusal arrives as a typed error with its words.
-    with pytest.raises(UnprocessableEntityError, match="unknown variant `web_search`"):
+    # Forced onto chat completions, a server-side tool cannot run (xAI would answer 422): the
+    # call is refused before any request, with the error LangChain code catches too.
+    with pytest.raises(InvalidParameterError, match="web_search") as caught:
         searching(grok_server, use_responses_api=False).invoke(QUESTION)
-    request = grok_server.requests[-1]
-    assert request.path == "/v1/chat/completions" and request.json["tools"] == [{"type": "web_search"}]
+    assert isinstance(caught.value, ModelInvalidRequestError)
+    assert len(grok_server.requests) == 1
 
 
 def test_agent_searches_the_web_calls_a_function_and_its_answer_cites(grok_server: GrokTestServer) -> None:
