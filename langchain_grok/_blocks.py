@@ -112,8 +112,8 @@ def translate_content_chunk(chunk: AIMessageChunk) -> list[types.ContentBlock]:
             "name": call.get("name"),
             "args": call.get("args"),
         }
-        if call.get("index") is not None:
-            block["index"] = TOOL_INDEX_OFFSET + call["index"]
+        if (index := call.get("index")) is not None:
+            block["index"] = TOOL_INDEX_OFFSET + index
         blocks.append(block)
     return blocks
 

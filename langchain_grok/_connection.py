@@ -22,7 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
@@ -65,11 +65,9 @@ class ClientConfig:
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``GrokClient`` / ``AsyncGrokClient``."""
         timeout = self.timeout
-        if isinstance(timeout, tuple):
-            timeout = httpx.Timeout(**dict(timeout))
         kwargs: dict[str, Any] = {
             "connection": self.connection(),
-            "timeout": timeout,
+            "timeout": httpx.Timeout(**dict(timeout)) if isinstance(timeout, tuple) else timeout,
             "max_retries": self.max_retries,
             "default_headers": dict(self.headers),
         }
@@ -78,13 +76,16 @@ class ClientConfig:
         return kwargs
 
 
+_Client = TypeVar("_Client", GrokClient, AsyncGrokClient)
 _SHARED_SIZE = 64
 _shared_sync: OrderedDict[ClientConfig, GrokClient] = OrderedDict()
 _shared_async: OrderedDict[ClientConfig, AsyncGrokClient] = OrderedDict()
 _shared_lock = threading.Lock()
 
 
-def _shared(cache: OrderedDict[ClientConfig, Any], config: ClientConfig, factory: Callable[..., Any]) -> Any:
+def _shared(
+    cache: OrderedDict[ClientConfig, _Client], config: ClientConfig, factory: Callable[..., _Client]
+) -> _Client:
     """The cached client for ``config`` (least recently used ones are forgotten past 64)."""
     with _shared_lock:
         client = cache.get(config)

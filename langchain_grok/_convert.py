@@ -45,8 +45,8 @@ from grok_transport import InvalidParameterError
 from langchain_grok._blocks import PROVIDER
 
 if TYPE_CHECKING:
-    from langchain_core.messages.tool import InvalidToolCall
-    from langchain_core.messages.tool import ToolCall as LCToolCall
+    from langchain_core.messages import InvalidToolCall
+    from langchain_core.messages import ToolCall as LCToolCall
 
     from grok_transport import Answer, Delta, ToolCall, Usage
 

@@ -72,7 +72,9 @@ def _dual(error_class: type[GrokError]) -> type[GrokError]:
     """The class that is ``error_class`` and its LangChain counterpart (made once)."""
     dual = _DUALS.get(error_class)
     if dual is None:
-        bases = [_dual(base) for base in error_class.__bases__ if issubclass(base, GrokError)]
+        bases: list[type[Exception]] = [
+            _dual(base) for base in error_class.__bases__ if issubclass(base, GrokError)
+        ]
         standard = _STANDARD.get(error_class)
         if standard is not None and not any(issubclass(base, standard) for base in bases):
             bases.append(standard)

@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from functools import lru_cache
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel, LanguageModelInput, ModelProfile
@@ -205,7 +205,7 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         if not isinstance(values, dict):
             return values
         values = {**values, "model_kwargs": dict(values.get("model_kwargs") or {})}
-        return _build_model_kwargs(values, _field_names(cls))
+        return _build_model_kwargs(values, set(_field_names(cls)))
 
     @field_validator("server_tools", mode="before")
     @classmethod
@@ -218,7 +218,7 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         """Fill provider, base URL, key and model from arguments, environment and defaults."""
         self._resolve_connection_fields()
         if self.model_name is None:
-            self.model_name = DEFAULT_MODELS.get(self.provider, DEFAULT_MODELS["xai"])
+            self.model_name = DEFAULT_MODELS.get(self.provider or "xai", DEFAULT_MODELS["xai"])
         if self.profile is None:  # core resolved it before the model name was known
             self.profile = self._resolve_model_profile()
         return self
@@ -287,9 +287,9 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
     def _resolve_model_profile(self) -> ModelProfile | None:
         if not self.model_name:
             return None
-        return ModelProfile(**_profile(self.model_name, self.provider or "xai"))
+        return cast("ModelProfile", _profile(self.model_name, self.provider or "xai"))
 
-    def _combine_llm_outputs(self, llm_outputs: list[dict | None]) -> dict:
+    def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
         usage: dict[str, Any] = {}
         combined: dict[str, Any] = {}
         for output in llm_outputs:
@@ -318,7 +318,7 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         params = {**self._default_params, **self.model_kwargs, **kwargs}
         if stop is not None:
             params["stop"] = stop
-        model = params.pop("model", None) or self.model_name
+        model: str = params.pop("model", None) or self.model_name or ""
         params.pop("stream", None)
         settings = {name: params.pop(name, getattr(self, name)) for name in _PLAN_SETTINGS}
         extra_body = {**(self.extra_body or {}), **(params.pop("extra_body", None) or {})}
@@ -410,9 +410,9 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
 
     def bind_tools(
         self,
-        tools: Sequence[dict[str, Any] | type | Callable | BaseTool],
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
         *,
-        tool_choice: dict | str | bool | None = None,
+        tool_choice: dict[str, Any] | str | bool | None = None,
         strict: bool | None = None,
         parallel_tool_calls: bool | None = None,
         **kwargs: Any,
@@ -445,13 +445,13 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
 
     def with_structured_output(
         self,
-        schema: dict | type | None = None,
+        schema: dict[str, Any] | type | None = None,
         *,
         method: StructuredOutputMethod | None = None,
         include_raw: bool = False,
         strict: bool | None = None,
         **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, dict | Any]:
+    ) -> Runnable[LanguageModelInput, Any]:
         """A runnable that answers with ``schema`` (pydantic class, TypedDict or JSON schema).
 
         ``method``:
@@ -471,7 +471,7 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         method = method or self._default_structured_method()
         is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
         trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
-        parser: Runnable
+        parser: Runnable[Any, Any]
         if method == "function_calling":
             if schema is None:
                 raise ValueError("method='function_calling' needs a schema.")
@@ -538,7 +538,9 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
                 log.info("tokenizer unreachable (%r); estimating token counts from now on", error)
         return estimate_tokens(text)
 
-    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence | None = None) -> int:
+    def get_num_tokens_from_messages(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> int:
         """Tokens in a conversation (and tool schemas), counted in one tokenizer call."""
         text = get_buffer_string(messages)
         if tools:
