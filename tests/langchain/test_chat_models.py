@@ -595,7 +595,7 @@ def test_token_counting_uses_the_tokenizer_then_falls_back(grok_server: GrokTest
     assert model.get_num_tokens_from_messages([HumanMessage("Hello world")]) > 0
 
     offline = ChatGrok(api_key="k", base_url="http://127.0.0.1:9/v1", max_retries=0)
-    estimate = grok_transport.tokens.estimate_tokens("Hello world, again!")
+    estimate = grok_transport.estimate_tokens("Hello world, again!")
     assert offline.get_num_tokens("Hello world, again!") == estimate
     assert offline._tokenizer_unreachable  # the next call does not try again
     strict = ChatGrok(api_key="k", base_url="http://127.0.0.1:9/v1", max_retries=0, token_counting="api")
