@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from langchain_core.messages import AIMessage, AIMessageChunk
     from langchain_core.messages import content as types
 
-__all__ = ["PROVIDER", "REASONING_INDEX", "TEXT_INDEX", "TOOL_INDEX_OFFSET", "translate_content"]
+__all__ = ["PROVIDER", "translate_content", "translate_content_chunk"]
 
 PROVIDER = "grok"
 REASONING_INDEX = 0

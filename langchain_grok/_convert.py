@@ -163,7 +163,7 @@ def _tool_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
     return _joined_text(parts)
 
 
-def message_to_wire(message: BaseMessage) -> dict[str, Any]:
+def _wire_message(message: BaseMessage) -> dict[str, Any]:
     """One LangChain message as a chat-completions message dict."""
     if isinstance(message, HumanMessage):
         out: dict[str, Any] = {"role": "user", "content": _parts(message.content)}
@@ -190,7 +190,7 @@ def message_to_wire(message: BaseMessage) -> dict[str, Any]:
 
 def messages_to_wire(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
     """A conversation as chat-completions message dicts (what ``plan`` takes)."""
-    return [message_to_wire(m) for m in messages]
+    return [_wire_message(m) for m in messages]
 
 
 # -- transport → LangChain --------------------------------------------------------------------
