@@ -176,7 +176,7 @@ needs_message_checks = pytest.mark.skipif(
         [HumanMessage([{"type": "text", "text": b"raw bytes"}])],
         [HumanMessage([{"type": "image_url", "image_url": {"url": b"\x89PNG"}}])],
         # Refused by the transport's message checks:
-        pytest.param([ChatMessage("hi", role="wizard")], marks=needs_message_checks),
+        pytest.param([ChatMessage(content="hi", role="wizard")], marks=needs_message_checks),
         pytest.param([HumanMessage([{"type": "text", "text": 5}])], marks=needs_message_checks),
         pytest.param(
             [HumanMessage([{"type": "image_url", "image_url": {"url": "a cat, please"}}])],
