@@ -11,9 +11,10 @@ A user-supplied ``httpx`` client is never shared: it is the user's, with its own
 
 Live clients hold locks, sockets and per-event-loop pools, none of which can be copied or
 pickled, and none of which a copy needs: ``copy.deepcopy`` and ``pickle`` (LangChain's
-``with_config``, caches, multiprocessing, joblib, Ray) leave them behind and the copy builds its
-own on first use. The key travels with a pickled object, since a worker must be able to call the
-API, but only as a ``SecretStr``: never in ``repr``, ``str`` or ``dumpd``.
+``with_config``, caches, multiprocessing, joblib, Ray) leave them behind, and the copy gets a
+client again on first use (the shared one for its configuration). The key travels with a
+pickled object, since a worker must be able to call the API, but only as a ``SecretStr``:
+never in ``repr``, ``str`` or ``dumpd``.
 """
 
 from __future__ import annotations
@@ -235,7 +236,7 @@ class GrokConnectionMixin(BaseModel):
         return state
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
-        """A copy that builds its own clients on first use, and shares the user's ``httpx`` ones."""
+        """A copy that gets its clients again on first use, and shares the user's ``httpx`` ones."""
         memo = {} if memo is None else memo
         for built in (self._client, self._async_client):
             if built is not None:
