@@ -10,11 +10,11 @@ printed key (a log line, a debugger) shows ``'**********'``.
 A user-supplied ``httpx`` client is never shared: it is the user's, with its own settings.
 
 Live clients hold locks, sockets and per-event-loop pools, none of which can be copied or
-pickled, and none of which a copy needs: ``copy.deepcopy`` and ``pickle`` (LangChain's
-``with_config``, caches, multiprocessing, joblib, Ray) leave them behind, and the copy gets a
-client again on first use (the shared one for its configuration). The key travels with a
-pickled object, since a worker must be able to call the API, but only as a ``SecretStr``:
-never in ``repr``, ``str`` or ``dumpd``.
+pickled, and none of which a copy needs: copies (``copy``, ``deepcopy``, ``model_copy``) and
+pickles (LangChain's caches, multiprocessing, joblib, Ray) leave them behind, and the copy gets
+a client again on first use: the shared one for its own, possibly updated, configuration. The
+key travels with a pickled object, since a worker must be able to call the API, but only as a
+``SecretStr``: never in ``repr``, ``str`` or ``dumpd``.
 """
 
 from __future__ import annotations
@@ -234,6 +234,16 @@ class GrokConnectionMixin(BaseModel):
             "_async_client": None,
         }
         return state
+
+    def __copy__(self) -> Any:
+        """A copy that gets its clients again on first use.
+
+        ``model_copy(update=…)`` may have changed the settings they were built from (a timeout,
+        the retries, the key).
+        """
+        copied = super().__copy__()
+        copied._client = copied._async_client = None
+        return copied
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
         """A copy that gets its clients again on first use, and shares the user's ``httpx`` ones."""

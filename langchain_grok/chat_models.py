@@ -92,8 +92,8 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
 
     Construction does no I/O and builds no HTTP client; clients are built on the first call and
     shared by every instance with the same provider, URL, key, timeout, retries, headers and
-    rate limit. Copies and pickles (``with_config``, caches, multiprocessing) carry the settings
-    and the key, never the clients: a copy gets them again on first use.
+    rate limit. Copies (``model_copy``, ``deepcopy``) and pickles (multiprocessing, joblib, Ray)
+    carry the settings and the key, never the clients: a copy gets them again on first use.
     Only the parameters you set are sent. Parameters the model is known to reject (``stop`` and
     penalties on reasoning models, ``reasoning_effort`` where unsupported) are dropped with a
     ``grok_transport.UnsupportedParameterWarning``.

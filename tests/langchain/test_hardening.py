@@ -67,6 +67,22 @@ async def test_a_used_model_pickles_with_its_key_and_never_shows_it(grok_server:
     key_hidden(revived, grok_server.api_key)
 
 
+async def test_a_copy_with_other_settings_uses_them(grok_server: GrokTestServer) -> None:
+    model = chat(grok_server, max_retries=2)
+    model.invoke("warm the sync client")
+    await model.ainvoke("and the async one")
+    impatient = model.model_copy(update={"max_retries": 0})
+    grok_server.enqueue(Reply.error(503), Reply.error(503))
+    with pytest.raises(grok_transport.ServerError):
+        impatient.invoke("hi")
+    with pytest.raises(grok_transport.ServerError):
+        await impatient.ainvoke("hi")
+    assert len(grok_server.requests) == 4  # one each: the copy's settings, not the original's
+    grok_server.enqueue(Reply.error(503))
+    assert model.invoke("the original still retries").content
+    assert len(grok_server.requests) == 6
+
+
 def test_pickling_a_model_with_its_own_http_client_says_why_it_cannot(grok_server: GrokTestServer) -> None:
     import httpx
 
