@@ -1,11 +1,12 @@
 """LangChain integration for Grok: ``ChatGrok`` and ``GrokImageGenerationTool``.
 
-Both talk to xAI, Grok Inc, grokapi.io or any Grok proxy through ``grok_transport``. The error
-classes exported here are the ``grok_transport`` errors that are also
-``langchain_core.exceptions`` model errors; every error the two classes raise is one of them.
+Both talk to xAI, Grok Inc, grokapi.io or any Grok proxy through ``grok_transport``. Every error
+class of ``grok_transport`` is exported here under the same name as a class that is also the
+matching ``langchain_core.exceptions`` model error (see :mod:`langchain_grok._errors`); every
+error the two classes raise is one of them.
 
 Importing the package registers the ``"grok"`` content-block translator with langchain-core, so
-stored messages from ``ChatGrok`` render their ``content_blocks`` correctly. The classes are
+stored messages from ``ChatGrok`` render their ``content_blocks`` correctly. The two classes are
 imported on first access, as ``langchain_core.language_models`` does for its own: a chat model
 has to import LangChain's callback and tracing stack, and code that only needs an error class
 or the translator should not pay for it.
@@ -17,57 +18,20 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 import langchain_grok._blocks  # noqa: F401  (registers the "grok" block translator)
+from langchain_grok._errors import ERRORS
 
 if TYPE_CHECKING:
-    from langchain_grok._errors import (
-        APIConnectionError,
-        APITimeoutError,
-        AuthenticationError,
-        BadRequestError,
-        ContextLengthExceededError,
-        GrokError,
-        InsufficientCreditsError,
-        InvalidParameterError,
-        MissingAPIKeyError,
-        NotFoundError,
-        PermissionDeniedError,
-        RateLimitError,
-        ServerError,
-        StreamInterruptedError,
-        UnprocessableEntityError,
-    )
     from langchain_grok.chat_models import ChatGrok
     from langchain_grok.tools import GrokImageGenerationTool
 
-__all__ = [
-    "ChatGrok",
-    "GrokImageGenerationTool",
-    "GrokError",
-    "MissingAPIKeyError",
-    "InvalidParameterError",
-    "AuthenticationError",
-    "PermissionDeniedError",
-    "InsufficientCreditsError",
-    "NotFoundError",
-    "BadRequestError",
-    "ContextLengthExceededError",
-    "UnprocessableEntityError",
-    "RateLimitError",
-    "ServerError",
-    "APIConnectionError",
-    "APITimeoutError",
-    "StreamInterruptedError",
-]
+__all__ = ["ChatGrok", "GrokImageGenerationTool", *ERRORS]
 
-_HOME = {
-    "ChatGrok": "langchain_grok.chat_models",
-    "GrokImageGenerationTool": "langchain_grok.tools",
-    **{name: "langchain_grok._errors" for name in __all__[2:]},
-}
+_CLASSES = {"ChatGrok": "langchain_grok.chat_models", "GrokImageGenerationTool": "langchain_grok.tools"}
+globals().update(ERRORS)
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
+    home = _CLASSES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(import_module(home), name)

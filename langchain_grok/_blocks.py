@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from langchain_core.messages import AIMessage, AIMessageChunk
     from langchain_core.messages import content as types
 
-__all__ = ["PROVIDER", "REASONING_INDEX", "TEXT_INDEX", "TOOL_INDEX_OFFSET", "translate_content"]
+__all__ = ["PROVIDER", "translate_content", "translate_content_chunk"]
 
 PROVIDER = "grok"
 REASONING_INDEX = 0
@@ -44,13 +44,17 @@ def _text_block(message: AIMessage, index: int | None) -> types.TextContentBlock
     block: dict[str, Any] = {"type": "text", "text": text}
     citations = message.additional_kwargs.get("citations")
     if citations:
-        block["annotations"] = [
-            {"type": "citation", "url": c} if isinstance(c, str) else {"type": "citation", **c}
-            for c in citations
-        ]
+        block["annotations"] = [_citation(c) for c in citations]
     if index is not None:
         block["index"] = index
     return block  # type: ignore[return-value]
+
+
+def _citation(citation: str | dict[str, Any]) -> dict[str, Any]:
+    """A v1 ``Citation`` annotation from a cited URL or a citation dict (unknown fields left out)."""
+    if isinstance(citation, str):
+        return {"type": "citation", "url": citation}
+    return {"type": "citation", **{k: v for k, v in citation.items() if v is not None}}
 
 
 def _reasoning_block(message: AIMessage, index: int | None) -> types.ReasoningContentBlock | None:
@@ -112,8 +116,8 @@ def translate_content_chunk(chunk: AIMessageChunk) -> list[types.ContentBlock]:
             "name": call.get("name"),
             "args": call.get("args"),
         }
-        if call.get("index") is not None:
-            block["index"] = TOOL_INDEX_OFFSET + call["index"]
+        if (index := call.get("index")) is not None:
+            block["index"] = TOOL_INDEX_OFFSET + index
         blocks.append(block)
     return blocks
 

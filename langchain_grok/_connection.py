@@ -8,6 +8,13 @@ configuration. The cache key holds the key as a ``SecretStr``: equal keys share 
 printed key (a log line, a debugger) shows ``'**********'``.
 
 A user-supplied ``httpx`` client is never shared: it is the user's, with its own settings.
+
+Live clients hold locks, sockets and per-event-loop pools, none of which can be copied or
+pickled, and none of which a copy needs: copies (``copy``, ``deepcopy``, ``model_copy``) and
+pickles (LangChain's caches, multiprocessing, joblib, Ray) leave them behind, and the copy gets
+a client again on first use: the shared one for its own, possibly updated, configuration. The
+key travels with a pickled object, since a worker must be able to call the API, but only as a
+``SecretStr``: never in ``repr``, ``str`` or ``dumpd``.
 """
 
 from __future__ import annotations
@@ -16,17 +23,22 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
-from grok_transport import AsyncGrokClient, GrokClient
-from grok_transport import errors as transport_errors
-from grok_transport.providers import AuthStyle, Connection, resolve_connection
+from grok_transport import (
+    AsyncGrokClient,
+    AuthStyle,
+    Connection,
+    GrokClient,
+    MissingAPIKeyError,
+    resolve_connection,
+)
 from langchain_grok._errors import as_langchain_error
 
-__all__ = ["ClientConfig", "GrokConnectionMixin", "sync_client", "async_client", "close_shared_clients"]
+__all__ = ["ClientConfig", "GrokConnectionMixin", "sync_client", "async_client"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,7 @@ class ClientConfig:
     timeout: float | tuple[tuple[str, float | None], ...] | None
     max_retries: int
     headers: tuple[tuple[str, str], ...]
+    rate_limit_rpm: int | None
 
     def connection(self) -> Connection:
         """The resolved connection (provider, URL, key, auth style)."""
@@ -53,23 +66,27 @@ class ClientConfig:
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``GrokClient`` / ``AsyncGrokClient``."""
         timeout = self.timeout
-        if isinstance(timeout, tuple):
-            timeout = httpx.Timeout(**dict(timeout))
-        return {
+        kwargs: dict[str, Any] = {
             "connection": self.connection(),
-            "timeout": timeout,
+            "timeout": httpx.Timeout(**dict(timeout)) if isinstance(timeout, tuple) else timeout,
             "max_retries": self.max_retries,
             "default_headers": dict(self.headers),
         }
+        if self.rate_limit_rpm is not None:  # unset: the provider's documented limit, if any
+            kwargs["rate_limit_rpm"] = self.rate_limit_rpm
+        return kwargs
 
 
+_Client = TypeVar("_Client", GrokClient, AsyncGrokClient)
 _SHARED_SIZE = 64
 _shared_sync: OrderedDict[ClientConfig, GrokClient] = OrderedDict()
 _shared_async: OrderedDict[ClientConfig, AsyncGrokClient] = OrderedDict()
 _shared_lock = threading.Lock()
 
 
-def _shared(cache: OrderedDict[ClientConfig, Any], config: ClientConfig, factory: Callable[..., Any]) -> Any:
+def _shared(
+    cache: OrderedDict[ClientConfig, _Client], config: ClientConfig, factory: Callable[..., _Client]
+) -> _Client:
     """The cached client for ``config`` (least recently used ones are forgotten past 64)."""
     with _shared_lock:
         client = cache.get(config)
@@ -94,19 +111,6 @@ def async_client(config: ClientConfig, http_client: httpx.AsyncClient | None = N
     if http_client is not None:
         return AsyncGrokClient(http_client=http_client, **config.client_kwargs())
     return _shared(_shared_async, config, AsyncGrokClient)
-
-
-def close_shared_clients() -> None:
-    """Close the shared sync clients' connections and forget every shared client.
-
-    For the end of a process (or of a test session). Async clients are only forgotten: their
-    connections belong to event loops that may be gone. Models built afterwards get new clients.
-    """
-    with _shared_lock:
-        for client in _shared_sync.values():
-            client.close()
-        _shared_sync.clear()
-        _shared_async.clear()
 
 
 class GrokConnectionMixin(BaseModel):
@@ -141,12 +145,21 @@ class GrokConnectionMixin(BaseModel):
     """Your own ``httpx.Client`` (proxies, mTLS, ``MockTransport``). Not shared, not closed."""
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
     """Your own ``httpx.AsyncClient``."""
+    rate_limit_rpm: int | None = None
+    """Client-side limit on requests per minute, shared by every object using the same key and
+    URL; a request beyond it waits for a free slot. Unset: the provider's documented limit
+    (Grok Inc: 5 per minute; none for the others). ``0``: no limit."""
 
     _client: GrokClient | None = PrivateAttr(default=None)
     _async_client: AsyncGrokClient | None = PrivateAttr(default=None)
 
     def _resolve_connection_fields(self) -> None:
-        """Fill provider, base URL and key from arguments, the environment and defaults."""
+        """Fill provider, base URL and key from arguments, the environment and defaults.
+
+        A key given as ``""`` is kept as given (and refused by :meth:`_require_api_key`), not
+        replaced by one from the environment: an empty ``api_key=os.environ.get(...)`` is a
+        mistake to report, not to paper over with another account's key.
+        """
         connection = resolve_connection(
             provider=self.provider,
             base_url=self.base_url,
@@ -156,11 +169,11 @@ class GrokConnectionMixin(BaseModel):
         )
         self.provider = connection.provider.name
         self.base_url = connection.base_url
-        if connection.api_key.get_secret_value():
+        if self.api_key is None and connection.api_key.get_secret_value():
             self.api_key = connection.api_key
 
     def _require_api_key(self) -> None:
-        """Raise ``MissingAPIKeyError`` (naming the variables tried) when no key was found.
+        """Raise ``MissingAPIKeyError`` when no key was found, or the one given is empty.
 
         Called from ``__init__`` rather than a validator so the error reaches the caller as
         itself: pydantic wraps ``ValueError``s raised inside validators.
@@ -168,12 +181,14 @@ class GrokConnectionMixin(BaseModel):
         if self.api_key is None:
             try:
                 resolve_connection(provider=self.provider, base_url=self.base_url)
-            except transport_errors.MissingAPIKeyError as error:
+            except MissingAPIKeyError as error:  # its message names the variables tried
                 raise as_langchain_error(error) from None
-
-    def _request_headers(self) -> dict[str, str]:
-        """Headers for every request; subclasses add their own."""
-        return dict(self.default_headers or {})
+        elif not self.api_key.get_secret_value().strip():
+            raise as_langchain_error(
+                MissingAPIKeyError(
+                    "api_key is empty: pass the key, or leave api_key unset to read it from the environment."
+                )
+            )
 
     def _client_config(self) -> ClientConfig:
         timeout = self.timeout
@@ -185,7 +200,8 @@ class GrokConnectionMixin(BaseModel):
             self.auth_style,
             tuple(sorted(timeout.as_dict().items())) if isinstance(timeout, httpx.Timeout) else timeout,
             self.max_retries,
-            tuple(sorted(self._request_headers().items())),
+            tuple(sorted((self.default_headers or {}).items())),
+            self.rate_limit_rpm,
         )
 
     @property
@@ -201,3 +217,41 @@ class GrokConnectionMixin(BaseModel):
         if self._async_client is None:
             self._async_client = async_client(self._client_config(), self.http_async_client)
         return self._async_client
+
+    # -- copies: without the live clients ------------------------------------------------------
+
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickle the settings (key included, as a ``SecretStr``), never the built clients."""
+        if self.http_client is not None or self.http_async_client is not None:
+            raise TypeError(
+                f"a {type(self).__name__} with its own http_client cannot be pickled: an httpx client "
+                "holds sockets and locks. Leave http_client unset, or build the object in the worker."
+            )
+        state = super().__getstate__()
+        state["__pydantic_private__"] = {
+            **(state.get("__pydantic_private__") or {}),
+            "_client": None,
+            "_async_client": None,
+        }
+        return state
+
+    def __copy__(self) -> Any:
+        """A copy that gets its clients again on first use.
+
+        ``model_copy(update=…)`` may have changed the settings they were built from (a timeout,
+        the retries, the key).
+        """
+        copied = super().__copy__()
+        copied._client = copied._async_client = None
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
+        """A copy that gets its clients again on first use, and shares the user's ``httpx`` ones."""
+        memo = {} if memo is None else memo
+        for built in (self._client, self._async_client):
+            if built is not None:
+                memo[id(built)] = None
+        for own in (self.http_client, self.http_async_client):
+            if own is not None:
+                memo[id(own)] = own
+        return super().__deepcopy__(memo)

@@ -1,20 +1,24 @@
-"""LangChain messages to wire dicts, and wire answers back to LangChain messages.
+"""LangChain messages to wire dicts, and the transport's answers back to LangChain messages.
 
-This is the last step of the path a chunk of SSE takes: ``grok_transport.client`` sends,
-``grok_transport.sse`` splits events, ``grok_transport.wire`` parses each one once into a
-:class:`~grok_transport.wire.ChatCompletionChunk`, and :func:`chunk_to_message` here turns it
-into an ``AIMessageChunk``. Nothing in this module does I/O.
+Three conversions, one each, whichever endpoint serves the call (the transport decides that and
+reads either endpoint into one :class:`~grok_transport.Answer` / :class:`~grok_transport.Delta`):
 
-Choices that differ from ``ChatXAI`` (see the anchor's defect list):
+* :func:`messages_to_wire`: LangChain messages → chat-completions message dicts for ``plan``;
+* :func:`answer_to_message`: a whole ``Answer`` → ``AIMessage``;
+* :class:`StreamChunks`: each ``Delta`` of one stream → ``AIMessageChunk``, the last one (the
+  ``"done"`` delta) carrying usage, the answer-wide metadata and the extras, once.
+
+Choices that differ from ``ChatXAI``:
 
 * an assistant turn with tool calls and no text is sent with ``"content": ""``, never ``null``;
-* ``reasoning_content`` is read from the parsed answer whatever produced it (dicts included), and
-  is put in ``additional_kwargs`` on invoke and on every stream delta;
+* ``reasoning_content`` is in ``additional_kwargs`` on invoke and on every stream delta;
 * ``usage_metadata.output_tokens`` is visible completion plus reasoning (xAI's
   ``completion_tokens`` excludes reasoning) and ``total_tokens`` is always
   ``input_tokens + output_tokens``, which equals xAI's own ``total_tokens``;
 * tool-call arguments that are not a JSON object become ``invalid_tool_calls``; ``""`` and
   ``"null"`` mean no arguments.
+
+Nothing in this module does I/O.
 """
 
 from __future__ import annotations
@@ -37,27 +41,16 @@ from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, Us
 from langchain_core.messages.block_translators.openai import convert_to_openai_data_block
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 
-from grok_transport.ratelimit import RateLimitInfo
-from grok_transport.wire import parse_arguments
+from grok_transport import InvalidParameterError
 from langchain_grok._blocks import PROVIDER
 
 if TYPE_CHECKING:
-    from langchain_core.messages.tool import InvalidToolCall
-    from langchain_core.messages.tool import ToolCall as LCToolCall
+    from langchain_core.messages import InvalidToolCall
+    from langchain_core.messages import ToolCall as LCToolCall
 
-    from grok_transport.wire import ChatCompletion, ChatCompletionChunk, ToolCall, Usage
+    from grok_transport import Answer, Delta, ToolCall, Usage
 
-__all__ = [
-    "message_to_wire",
-    "messages_to_wire",
-    "completion_to_message",
-    "chunk_to_message",
-    "final_chunk",
-    "usage_to_metadata",
-    "response_metadata",
-    "answer_metadata",
-    "tool_calls",
-]
+__all__ = ["messages_to_wire", "answer_to_message", "StreamChunks"]
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 _DATA_BLOCKS = frozenset({"image", "file", "audio"})
@@ -79,17 +72,25 @@ _OUTPUT_ONLY = frozenset(
 
 
 # -- LangChain → wire -----------------------------------------------------------------------
+#
+# Content the API cannot take (an unknown role, an image URL that is not one, a text part that
+# is not a string) passes through unchanged so the transport's checks refuse it before any
+# request; only what would break the conversion itself is refused here.
 
 
 def _part(block: Any) -> dict[str, Any] | None:
     """One content part on the wire, or ``None`` for a block that is not input."""
     if isinstance(block, str):
         return {"type": "text", "text": block}
+    if not isinstance(block, dict):
+        raise InvalidParameterError(
+            f"a message content part must be a string or a dict, not {type(block).__name__}."
+        )
     kind = block.get("type")
-    if kind == "text":
-        return {"type": "text", "text": block["text"]}
+    if kind == "text":  # v1 text blocks carry ids and annotations the API does not take
+        return {"type": "text", "text": block.get("text")}
     if kind == "image_url":  # OpenAI's shape: passes through, ``detail`` included
-        image = block["image_url"]
+        image = block.get("image_url")
         return {"type": "image_url", "image_url": image if isinstance(image, dict) else {"url": image}}
     if kind in _DATA_BLOCKS and ("source_type" in block or _is_v1_data(block)):
         part = convert_to_openai_data_block(block)
@@ -112,15 +113,26 @@ def _parts(content: str | list[Any]) -> str | list[dict[str, Any]]:
     return [part for part in map(_part, content) if part is not None]
 
 
+def _joined_text(parts: list[dict[str, Any]]) -> str:
+    """The text parts of ``parts`` as one string (for roles that take only text)."""
+    texts = [part.get("text") for part in parts if part.get("type") == "text"]
+    for text in texts:
+        if not isinstance(text, str):
+            raise InvalidParameterError(f"a text part's text must be a string, not {type(text).__name__}.")
+    return "".join(texts)  # type: ignore[arg-type]
+
+
 def _text(content: str | list[Any]) -> str:
-    """The text of a message whose role takes only text (system, assistant, tool)."""
-    if isinstance(content, str):
-        return content
-    return "".join(
-        block if isinstance(block, str) else block.get("text", "")
-        for block in content
-        if isinstance(block, str) or block.get("type") == "text"
-    )
+    """The text of a message whose role takes only text (system, assistant, function)."""
+    parts = _parts(content)
+    return parts if isinstance(parts, str) else _joined_text(parts)
+
+
+def _arguments_json(args: Any) -> str:
+    try:
+        return json.dumps(args, ensure_ascii=False)
+    except (TypeError, ValueError) as error:
+        raise InvalidParameterError(f"tool call arguments are not JSON: {error}") from None
 
 
 def _wire_tool_call(call: LCToolCall | InvalidToolCall, arguments: str) -> dict[str, Any]:
@@ -131,11 +143,11 @@ def _wire_tool_call(call: LCToolCall | InvalidToolCall, arguments: str) -> dict[
     }
 
 
-def _assistant(message: AIMessage, responses: bool) -> dict[str, Any]:
+def _assistant(message: AIMessage) -> dict[str, Any]:
     out: dict[str, Any] = {"role": "assistant", "content": _text(message.content)}
-    if responses and (items := message.additional_kwargs.get("responses_output")):
-        out["responses_output"] = items  # replayed verbatim by the transport (see _responses.py)
-    calls = [_wire_tool_call(c, json.dumps(c["args"], ensure_ascii=False)) for c in message.tool_calls]
+    if items := message.additional_kwargs.get("responses_output"):
+        out["responses_output"] = items  # a Responses answer's own items: replayed verbatim
+    calls = [_wire_tool_call(c, _arguments_json(c["args"])) for c in message.tool_calls]
     # A call the model sent with broken JSON still needs its slot, or the tool message that
     # answers it refers to nothing; it goes back exactly as it came.
     calls += [_wire_tool_call(c, c.get("args") or "{}") for c in message.invalid_tool_calls]
@@ -145,23 +157,18 @@ def _assistant(message: AIMessage, responses: bool) -> dict[str, Any]:
 
 
 def _tool_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
-    if isinstance(content, str):
-        return content
     parts = _parts(content)
-    if all(part.get("type") == "text" for part in parts):
-        return "".join(part["text"] for part in parts)
-    return parts
+    if isinstance(parts, str) or any(part.get("type") != "text" for part in parts):
+        return parts
+    return _joined_text(parts)
 
 
-def message_to_wire(message: BaseMessage, *, responses: bool = False) -> dict[str, Any]:
-    """One LangChain message as a chat-completions message dict.
-
-    ``responses=True`` (the Responses-API path) also carries an earlier answer's raw output items.
-    """
+def _wire_message(message: BaseMessage) -> dict[str, Any]:
+    """One LangChain message as a chat-completions message dict."""
     if isinstance(message, HumanMessage):
         out: dict[str, Any] = {"role": "user", "content": _parts(message.content)}
     elif isinstance(message, AIMessage):
-        out = _assistant(message, responses)
+        out = _assistant(message)
     elif isinstance(message, SystemMessage):
         out = {"role": "system", "content": _text(message.content)}
     elif isinstance(message, ToolMessage):
@@ -171,33 +178,32 @@ def message_to_wire(message: BaseMessage, *, responses: bool = False) -> dict[st
             "tool_call_id": message.tool_call_id,
         }
     elif isinstance(message, ChatMessage):
-        role = _ROLES.get(message.role, message.role)
-        out = {"role": role, "content": _parts(message.content)}
+        out = {"role": _ROLES.get(message.role, message.role), "content": _parts(message.content)}
     elif isinstance(message, FunctionMessage):
         return {"role": "function", "name": message.name, "content": _text(message.content)}
     else:
-        raise TypeError(f"Cannot send a {type(message).__name__} to Grok.")
+        raise InvalidParameterError(f"Cannot send a {type(message).__name__} to Grok.")
     if message.name:
         out["name"] = message.name
     return out
 
 
-def messages_to_wire(messages: Sequence[BaseMessage], *, responses: bool = False) -> list[dict[str, Any]]:
-    """A conversation as chat-completions message dicts."""
-    return [message_to_wire(m, responses=responses) for m in messages]
+def messages_to_wire(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """A conversation as chat-completions message dicts (what ``plan`` takes)."""
+    return [_wire_message(m) for m in messages]
 
 
-# -- wire → LangChain -----------------------------------------------------------------------
+# -- transport → LangChain --------------------------------------------------------------------
 
 
-def usage_to_metadata(usage: Usage) -> UsageMetadata:
+def _usage(usage: Usage | None) -> UsageMetadata | None:
     """Usage as LangChain reports it: ``total == input + output``, reasoning counted in output."""
-    input_tokens = usage.input_tokens
-    output_tokens = usage.output_tokens
+    if usage is None:
+        return None
     metadata = UsageMetadata(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        total_tokens=input_tokens + output_tokens,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        total_tokens=usage.input_tokens + usage.output_tokens,
     )
     raw = usage.raw
     if raw.get("prompt_tokens_details") is not None or raw.get("input_tokens_details") is not None:
@@ -207,13 +213,13 @@ def usage_to_metadata(usage: Usage) -> UsageMetadata:
     return metadata
 
 
-def tool_calls(calls: list[ToolCall]) -> tuple[list[LCToolCall], list[InvalidToolCall]]:
+def _tool_calls(calls: list[ToolCall]) -> tuple[list[LCToolCall], list[InvalidToolCall]]:
     """Parsed tool calls, and those whose arguments are not a JSON object."""
     valid: list[LCToolCall] = []
     invalid: list[InvalidToolCall] = []
     for call in calls:
         try:
-            args = parse_arguments(call.arguments)
+            args = call.parsed_arguments()
         except ValueError as error:  # JSONDecodeError included
             invalid.append(
                 invalid_tool_call(name=call.name, args=call.arguments, id=call.id or None, error=str(error))
@@ -223,72 +229,20 @@ def tool_calls(calls: list[ToolCall]) -> tuple[list[LCToolCall], list[InvalidToo
     return valid, invalid
 
 
-def answer_metadata(
-    *,
-    model: str,
-    response_id: str,
-    finish_reason: str | None,
-    usage: Usage | None,
-    headers: dict[str, str],
-    include_headers: bool,
-) -> dict[str, Any]:
-    """The ``response_metadata`` keys both APIs share (ChatXAI's, plus xAI's cost and headers)."""
-    metadata: dict[str, Any] = {"model_provider": PROVIDER, "model_name": model}
-    if response_id:
-        metadata["id"] = response_id
-    if finish_reason:
-        metadata["finish_reason"] = finish_reason
-    if usage is not None:
-        metadata["token_usage"] = usage.raw
-        if usage.cost_in_usd_ticks is not None:
-            metadata["cost_in_usd_ticks"] = usage.cost_in_usd_ticks
-    if include_headers and headers:
-        metadata["headers"] = dict(headers)
-        limits = RateLimitInfo.from_headers(headers)
-        if limits is not None:
-            metadata["rate_limits"] = limits.as_dict()
-    return metadata
+def _metadata(answer: Answer, include_headers: bool) -> dict[str, Any]:
+    return {"model_provider": PROVIDER, **answer.metadata(include_headers=include_headers)}
 
 
-def response_metadata(
-    completion: ChatCompletion, *, include_headers: bool, finish_reason: bool = True
-) -> dict[str, Any]:
-    """A chat completion's ``response_metadata``: the shared keys, fingerprint, logprobs, tier."""
-    metadata = answer_metadata(
-        model=completion.model,
-        response_id=completion.id,
-        finish_reason=completion.finish_reason if finish_reason else None,
-        usage=completion.usage,
-        headers=completion.headers,
-        include_headers=include_headers,
-    )
-    if completion.system_fingerprint:
-        metadata["system_fingerprint"] = completion.system_fingerprint
-    if completion.logprobs is not None:
-        metadata["logprobs"] = completion.logprobs
-    service_tier = completion.raw.get("service_tier")
-    if service_tier:
-        metadata["service_tier"] = service_tier
-    return metadata
-
-
-def completion_to_message(completion: ChatCompletion, *, include_headers: bool = False) -> AIMessage:
+def answer_to_message(answer: Answer, *, include_headers: bool = False) -> AIMessage:
     """A whole answer as an ``AIMessage``."""
-    additional: dict[str, Any] = {}
-    if completion.reasoning_content:
-        additional["reasoning_content"] = completion.reasoning_content
-    if completion.refusal:
-        additional["refusal"] = completion.refusal
-    if completion.citations:
-        additional["citations"] = completion.citations
-    valid, invalid = tool_calls(completion.tool_calls)
+    valid, invalid = _tool_calls(answer.tool_calls)
     return AIMessage(
-        content=completion.content or "",
-        additional_kwargs=additional,
+        content=answer.text,
+        additional_kwargs=answer.extras(),
         tool_calls=valid,
         invalid_tool_calls=invalid,
-        usage_metadata=usage_to_metadata(completion.usage) if completion.usage else None,
-        response_metadata=response_metadata(completion, include_headers=include_headers),
+        usage_metadata=_usage(answer.usage),
+        response_metadata=_metadata(answer, include_headers),
     )
 
 
@@ -297,67 +251,73 @@ _DELTA = AIMessageChunk(content="")
 new message, and safe because every field that differs, or is mutable, is replaced."""
 
 
-def chunk_to_message(chunk: ChatCompletionChunk, seen_calls: set[int]) -> AIMessageChunk | None:
-    """One stream delta as an ``AIMessageChunk``, or ``None`` when it carries nothing.
+class StreamChunks:
+    """The deltas of one stream as ``AIMessageChunk`` objects.
 
-    ``seen_calls`` (owned by the caller, one per stream) holds the tool-call indexes already
-    announced: a proxy that repeats the call's name and id in every fragment would otherwise
-    have them concatenated when LangChain adds the chunks up.
+    It remembers two things per stream: the tool-call indexes already announced (a proxy that
+    repeats a call's name and id in every fragment would otherwise have them concatenated when
+    LangChain adds the chunks up), and whether reasoning was streamed (then the last chunk does
+    not repeat it).
     """
-    delta = chunk.delta
-    if delta is None:  # the trailing ``choices: []`` usage chunk; see final_chunk
-        return None
-    if not delta.tool_calls and chunk.finish_reason is None and chunk.logprobs is None:
-        # The hot path, once per token: a piece of text or of reasoning, nothing else.
-        if not (delta.content or delta.reasoning_content):
-            return None
-        return _DELTA.model_copy(
-            update={
-                "content": delta.content or "",
-                "additional_kwargs": (
-                    {"reasoning_content": delta.reasoning_content} if delta.reasoning_content else {}
-                ),
-                "response_metadata": {"model_provider": PROVIDER},
-                "tool_calls": [],
-                "invalid_tool_calls": [],
-                "tool_call_chunks": [],
-            }
-        )
-    calls: list[Any] = []
-    for position, call in enumerate(delta.tool_calls or ()):
-        index = call.index if call.index is not None else position
-        first = index not in seen_calls
-        seen_calls.add(index)
-        calls.append(
-            tool_call_chunk(
-                name=(call.name or None) if first else None,
-                args=call.arguments,
-                id=(call.id or None) if first else None,
-                index=index,
+
+    __slots__ = ("_announced", "_reasoning_streamed", "include_headers")
+
+    def __init__(self, *, include_headers: bool = False) -> None:
+        self.include_headers = include_headers
+        self._announced: set[int] = set()
+        self._reasoning_streamed = False
+
+    def chunk(self, delta: Delta) -> AIMessageChunk | None:
+        """The chunk for ``delta``, or ``None`` when it adds nothing a message shows."""
+        kind = delta.kind
+        if kind == "text" or kind == "reasoning":  # the hot path, once per token
+            reasoning = kind == "reasoning"
+            self._reasoning_streamed |= reasoning
+            metadata = {"model_provider": PROVIDER}
+            if delta.logprobs is not None:
+                metadata["logprobs"] = delta.logprobs
+            return _DELTA.model_copy(
+                update={
+                    "content": "" if reasoning else delta.text,
+                    "additional_kwargs": {"reasoning_content": delta.text} if reasoning else {},
+                    "response_metadata": metadata,
+                    "tool_calls": [],
+                    "invalid_tool_calls": [],
+                    "tool_call_chunks": [],
+                }
             )
+        if kind == "tool_call" and delta.tool_call is not None:
+            return self._tool_call_chunk(delta.tool_call)
+        if kind == "done" and delta.answer is not None:
+            return self._last_chunk(delta.answer)
+        return None  # a server-side tool run: the last chunk lists them all
+
+    def _tool_call_chunk(self, call: ToolCall) -> AIMessageChunk:
+        index = call.index if call.index is not None else len(self._announced)
+        first = index not in self._announced
+        self._announced.add(index)
+        return AIMessageChunk(
+            content="",
+            tool_call_chunks=[
+                tool_call_chunk(
+                    name=(call.name or None) if first else None,
+                    args=call.arguments,
+                    id=(call.id or None) if first else None,
+                    index=index,
+                )
+            ],
+            response_metadata={"model_provider": PROVIDER},
         )
-    metadata: dict[str, Any] = {"model_provider": PROVIDER}
-    if chunk.finish_reason:
-        metadata["finish_reason"] = chunk.finish_reason
-    if chunk.logprobs is not None:
-        metadata["logprobs"] = chunk.logprobs
-    return AIMessageChunk(
-        content=delta.content or "",
-        additional_kwargs={"reasoning_content": delta.reasoning_content} if delta.reasoning_content else {},
-        tool_call_chunks=calls,
-        response_metadata=metadata,
-    )
 
-
-def final_chunk(completion: ChatCompletion, *, include_headers: bool = False) -> AIMessageChunk:
-    """The closing chunk: usage and the answer-wide metadata, sent once so nothing is doubled.
-
-    LangChain adds chunks up by concatenating strings, so ``model_name``, ``id`` and
-    ``system_fingerprint`` appear only here; ``finish_reason`` came with the delta that carried it.
-    """
-    return AIMessageChunk(
-        content="",
-        usage_metadata=usage_to_metadata(completion.usage) if completion.usage else None,
-        response_metadata=response_metadata(completion, include_headers=include_headers, finish_reason=False),
-        chunk_position="last",
-    )
+    def _last_chunk(self, answer: Answer) -> AIMessageChunk:
+        """Usage, answer-wide metadata and extras, sent once so LangChain's adding-up doubles nothing."""
+        extras = answer.extras()
+        if self._reasoning_streamed:
+            extras.pop("reasoning_content", None)
+        return AIMessageChunk(
+            content="",
+            additional_kwargs=extras,
+            usage_metadata=_usage(answer.usage),
+            response_metadata=_metadata(answer, self.include_headers),
+            chunk_position="last",
+        )

@@ -7,31 +7,40 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from functools import lru_cache
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
+from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel, LanguageModelInput, ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage, get_buffer_string
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import JsonOutputKeyToolsParser, PydanticToolsParser
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, Generation
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from langchain_core.utils.utils import _build_model_kwargs
-from pydantic import AliasChoices, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from grok_transport import errors as transport_errors
-from grok_transport._version import __version__
-from grok_transport.catalogue import DEFAULT_MODELS, lookup
-from grok_transport.providers import PROVIDERS
-from grok_transport.responses import SERVER_TOOL_TYPES, is_server_tool
-from grok_transport.tokens import estimate_tokens
-from grok_transport.tools import JSON_OBJECT_FORMAT, json_schema_format, normalize_tool_choice
+import grok_transport
+from grok_transport import (
+    DEFAULT_MODELS,
+    JSON_OBJECT_FORMAT,
+    PROVIDERS,
+    SERVER_TOOL_TYPES,
+    Answer,
+    AsyncGrokClient,
+    Call,
+    GrokClient,
+    estimate_tokens,
+    json_schema_format,
+    lookup,
+    normalize_tool_choice,
+    server_tool,
+)
 from langchain_grok._blocks import PROVIDER
 from langchain_grok._connection import GrokConnectionMixin
-from langchain_grok._convert import chunk_to_message, completion_to_message, final_chunk, messages_to_wire
+from langchain_grok._convert import StreamChunks, answer_to_message, messages_to_wire
 from langchain_grok._errors import translated_errors
-from langchain_grok._responses import event_to_chunk, final_response_chunk, response_to_message
 
 if TYPE_CHECKING:
     from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -39,16 +48,13 @@ if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
     from typing_extensions import Self
 
-    from grok_transport import ChatCompletion
-    from grok_transport.responses import Response
-
 __all__ = ["ChatGrok"]
 
 log = logging.getLogger("langchain_grok")
 
 StructuredOutputMethod = Literal["function_calling", "json_schema", "json_mode"]
 
-# Model fields that are API parameters, sent under the same name when set.
+# Model fields that are API parameters, sent under the same name when set (and overridable per call).
 _API_PARAMS = (
     "temperature",
     "max_tokens",
@@ -62,6 +68,8 @@ _API_PARAMS = (
     "top_logprobs",
     "user",
 )
+# Model fields that are settings of the call plan (``grok_transport.plan``), overridable per call.
+_PLAN_SETTINGS = ("use_responses_api", "stream_usage", "conversation_id", "store", "server_tools")
 
 
 class ChatGrok(BaseChatModel, GrokConnectionMixin):
@@ -83,13 +91,18 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
     ```
 
     Construction does no I/O and builds no HTTP client; clients are built on the first call and
-    shared by every instance with the same provider, URL, key, timeout, retries and headers.
+    shared by every instance with the same provider, URL, key, timeout, retries, headers and
+    rate limit. Copies (``model_copy``, ``deepcopy``) and pickles (multiprocessing, joblib, Ray)
+    carry the settings and the key, never the clients: a copy gets them again on first use.
     Only the parameters you set are sent. Parameters the model is known to reject (``stop`` and
     penalties on reasoning models, ``reasoning_effort`` where unsupported) are dropped with a
     ``grok_transport.UnsupportedParameterWarning``.
 
-    Binding a server-side tool (``llm.bind_tools([{"type": "web_search"}])``) moves the call to
-    xAI's Responses API, which runs the tool and cites its sources (see ``use_responses_api``).
+    Server-side tools (``ChatGrok(server_tools=["web_search"])``, or bound:
+    ``llm.bind_tools([{"type": "web_search"}])``) and ``previous_response_id=`` move the call to
+    xAI's Responses API, which runs the tools and cites its sources (see ``use_responses_api``).
+    Which endpoint serves a call is ``grok_transport.plan``'s decision; the answer has the same
+    shape either way.
 
     Errors are ``grok_transport`` errors that are also ``langchain_core.exceptions`` model errors
     (``except ModelRateLimitError`` and ``except grok_transport.RateLimitError`` both work).
@@ -109,8 +122,6 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
 
     model_name: str | None = Field(default=None, alias="model")
     """Model to call. Defaults to the provider's default (xAI: ``grok-4.3``)."""
-    conversation_id: str | None = None
-    """Sent as ``x-grok-conv-id``: pins requests to one prompt-cache server (cache hits)."""
 
     # -- request parameters -----------------------------------------------------------------
 
@@ -147,22 +158,35 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
     """Parameter names never to send (values are ignored), e.g. ``{"parallel_tool_calls": None}``
     for a proxy that rejects them. The escape hatch for a model the catalogue does not know."""
 
-    # -- behaviour --------------------------------------------------------------------------
+    # -- behaviour (the call plan's settings; each can also be given per call) ------------------
 
     streaming: bool = False
     """Stream by default in ``invoke`` (tokens reach streaming callbacks)."""
-    stream_usage: bool = True
+    stream_usage: bool | None = None
     """Ask for usage on streams (``stream_options.include_usage``); turn off for proxies that
-    reject ``stream_options``. The usage arrives on the last chunk."""
+    reject ``stream_options``. Unset: the provider's default (on). The usage arrives on the
+    last chunk."""
     include_response_headers: bool = False
     """Put the response headers (and parsed ``X-Ratelimit-*`` limits) in ``response_metadata``."""
     use_responses_api: bool | None = None
     """Talk to ``/v1/responses`` instead of ``/v1/chat/completions``. ``None`` (default): only
-    when a server-side tool (``{"type": "web_search"}``, ``x_search``, code execution…) is bound,
-    as ChatXAI does; those tools and citations exist only there. Answers keep the same shape."""
+    when a server-side tool (``web_search``, ``x_search``, code execution…) is bound or a
+    Responses-only parameter (``previous_response_id``…) is given, as ChatXAI does; those exist
+    only there. ``False`` refuses them before any request. Answers keep the same shape."""
+    server_tools: list[dict[str, Any]] = Field(default_factory=list)
+    """Tools xAI runs itself, sent on every call beside any bound tools: names
+    (``["web_search", "x_search"]``) or dicts with options (``{"type": "web_search", …}``)."""
+    store: bool | None = None
+    """Whether xAI keeps the response (Responses API, for ``previous_response_id``); the server's
+    default when unset. With ``False`` the reasoning comes back encrypted in the answer's
+    ``responses_output``, which the next turn replays, so a conversation still continues."""
+    conversation_id: str | None = None
+    """Sent as ``x-grok-conv-id`` (and ``prompt_cache_key`` on the Responses API): pins requests
+    to one prompt-cache server, for cache hits. ``prompt_cache_key`` itself can be given per
+    call or in ``model_kwargs``."""
     token_counting: Literal["auto", "api", "estimate"] = "auto"
     """How ``get_num_tokens`` counts. ``api``: the server's tokenizer (``/v1/tokenize-text``),
-    errors raised. ``estimate``: ``grok_transport.tokens.estimate_tokens``, no network.
+    errors raised. ``estimate``: ``grok_transport.estimate_tokens``, no network.
     ``auto`` (default): the tokenizer for xAI and custom servers, and the estimate for
     providers without one (Grok Inc, grokapi.io) or once the tokenizer proved unreachable
     (connection error or 404; remembered per instance, so offline code pays the retries once)."""
@@ -183,21 +207,27 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         if not isinstance(values, dict):
             return values
         values = {**values, "model_kwargs": dict(values.get("model_kwargs") or {})}
-        return _build_model_kwargs(values, _field_names(cls))
+        return _build_model_kwargs(values, set(_field_names(cls)))
+
+    @field_validator("server_tools", mode="before")
+    @classmethod
+    def _expand_server_tools(cls, value: Any) -> Any:
+        """Names become ``{"type": name}``; anything that is not a server-side tool is refused."""
+        return [server_tool(tool) for tool in value or ()]
 
     @model_validator(mode="after")
     def _resolve_grok_connection(self) -> Self:
         """Fill provider, base URL, key and model from arguments, environment and defaults."""
         self._resolve_connection_fields()
         if self.model_name is None:
-            self.model_name = DEFAULT_MODELS.get(self.provider, DEFAULT_MODELS["xai"])
+            self.model_name = DEFAULT_MODELS.get(self.provider or "xai", DEFAULT_MODELS["xai"])
         if self.profile is None:  # core resolved it before the model name was known
             self.profile = self._resolve_model_profile()
         return self
 
     @model_validator(mode="after")
     def _set_grok_version(self) -> Self:
-        self._add_version("grok-integrations", __version__)
+        self._add_version("grok-integrations", grok_transport.__version__)
         return self
 
     # -- LangChain hooks ----------------------------------------------------------------------
@@ -259,9 +289,9 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
     def _resolve_model_profile(self) -> ModelProfile | None:
         if not self.model_name:
             return None
-        return ModelProfile(**_profile(self.model_name, self.provider or "xai"))
+        return cast("ModelProfile", _profile(self.model_name, self.provider or "xai"))
 
-    def _combine_llm_outputs(self, llm_outputs: list[dict | None]) -> dict:
+    def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
         usage: dict[str, Any] = {}
         combined: dict[str, Any] = {}
         for output in llm_outputs:
@@ -275,58 +305,51 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
                     combined.setdefault(key, output[key])
         return {"token_usage": usage, **combined}
 
-    # -- transport ----------------------------------------------------------------------------
+    # -- calls: plan, send, convert ---------------------------------------------------------------
 
-    def _request_headers(self) -> dict[str, str]:
-        headers = super()._request_headers()
-        if self.conversation_id:
-            headers["x-grok-conv-id"] = self.conversation_id
-        return headers
-
-    def _call(self, stop: list[str] | None, kwargs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """The model and the wire parameters of one call: instance settings, then per-call ones."""
+    def _plan(
+        self,
+        client: GrokClient | AsyncGrokClient,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+        *,
+        stream: bool,
+    ) -> Call:
+        """What one call sends: instance settings and parameters, then the per-call ones."""
         params = {**self._default_params, **self.model_kwargs, **kwargs}
         if stop is not None:
             params["stop"] = stop
-        model = params.pop("model", None) or self.model_name
+        model: str = params.pop("model", None) or self.model_name or ""
         params.pop("stream", None)
-        if self.extra_body:
-            params["extra_body"] = {**self.extra_body, **(params.get("extra_body") or {})}
+        settings = {name: params.pop(name, getattr(self, name)) for name in _PLAN_SETTINGS}
+        extra_body = {**(self.extra_body or {}), **(params.pop("extra_body", None) or {})}
         for name in self.disabled_params or ():
             params.pop(name, None)
-        return model, params
+        with translated_errors():
+            return client.plan(
+                messages_to_wire(messages),
+                model=model,
+                stream=stream,
+                extra_body=extra_body or None,
+                **settings,
+                **params,
+            )
 
-    @staticmethod
-    def _chat_result(message: AIMessage, answer: ChatCompletion | Response) -> ChatResult:
-        """Wrap a converted answer the way ``generate`` reports it (``llm_output`` for batches)."""
+    def _result(self, answer: Answer) -> ChatResult:
+        """The answer the way ``generate`` reports it (``llm_output`` is what batches combine)."""
+        message = answer_to_message(answer, include_headers=self.include_response_headers)
         info: dict[str, Any] = {"finish_reason": answer.finish_reason}
-        if (logprobs := getattr(answer, "logprobs", None)) is not None:
-            info["logprobs"] = logprobs
+        if answer.logprobs is not None:
+            info["logprobs"] = answer.logprobs
         llm_output: dict[str, Any] = {"model_name": answer.model}
         if answer.usage is not None:
             llm_output["token_usage"] = answer.usage.raw
-        if fingerprint := getattr(answer, "system_fingerprint", None):
-            llm_output["system_fingerprint"] = fingerprint
+        if answer.system_fingerprint:
+            llm_output["system_fingerprint"] = answer.system_fingerprint
         return ChatResult(
             generations=[ChatGeneration(message=message, generation_info=info)], llm_output=llm_output
         )
-
-    def _uses_responses(self, params: dict[str, Any]) -> bool:
-        if self.use_responses_api is not None:
-            return self.use_responses_api
-        return any(is_server_tool(tool) for tool in params.get("tools") or ())
-
-    def _request(
-        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any], *, stream: bool
-    ) -> tuple[str, dict[str, Any], bool, list[dict[str, Any]]]:
-        """Model, parameters, which endpoint, and the wire messages of one call."""
-        model, params = self._call(stop, kwargs)
-        responses = self._uses_responses(params)
-        if stream and not responses:
-            params["stream_usage"] = params.get("stream_usage", self.stream_usage)
-        else:  # only chat-completions streams take it
-            params.pop("stream_usage", None)
-        return model, params, responses, messages_to_wire(messages, responses=responses)
 
     def _generate(
         self,
@@ -335,14 +358,11 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        model, params, responses, wire = self._request(messages, stop, kwargs, stream=False)
-        headers = self.include_response_headers
+        client = self.client
+        call = self._plan(client, messages, stop, kwargs, stream=False)
         with translated_errors():
-            if responses:
-                answer = self.client.create_response(wire, model=model, **params)
-                return self._chat_result(response_to_message(answer, include_headers=headers), answer)
-            completion = self.client.chat(wire, model=model, **params)
-        return self._chat_result(completion_to_message(completion, include_headers=headers), completion)
+            answer = client.complete(call)
+        return self._result(answer)
 
     async def _agenerate(
         self,
@@ -351,14 +371,11 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        model, params, responses, wire = self._request(messages, stop, kwargs, stream=False)
-        headers = self.include_response_headers
+        client = self.async_client
+        call = self._plan(client, messages, stop, kwargs, stream=False)
         with translated_errors():
-            if responses:
-                answer = await self.async_client.create_response(wire, model=model, **params)
-                return self._chat_result(response_to_message(answer, include_headers=headers), answer)
-            completion = await self.async_client.chat(wire, model=model, **params)
-        return self._chat_result(completion_to_message(completion, include_headers=headers), completion)
+            answer = await client.complete(call)
+        return self._result(answer)
 
     def _stream(
         self,
@@ -367,43 +384,13 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        model, params, responses, wire = self._request(messages, stop, kwargs, stream=True)
-        if responses:
-            yield from self._stream_responses(wire, model, params)
-            return
-        seen: set[int] = set()
-        with translated_errors():
-            stream = self.client.stream_chat(wire, model=model, **params)
-            with stream:
-                for chunk in stream:
-                    message = chunk_to_message(chunk, seen)
-                    if message is None:
-                        continue
-                    yield ChatGenerationChunk(message=message)
-        yield ChatGenerationChunk(
-            message=final_chunk(stream.completion, include_headers=self.include_response_headers)
-        )
-
-    def _stream_responses(
-        self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]
-    ) -> Iterator[ChatGenerationChunk]:
-        calls: list[str] = []
-        reasoning_streamed = False
-        with translated_errors():
-            stream = self.client.stream_response(wire, model=model, **params)
-            with stream:
-                for event in stream:
-                    message = event_to_chunk(event, calls)
-                    if message is not None:
-                        reasoning_streamed |= "reasoning_content" in message.additional_kwargs
-                        yield ChatGenerationChunk(message=message)
-        yield ChatGenerationChunk(
-            message=final_response_chunk(
-                stream.response,
-                reasoning_streamed=reasoning_streamed,
-                include_headers=self.include_response_headers,
-            )
-        )
+        client = self.client
+        call = self._plan(client, messages, stop, kwargs, stream=True)
+        chunks = StreamChunks(include_headers=self.include_response_headers)
+        with translated_errors(), client.stream(call) as stream:
+            for delta in stream:
+                if (chunk := chunks.chunk(delta)) is not None:
+                    yield ChatGenerationChunk(message=chunk)
 
     async def _astream(
         self,
@@ -412,52 +399,22 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        model, params, responses, wire = self._request(messages, stop, kwargs, stream=True)
-        if responses:
-            async for generation in self._astream_responses(wire, model, params):
-                yield generation
-            return
-        seen: set[int] = set()
+        client = self.async_client
+        call = self._plan(client, messages, stop, kwargs, stream=True)
+        chunks = StreamChunks(include_headers=self.include_response_headers)
         with translated_errors():
-            stream = await self.async_client.stream_chat(wire, model=model, **params)
-            async with stream:
-                async for chunk in stream:
-                    message = chunk_to_message(chunk, seen)
-                    if message is None:
-                        continue
-                    yield ChatGenerationChunk(message=message)
-        yield ChatGenerationChunk(
-            message=final_chunk(stream.completion, include_headers=self.include_response_headers)
-        )
-
-    async def _astream_responses(
-        self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]
-    ) -> AsyncIterator[ChatGenerationChunk]:
-        calls: list[str] = []
-        reasoning_streamed = False
-        with translated_errors():
-            stream = await self.async_client.stream_response(wire, model=model, **params)
-            async with stream:
-                async for event in stream:
-                    message = event_to_chunk(event, calls)
-                    if message is not None:
-                        reasoning_streamed |= "reasoning_content" in message.additional_kwargs
-                        yield ChatGenerationChunk(message=message)
-        yield ChatGenerationChunk(
-            message=final_response_chunk(
-                stream.response,
-                reasoning_streamed=reasoning_streamed,
-                include_headers=self.include_response_headers,
-            )
-        )
+            async with await client.stream(call) as stream:
+                async for delta in stream:
+                    if (chunk := chunks.chunk(delta)) is not None:
+                        yield ChatGenerationChunk(message=chunk)
 
     # -- tools and structured output ------------------------------------------------------------
 
     def bind_tools(
         self,
-        tools: Sequence[dict[str, Any] | type | Callable | BaseTool],
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
         *,
-        tool_choice: dict | str | bool | None = None,
+        tool_choice: dict[str, Any] | str | bool | None = None,
         strict: bool | None = None,
         parallel_tool_calls: bool | None = None,
         **kwargs: Any,
@@ -490,13 +447,13 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
 
     def with_structured_output(
         self,
-        schema: dict | type | None = None,
+        schema: dict[str, Any] | type | None = None,
         *,
         method: StructuredOutputMethod | None = None,
         include_raw: bool = False,
         strict: bool | None = None,
         **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, dict | Any]:
+    ) -> Runnable[LanguageModelInput, Any]:
         """A runnable that answers with ``schema`` (pydantic class, TypedDict or JSON schema).
 
         ``method``:
@@ -516,7 +473,7 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         method = method or self._default_structured_method()
         is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
         trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
-        parser: Runnable
+        parser: Runnable[Any, Any]
         if method == "function_calling":
             if schema is None:
                 raise ValueError("method='function_calling' needs a schema.")
@@ -525,9 +482,9 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
                 [schema], tool_choice=tool_name, strict=strict, ls_structured_output_format=trace
             )
             parser = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
+                _PydanticToolParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
                 if is_pydantic
-                else JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
+                else _JsonToolParser(key_name=tool_name, first_tool_only=True)
             )
         elif method == "json_schema":
             if schema is None:
@@ -576,19 +533,55 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
             try:
                 with translated_errors():
                     return self.client.count_tokens(text, model=self.model_name or "")
-            except (transport_errors.APIConnectionError, transport_errors.NotFoundError) as error:
+            except (grok_transport.APIConnectionError, grok_transport.NotFoundError) as error:
                 if self.token_counting == "api":
                     raise
                 self._tokenizer_unreachable = True
                 log.info("tokenizer unreachable (%r); estimating token counts from now on", error)
         return estimate_tokens(text)
 
-    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence | None = None) -> int:
+    def get_num_tokens_from_messages(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> int:
         """Tokens in a conversation (and tool schemas), counted in one tokenizer call."""
         text = get_buffer_string(messages)
         if tools:
             text += "\n" + json.dumps([convert_to_openai_tool(t) for t in tools], ensure_ascii=False)
         return self.get_num_tokens(text)
+
+
+def _refuse_broken_calls(result: list[Generation]) -> None:
+    """Raise when the model called a tool with arguments that are not a JSON object.
+
+    LangChain's tool parsers read only ``tool_calls``; such a call sits in
+    ``invalid_tool_calls``, so without this a broken answer would parse as no answer at all.
+    """
+    message = getattr(result[0], "message", None) if result else None
+    if isinstance(message, AIMessage) and message.invalid_tool_calls and not message.tool_calls:
+        call = message.invalid_tool_calls[0]
+        raise OutputParserException(
+            f"the model called {call.get('name')!r} with arguments that are not a JSON object: "
+            f"{call.get('error')}",
+            llm_output=call.get("args") or "",
+        )
+
+
+class _PydanticToolParser(PydanticToolsParser):
+    """``PydanticToolsParser`` that reports a call with broken arguments (see ``_refuse_broken_calls``)."""
+
+    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
+        if not partial:
+            _refuse_broken_calls(result)
+        return super().parse_result(result, partial=partial)
+
+
+class _JsonToolParser(JsonOutputKeyToolsParser):
+    """``JsonOutputKeyToolsParser`` that reports a call with broken arguments."""
+
+    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
+        if not partial:
+            _refuse_broken_calls(result)
+        return super().parse_result(result, partial=partial)
 
 
 @lru_cache(maxsize=256)

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from langchain_core.tools import BaseTool, ToolException
 from pydantic import BaseModel, Field, model_validator
 
-from grok_transport.errors import GrokError
-from grok_transport.images import DEFAULT_IMAGE_MODEL, ImageResult
+from grok_transport import DEFAULT_IMAGE_MODEL, GrokError, ImageResult
 from langchain_grok._connection import GrokConnectionMixin
 from langchain_grok._errors import translated_errors
 

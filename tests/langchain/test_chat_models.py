@@ -6,6 +6,7 @@ the user gets, so both halves of the adapter are checked against each other.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import warnings
@@ -343,6 +344,14 @@ def test_stream_usage_on_one_chunk_and_metadata_once(grok_server: GrokTestServer
     assert sum(1 for c in chunks if c.content) > 1  # it really streamed
 
 
+def test_streamed_reasoning_is_not_repeated_by_the_last_chunk(grok_server: GrokTestServer) -> None:
+    grok_server.enqueue(Reply.text("blue light scatters.", reasoning="rayleigh, then mie."))
+    chunks, full = stream_all(chat(grok_server), "why is the sky blue?")
+    assert sum(1 for c in chunks if c.additional_kwargs.get("reasoning_content")) > 1
+    assert full.additional_kwargs["reasoning_content"] == "rayleigh, then mie."
+    assert full.content == "blue light scatters."
+
+
 def test_v1_stream_keeps_reasoning_text_and_tool_calls_apart(grok_server: GrokTestServer) -> None:
     grok_server.enqueue(
         Reply.tool_calls(
@@ -586,7 +595,7 @@ def test_token_counting_uses_the_tokenizer_then_falls_back(grok_server: GrokTest
     assert model.get_num_tokens_from_messages([HumanMessage("Hello world")]) > 0
 
     offline = ChatGrok(api_key="k", base_url="http://127.0.0.1:9/v1", max_retries=0)
-    estimate = grok_transport.tokens.estimate_tokens("Hello world, again!")
+    estimate = grok_transport.estimate_tokens("Hello world, again!")
     assert offline.get_num_tokens("Hello world, again!") == estimate
     assert offline._tokenizer_unreachable  # the next call does not try again
     strict = ChatGrok(api_key="k", base_url="http://127.0.0.1:9/v1", max_retries=0, token_counting="api")
@@ -611,6 +620,29 @@ def test_grokinc_provider_end_to_end(grok_server_factory: Any) -> None:
     assert streamed.content
     # Grok Inc's explain endpoint is a transport call on the same shared client.
     assert model.client.explain([{"role": "user", "content": "hello"}], answer.content)
+
+
+@pytest.mark.parametrize("api", ["sync", "async"])
+async def test_rate_limit_rpm_reaches_the_clients(grok_server_factory: Any, api: str) -> None:
+    # Grok Inc allows 5 requests a minute per key, and by default the client waits for a free
+    # slot: a sixth call would sit for a minute. rate_limit_rpm=0 turns the wait off, so the
+    # sixth call reaches the server at once and meets the server's own 429. (The bound below
+    # only tells "at once" from "a minute later"; it measures no speed.)
+    server = grok_server_factory("grokinc")
+    model = ChatGrok(
+        provider="grokinc", base_url=server.base_url, api_key=server.api_key, rate_limit_rpm=0, max_retries=0
+    )
+
+    async def call() -> Any:
+        if api == "sync":
+            return await asyncio.to_thread(model.invoke, "hi")
+        return await model.ainvoke("hi")
+
+    for _ in range(5):
+        assert (await call()).content
+    with pytest.raises(langchain_grok.RateLimitError):
+        await asyncio.wait_for(call(), timeout=30)
+    assert len(server.requests) == 6
 
 
 def test_grokapi_out_of_credits(grok_server_factory: Any) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from langchain_core.exceptions import ModelInvalidRequestError
 from langchain_core.messages import AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
 from grok_transport.testing import GrokTestServer, Reply
-from langchain_grok import ChatGrok, UnprocessableEntityError
+from langchain_grok import ChatGrok, InvalidParameterError
 
 QUESTION = "Search the web: what is the latest stable Ruby version?"
 
@@ -55,7 +56,14 @@ async def test_web_search_streams(grok_server: GrokTestServer) -> None:
     assert sum(1 for c in chunks if c.content) > 1  # the text arrived piece by piece
     assert [c for c in chunks if c.usage_metadata] == [chunks[-1]]
     assert full.additional_kwargs["citations"][0]["url"] in full.content
-    assert full.additional_kwargs["reasoning_content"]
+    # The reasoning arrived piece by piece; the last chunk does not repeat it.
+    summary = [
+        part["text"]
+        for item in full.additional_kwargs["responses_output"]
+        if item["type"] == "reasoning"
+        for part in item["summary"]
+    ]
+    assert full.additional_kwargs["reasoning_content"] == "".join(summary) != ""
     assert full.response_metadata["finish_reason"] == "stop"
     assert grok_server.requests[-1].json["stream"] is True
 
@@ -102,12 +110,66 @@ def test_use_responses_api_switch(grok_server: GrokTestServer) -> None:
     base = {"base_url": grok_server.base_url, "api_key": grok_server.api_key}
     assert ChatGrok(**base, use_responses_api=True).invoke("hello").content
     assert grok_server.requests[-1].path == "/v1/responses"
-    # Forced onto chat completions (for a proxy without /v1/responses) the tool goes as given;
-    # xAI itself refuses it there, and the refusal arrives as a typed error with its words.
-    with pytest.raises(UnprocessableEntityError, match="unknown variant `web_search`"):
+    # Forced onto chat completions, a server-side tool cannot run (xAI would answer 422): the
+    # call is refused before any request, with the error LangChain code catches too.
+    with pytest.raises(InvalidParameterError, match="web_search") as caught:
         searching(grok_server, use_responses_api=False).invoke(QUESTION)
+    assert isinstance(caught.value, ModelInvalidRequestError)
+    assert len(grok_server.requests) == 1
+
+
+def test_server_tools_as_a_setting(grok_server: GrokTestServer) -> None:
+    model = ChatGrok(
+        base_url=grok_server.base_url, api_key=grok_server.api_key, server_tools=["web_search", "x_search"]
+    )
+    answer = model.invoke(QUESTION)
     request = grok_server.requests[-1]
-    assert request.path == "/v1/chat/completions" and request.json["tools"] == [{"type": "web_search"}]
+    assert request.path == "/v1/responses"
+    assert request.json["tools"] == [{"type": "web_search"}, {"type": "x_search"}]
+    assert answer.additional_kwargs["citations"]
+    # Bound function tools go beside them.
+    model.bind_tools([get_weather]).invoke("weather in Oslo?")
+    assert [t["type"] for t in grok_server.requests[-1].json["tools"]] == [
+        "function",
+        "web_search",
+        "x_search",
+    ]
+    with pytest.raises(ValueError, match="not a server-side tool"):
+        ChatGrok(api_key="k", server_tools=["get_weather"])
+
+
+def test_store_false_brings_the_reasoning_back_for_the_next_turn(grok_server: GrokTestServer) -> None:
+    model = ChatGrok(
+        base_url=grok_server.base_url, api_key=grok_server.api_key, use_responses_api=True, store=False
+    )
+    first = model.invoke("hello")
+    body = grok_server.requests[-1].json
+    assert body["store"] is False and body["include"] == ["reasoning.encrypted_content"]
+    reasoning = [i for i in first.additional_kwargs["responses_output"] if i["type"] == "reasoning"]
+    assert reasoning and reasoning[0]["encrypted_content"]
+    model.invoke([HumanMessage("hello"), first, HumanMessage("and again?")])
+    assert reasoning[0] in grok_server.requests[-1].json["input"]
+
+
+def test_previous_response_id_per_call_goes_to_the_responses_api(grok_server: GrokTestServer) -> None:
+    model = ChatGrok(base_url=grok_server.base_url, api_key=grok_server.api_key)
+    first = model.invoke("my name is ada.", use_responses_api=True)
+    follow_up = model.invoke("what is my name?", previous_response_id=first.response_metadata["id"])
+    request = grok_server.requests[-1]
+    assert request.path == "/v1/responses" and follow_up.content
+    assert request.json["previous_response_id"] == first.response_metadata["id"]
+    with pytest.raises(InvalidParameterError, match="previous_response_id"):
+        model.invoke("?", previous_response_id=first.response_metadata["id"], use_responses_api=False)
+    assert len(grok_server.requests) == 2
+
+
+def test_conversation_id_routes_the_prompt_cache(grok_server: GrokTestServer) -> None:
+    model = searching(grok_server, conversation_id="conv-7")
+    model.invoke(QUESTION)
+    request = grok_server.requests[-1]
+    assert request.headers["x-grok-conv-id"] == "conv-7" and request.json["prompt_cache_key"] == "conv-7"
+    model.invoke(QUESTION, prompt_cache_key="chosen")
+    assert grok_server.requests[-1].json["prompt_cache_key"] == "chosen"
 
 
 def test_agent_searches_the_web_calls_a_function_and_its_answer_cites(grok_server: GrokTestServer) -> None:
