@@ -277,6 +277,8 @@ class GrokClient(_BaseClient):
             with self._lock:
                 if self._client is None:
                     self._client = httpx.Client(timeout=self.timeout, limits=DEFAULT_LIMITS)
+                    # A client dropped without close() still closes its sockets, warning-free.
+                    weakref.finalize(self, self._client.close)
         return self._client
 
     def close(self) -> None:
