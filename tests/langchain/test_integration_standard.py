@@ -29,6 +29,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
+from grok_transport import UnsupportedParameterWarning
 from grok_transport.testing import Reply
 from langchain_grok import ChatGrok
 from tests.conftest import GrokTarget
@@ -159,6 +160,11 @@ class TestChatGrokIntegration(ChatModelIntegrationTests):
                 return real_get(url, *args, **kwargs)
 
             monkeypatch.setattr(httpx, "get", get)
+
+    def test_stop_sequence(self, model: BaseChatModel) -> None:
+        """grok-4.3 rejects ``stop``: ChatGrok drops it with a warning, so the call still succeeds."""
+        with pytest.warns(UnsupportedParameterWarning, match="does not accept 'stop'"):
+            super().test_stop_sequence(model)
 
     def _model(self) -> ChatGrok:
         return ChatGrok(**self.chat_model_params)
