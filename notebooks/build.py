@@ -12,9 +12,10 @@ provider's key) or to ``GrokTestServer``; ``--offline`` removes the keys from th
 environment. Before a notebook is written its outputs are checked for keys (the patterns of
 ``tests/test_secrets.py`` and the values of the key variables), and a hit refuses the write.
 
-Outputs are kept; what changes on every run without meaning anything is not: no execution
-timestamps, and cell ids are fixed (``<notebook>-<n>``) instead of random. The local servers
-pick a free port, so URLs of images served by them still differ from one build to the next.
+Outputs are kept, and offline they are the same bytes on every rebuild, so an unchanged
+notebook leaves ``git status`` clean: no execution timestamps, cell ids fixed
+(``<notebook>-<n>``) instead of random, the local server whose URLs appear in outputs on a
+fixed port, the server's fixed key, and nothing printed that a server makes up at random.
 
 ``tests/notebooks/test_notebooks.py`` executes the committed notebooks with :func:`execute`
 (a fresh kernel on the running interpreter, no keys) and checks they still match
@@ -30,8 +31,6 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -59,6 +58,37 @@ def code(source: str, *tags: str) -> Cell:
     return ("code", source.strip("\n"), tags)
 
 
+def offline_switch(model_class: str, *, port: int) -> Cell:
+    """The quickstarts' first cell: the real API when ``XAI_API_KEY`` is set, else a local server.
+
+    The local server asks for a fixed port (one per notebook) because its URLs appear in the
+    outputs, which are then the same on every rebuild; when the port is taken, any free one
+    serves just as well.
+    """
+    return code(f"""
+import os
+
+from grok_transport.testing import GrokTestServer
+
+MODEL = "grok-4.3"
+LIVE = bool(os.environ.get("XAI_API_KEY"))
+if LIVE:
+    CONNECTION = {{}}  # {model_class} reads XAI_API_KEY and uses https://api.x.ai/v1
+    print("XAI_API_KEY is set: this notebook talks to the REAL xAI API (a few cents).")
+else:
+    try:  # a fixed port keeps the URLs printed below the same from one run to the next
+        server = GrokTestServer(dialect="xai", port={port}).start()
+    except OSError:  # taken (is this notebook open twice?): any free port does as well
+        server = GrokTestServer(dialect="xai").start()
+    CONNECTION = {{"provider": "xai", "base_url": server.base_url, "api_key": server.api_key}}
+    print(
+        f"No XAI_API_KEY: this notebook talks to a LOCAL Grok-compatible server at {{server.base_url}}.\\n"
+        "Its answers are deterministic stand-ins, not model output. "
+        "Set XAI_API_KEY and re-run to use the real xAI API."
+    )
+""", "offline-switch")
+
+
 # -- langchain_quickstart.ipynb --------------------------------------------------------------
 
 LANGCHAIN = [
@@ -71,33 +101,15 @@ agent, structured output, image input, and image generation.
 
 **Offline or live.** With `XAI_API_KEY` set, the notebook talks to the real xAI API (it costs a
 few cents). Without it, the first cell starts `GrokTestServer`, a local Grok-compatible server
-on 127.0.0.1, and says so. That server answers deterministically: short lowercase text, tool
-calls whose arguments are valid for the schema but made up (`"example"`, `1`), and JSON that
-fits the requested schema. Nothing it says is model output. The code below is the same either way:
-only `base_url` and `api_key` differ.
+on 127.0.0.1, and says so. That server answers deterministically with labelled stand-ins: a
+short reply that quotes the prompt, tool calls whose arguments come from the question where a
+word fits (the city it names, say), JSON that fits the requested schema, and after a tool has
+run, a sentence with its result. Nothing it says is model output. The code below is the same
+either way: only `base_url` and `api_key` differ.
 
 Install: `pip install "grok-integrations[langchain]" langchain` (the agent comes from `langchain`).
 """),
-    code("""
-import os
-
-from grok_transport.testing import GrokTestServer
-
-MODEL = "grok-4.3"
-LIVE = bool(os.environ.get("XAI_API_KEY"))
-if LIVE:
-    CONNECTION = {}  # ChatGrok reads XAI_API_KEY and uses https://api.x.ai/v1
-    print("XAI_API_KEY is set: this notebook talks to the REAL xAI API (a few cents).")
-else:
-    server = GrokTestServer(dialect="xai").start()
-    CONNECTION = {"provider": "xai", "base_url": server.base_url, "api_key": server.api_key}
-    print(
-        "No XAI_API_KEY: this notebook talks to a LOCAL Grok-compatible server "
-        "(GrokTestServer on 127.0.0.1).\\n"
-        "Its answers are deterministic stand-ins, not model output. "
-        "Set XAI_API_KEY and re-run to use the real xAI API."
-    )
-""", "offline-switch"),
+    offline_switch("ChatGrok", port=8101),
     md("""
 ## A chain
 
@@ -334,33 +346,15 @@ tools, structured prediction, and the image tool.
 
 **Offline or live.** With `XAI_API_KEY` set, the notebook talks to the real xAI API (it costs a
 few cents). Without it, the first cell starts `GrokTestServer`, a local Grok-compatible server
-on 127.0.0.1, and says so. That server answers deterministically: short lowercase text that echoes
-the prompt, tool calls whose arguments are valid for the schema but made up (`"example"`), and
-JSON that fits the requested schema. Nothing it says is model output. The code below is the same
+on 127.0.0.1, and says so. That server answers deterministically with labelled stand-ins: a
+short reply that quotes the prompt, tool calls whose arguments come from the question where a
+word fits (the city it names, say), JSON that fits the requested schema, and after a tool has
+run, a sentence with its result. Nothing it says is model output. The code below is the same
 either way: only `base_url` and `api_key` differ.
 
 Install: `pip install "grok-integrations[llama-index]"`. The import path is `llama_index_grok`.
 """),
-    code("""
-import os
-
-from grok_transport.testing import GrokTestServer
-
-MODEL = "grok-4.3"
-LIVE = bool(os.environ.get("XAI_API_KEY"))
-if LIVE:
-    CONNECTION = {}  # Grok reads XAI_API_KEY and uses https://api.x.ai/v1
-    print("XAI_API_KEY is set: this notebook talks to the REAL xAI API (a few cents).")
-else:
-    server = GrokTestServer(dialect="xai").start()
-    CONNECTION = {"provider": "xai", "base_url": server.base_url, "api_key": server.api_key}
-    print(
-        "No XAI_API_KEY: this notebook talks to a LOCAL Grok-compatible server "
-        "(GrokTestServer on 127.0.0.1).\\n"
-        "Its answers are deterministic stand-ins, not model output. "
-        "Set XAI_API_KEY and re-run to use the real xAI API."
-    )
-""", "offline-switch"),
+    offline_switch("Grok", port=8102),
     md("""
 ## The LLM
 
@@ -437,7 +431,7 @@ agent = FunctionAgent(
     llm=llm,
     system_prompt="You are a concise assistant.",
 )
-handler = agent.run(user_msg="What is the weather and the local time in Oslo?")
+handler = agent.run(user_msg="What's the weather like in Lisbon, and what time is it there?")
 async for event in handler.stream_events():
     if isinstance(event, ToolCallResult):
         print(f"agent called {event.tool_name}({event.tool_kwargs}) -> {event.tool_output.content}")
@@ -620,8 +614,7 @@ keyless = GrokClient(provider="grokinc", base_url=TARGETS["grokinc"]["base_url"]
 new_key = keyless.generate_key("notebook-demo")
 print("generated:", new_key.api_key, "for", new_key.user_identifier)
 
-for info in inc.list_keys():  # the service masks the values; mask again to be safe
-    print(f"  {info.key[:4]}…{info.key[-4:]}  {info.user_identifier}")
+print("keys:", ", ".join(info.user_identifier for info in inc.list_keys()))  # values come masked
 """, "grokinc-keys"),
     md("""
 Chat with the new key, then ask Grok Inc's `/v1/chat/explain` why it answered that way.
@@ -745,31 +738,33 @@ def make_notebook(name: str) -> nbformat.NotebookNode:
     return nb
 
 
-@contextmanager
-def _environment(offline: bool) -> Iterator[None]:
-    """Drop the key variables for the kernel's lifetime when ``offline`` (the kernel inherits them)."""
-    saved = {name: os.environ[name] for name in KEY_VARIABLES if name in os.environ}
-    if offline:
-        for name in saved:
-            del os.environ[name]
-    try:
-        yield
-    finally:
-        os.environ.update(saved)
+def _kernel_environment(offline: bool) -> dict[str, str]:
+    """The environment the kernel gets: this process's, without the key variables when ``offline``.
+
+    The checkout comes first on the kernel's path, so a notebook runs against the code beside
+    it even when the interpreter has the project installed from somewhere else.
+    """
+    env = {name: value for name, value in os.environ.items() if not (offline and name in KEY_VARIABLES)}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return env
 
 
 def execute(nb: nbformat.NotebookNode, *, cwd: Path, offline: bool, timeout: int = CELL_TIMEOUT) -> None:
     """Run every cell of ``nb`` in place, in a fresh kernel on this interpreter; raise on an error.
 
     The kernel is this interpreter (``sys.executable``), from a kernelspec written for the run,
-    so neither a user-wide ``python3`` kernelspec nor ``PATH`` can pick another Python.
+    so neither a user-wide ``python3`` kernelspec nor ``PATH`` can pick another Python. Where
+    there are Unix sockets it talks to this process through them, in that run's directory,
+    rather than over TCP on localhost, which other users of the machine could reach (and which
+    the kernel warns about on every start).
     """
     from ipykernel.kernelspec import write_kernel_spec
 
-    with tempfile.TemporaryDirectory() as kernels, _environment(offline):
+    with tempfile.TemporaryDirectory() as kernels:
         write_kernel_spec(os.path.join(kernels, "python3"))
+        sockets = {"transport": "ipc", "ip": os.path.join(kernels, "ipc")} if os.name == "posix" else {}
         manager = AsyncKernelManager(
-            kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernels])
+            kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernels]), **sockets
         )
         client = NotebookClient(
             nb,
@@ -779,7 +774,8 @@ def execute(nb: nbformat.NotebookNode, *, cwd: Path, offline: bool, timeout: int
             coalesce_streams=True,
             resources={"metadata": {"path": str(cwd)}},
         )
-        client.execute(cleanup_kc=True)  # shut the kernel down: given a manager, nbclient would not
+        # cleanup_kc: shut the kernel down, which nbclient would not do with a manager given.
+        client.execute(cleanup_kc=True, env=_kernel_environment(offline))
 
 
 def leaks(nb: nbformat.NotebookNode) -> list[str]:
