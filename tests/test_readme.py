@@ -16,22 +16,30 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-try:
+from grok_transport.testing import GrokTestServer
+
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10; pytest depends on tomli there
+else:  # pytest depends on tomli there
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 ENVIRONMENT = (
-    "XAI_API_KEY", "XAI_API_BASE", "GROK_API_KEY", "GROK_BASE_URL", "GROKINC_API_KEY", "GROKAPI_API_KEY",
-)  # fmt: skip
+    "XAI_API_KEY",
+    "XAI_API_BASE",
+    "GROK_API_KEY",
+    "GROK_BASE_URL",
+    "GROKINC_API_KEY",
+    "GROKAPI_API_KEY",
+)
 SKIP = re.compile(r"<!--\s*readme-test:\s*skip\s*\((.+)\)\s*-->")
 
 
@@ -69,11 +77,11 @@ def _blocks(text: str) -> list[Block]:
 BLOCKS = _blocks(README)
 SNIPPETS = [b for b in BLOCKS if b.language == "python"]
 COMMANDS = [
-    shlex.split(line, comments=True)
+    argv
     for b in BLOCKS
     if b.language == "bash"
     for line in b.code.splitlines()
-    if shlex.split(line, comments=True)
+    if (argv := shlex.split(line, comments=True))
 ]
 
 
@@ -82,7 +90,9 @@ def test_the_readme_has_snippets_and_commands() -> None:
 
 
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=[f"line {s.line} ({s.section})" for s in SNIPPETS])
-def test_python_snippet_runs(snippet: Block, grok_server, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_python_snippet_runs(
+    snippet: Block, grok_server: GrokTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if snippet.skip:
         pytest.skip(snippet.skip)
     for name in ENVIRONMENT:
@@ -105,8 +115,10 @@ def _problem(argv: list[str]) -> str | None:
         return None if os.access(ROOT / program, os.X_OK) else f"{program} is not an executable script"
     if program == "pip" and args[:2] == ["install", "-e"]:
         extras = re.fullmatch(r"\.\[(.+)\]", args[2])
-        missing = set(extras.group(1).split(",")) - set(PROJECT["optional-dependencies"]) if extras else ()
-        return f"pyproject.toml declares no extra {sorted(missing)}" if missing or not extras else None
+        if extras is None:
+            return f"{args[2]} is not this checkout with extras"
+        unknown = sorted(set(extras[1].split(",")) - set(PROJECT["optional-dependencies"]))
+        return f"pyproject.toml declares no extra {unknown}" if unknown else None
     if program == "python" and args[:1] == ["-m"]:
         found = (ROOT / args[1].replace(".", "/") / "__main__.py").is_file()
         return None if found else f"no module {args[1]} to run with python -m"
