@@ -65,7 +65,8 @@ def offline_switch(model_class: str, *, port: int) -> Cell:
     outputs, which are then the same on every rebuild; when the port is taken, any free one
     serves just as well.
     """
-    return code(f"""
+    return code(
+        f"""
 import os
 
 from grok_transport.testing import GrokTestServer
@@ -86,7 +87,9 @@ else:
         "Its answers are deterministic stand-ins, not model output. "
         "Set XAI_API_KEY and re-run to use the real xAI API."
     )
-""", "offline-switch")
+""",
+        "offline-switch",
+    )
 
 
 # -- langchain_quickstart.ipynb --------------------------------------------------------------
@@ -186,7 +189,8 @@ print("answer:", llm_with_tools.invoke(messages).content)
 `langchain.agents.create_agent` runs the same loop for you until the model answers without
 calling a tool.
 """),
-    code("""
+    code(
+        """
 from langchain.agents import create_agent
 
 agent = create_agent(llm, tools=list(tools.values()), system_prompt="You are a concise assistant.")
@@ -199,7 +203,9 @@ for step in result["messages"][1:-1]:
     elif step.type == "tool":
         print(f"  {step.name} returned: {step.content}")
 print("final answer:", result["messages"][-1].content)
-""", "agent"),
+""",
+        "agent",
+    ),
     md("""
 ## Structured output
 
@@ -228,7 +234,8 @@ print(repr(film))
 Images go into a message as content blocks: a URL or base64 bytes. This cell draws a small PNG
 (a red disc) with nothing but `zlib` and `struct`, shows it, and asks about it.
 """),
-    code("""
+    code(
+        """
 import base64
 import struct
 import zlib
@@ -260,7 +267,9 @@ question = HumanMessage(
     ]
 )
 print(llm.invoke([question]).content)
-""", "image-input"),
+""",
+        "image-input",
+    ),
     md("""
 Offline, the local server records every request; this is how the image went over the wire (an
 OpenAI-style `image_url` part with a `data:` URL).
@@ -280,7 +289,8 @@ the images for your code. The image is fetched and shown inline. Offline, the UR
 at the local server, which serves a tiny real JPEG. xAI's URLs expire after about four hours; pass
 `image_format="b64_json"` to get the bytes inline instead.
 """),
-    code("""
+    code(
+        """
 import httpx
 
 from grok_transport.wire import TICKS_PER_USD
@@ -299,7 +309,9 @@ if ticks is not None:
     print(f"cost: ${ticks / TICKS_PER_USD:.4f}")
 image = tool_message.artifact["images"][0]
 display(Image(data=httpx.get(image["url"], follow_redirects=True).content))
-""", "generated-image"),
+""",
+        "generated-image",
+    ),
     md("""
 ## Web search with citations (the Responses API)
 
@@ -309,7 +321,8 @@ blocks' `Citation` annotations (and `additional_kwargs["citations"]`); each sear
 `server_tool_call` block with its query and a `server_tool_result` block with the sources.
 Offline, the local server runs a simulated search over `example.com` pages.
 """),
-    code("""
+    code(
+        """
 searcher = llm.bind_tools([{"type": "web_search"}])
 answer = searcher.invoke("Search the web: what is the latest stable Python release?")
 print(answer.content)
@@ -320,7 +333,9 @@ for block in answer.content_blocks:
         for note in block.get("annotations", []):
             print("cites:", note["url"])
 print("usage:", answer.usage_metadata["total_tokens"], "tokens in all")
-""", "web-search"),
+""",
+        "web-search",
+    ),
     md("""
 ## Clean up
 
@@ -411,7 +426,8 @@ print()
 Plain Python functions become tools; their docstrings are the descriptions the model reads. The
 agent streams events: here the tool calls and their results, then the final answer.
 """),
-    code("""
+    code(
+        """
 from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
 from llama_index.core.tools import FunctionTool
 
@@ -437,7 +453,9 @@ async for event in handler.stream_events():
         print(f"agent called {event.tool_name}({event.tool_kwargs}) -> {event.tool_output.content}")
 output = await handler
 print("final answer:", output.response.content)
-""", "agent"),
+""",
+        "agent",
+    ),
     md("""
 ## Structured prediction
 
@@ -470,7 +488,8 @@ for the model (the URL) and the image itself, which `Grok` hands back to the mod
 in a follow-up user turn. The image is taken from the tool result and shown inline (offline, the
 URL points back at the local server, which serves a tiny real JPEG).
 """),
-    code("""
+    code(
+        """
 import httpx
 from IPython.display import Image, display
 from llama_index.core.base.llms.types import ImageBlock
@@ -488,7 +507,9 @@ async for event in handler.stream_events():
 output = await handler
 print("final answer:", output.response.content)
 display(Image(data=httpx.get(str(images[0].url), follow_redirects=True).content))
-""", "generated-image"),
+""",
+        "generated-image",
+    ),
     md("""
 ## Clean up
 """),
@@ -523,7 +544,8 @@ a provider whose key is set is the real service, the others are local `GrokTestS
 that provider's dialect. The local servers' answers are deterministic stand-ins, not model
 output. The code is the same either way: only `base_url` and `api_key` differ.
 """),
-    code("""
+    code(
+        """
 import os
 
 from grok_transport.providers import PROVIDERS
@@ -543,14 +565,17 @@ for name in ("xai", "grokinc", "grokapi"):
         print(f"{name:8} LOCAL GrokTestServer (dialect {name!r}) on 127.0.0.1: no {provider.key_env[0]}")
 if servers:
     print("Local servers answer with deterministic stand-ins, not model output.")
-""", "offline-switch"),
+""",
+        "offline-switch",
+    ),
     md("""
 ## The same chat everywhere
 
 One conversation with a system prompt, through LangChain and through LlamaIndex, against each
 provider. Without `model=` each provider's default model is used.
 """),
-    code("""
+    code(
+        """
 from llama_index.core.llms import ChatMessage
 
 from langchain_grok import ChatGrok
@@ -566,7 +591,9 @@ for name, target in TARGETS.items():
     llm = Grok(**target)
     reply = llm.chat([ChatMessage(role="system", content=SYSTEM), ChatMessage(role="user", content=QUESTION)])
     print(f"{name} · LlamaIndex · {llm.model}: {reply.message.content}")
-""", "same-chat"),
+""",
+        "same-chat",
+    ),
     md("""
 ## xAI: the model list
 
@@ -596,11 +623,14 @@ print(body["messages"])
     md("""
 Offline, the Grok Inc server recorded what the chats above really sent: the same folded turn.
 """),
-    code("""
+    code(
+        """
 if "grokinc" in servers:
     sent = [r.json for r in servers["grokinc"].requests if r.path == "/v1/chat/completions"]
     print(sent[-1]["messages"])
-""", "grokinc-folded"),
+""",
+        "grokinc-folded",
+    ),
     md("""
 ## Grok Inc: keys and `explain`
 
@@ -609,13 +639,16 @@ Generating a key is Grok Inc's one public endpoint, so that client needs no key
 deleting keys need a key. Live, this creates a real key named `notebook-demo` and deletes it
 again at the end.
 """),
-    code("""
+    code(
+        """
 keyless = GrokClient(provider="grokinc", base_url=TARGETS["grokinc"]["base_url"], require_key=False)
 new_key = keyless.generate_key("notebook-demo")
 print("generated:", new_key.api_key, "for", new_key.user_identifier)
 
 print("keys:", ", ".join(info.user_identifier for info in inc.list_keys()))  # values come masked
-""", "grokinc-keys"),
+""",
+        "grokinc-keys",
+    ),
     md("""
 Chat with the new key, then ask Grok Inc's `/v1/chat/explain` why it answered that way.
 """),
@@ -631,7 +664,8 @@ with GrokClient(provider="grokinc", base_url=fresh.base_url, api_key=new_key.api
 Delete the key. The service stops accepting it, and the refusal arrives as a typed
 `AuthenticationError`.
 """),
-    code("""
+    code(
+        """
 from grok_transport import GrokError
 
 print(inc.delete_key(new_key.api_key))
@@ -642,7 +676,9 @@ except GrokError as error:  # a typed error: AuthenticationError for a 401
 else:
     print("the deleted key was still accepted")
 inc.close()
-""", "grokinc-deleted"),
+""",
+        "grokinc-deleted",
+    ),
     md("""
 ## grokapi.io: streaming, and a typed error when credits run out
 
@@ -655,7 +691,8 @@ for chunk in ChatGrok(**TARGETS["grokapi"]).stream("Count from one to five."):
     print(chunk.content, end="", flush=True)
 print()
 """),
-    code("""
+    code(
+        """
 from grok_transport import InsufficientCreditsError
 
 servers["grokapi-1-credit"] = broke = GrokTestServer(dialect="grokapi", credits=1).start()
@@ -666,7 +703,9 @@ try:
 except InsufficientCreditsError as error:
     print(f"second call: {type(error).__name__} ({error.status_code}, retryable={error.retryable}):")
     print(f"  {error.message}")
-""", "credits"),
+""",
+        "credits",
+    ),
     md("""
 ## Your own proxy
 
@@ -674,7 +713,8 @@ Any OpenAI-compatible Grok proxy works with `provider="custom"`, its `base_url`,
 it wants the key in. Two local servers stand in for proxies here. Point `base_url` and `api_key`
 at yours. (`GROK_BASE_URL` and `GROK_API_KEY` are the environment fallbacks.)
 """),
-    code("""
+    code(
+        """
 servers["proxy-bearer"] = proxy = GrokTestServer(dialect="xai").start()
 via_proxy = ChatGrok(
     provider="custom",
@@ -687,7 +727,9 @@ via_proxy = ChatGrok(
 print(via_proxy.invoke("Hello through the proxy!").content)
 headers = proxy.requests[-1].headers  # recorded with the key masked
 print({name: headers[name] for name in ("authorization", "x-team")})
-""", "proxy"),
+""",
+        "proxy",
+    ),
     code("""
 servers["proxy-x-api-key"] = proxy = GrokTestServer(dialect="grokinc").start()
 via_proxy = Grok(
@@ -808,8 +850,12 @@ def build(name: str, *, offline: bool) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"notebooks to build (default: all of {', '.join(NOTEBOOKS)})")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"notebooks to build (default: all of {', '.join(NOTEBOOKS)})",
+    )
     parser.add_argument("--offline", action="store_true", help="run without any API key (local servers)")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - set(NOTEBOOKS))
