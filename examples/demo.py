@@ -80,7 +80,7 @@ def langchain_part(t: Target) -> None:
 
     print("\n[3] LangChain agent with a Python tool (get_weather)")
     agent = create_agent(model, tools=[get_weather])
-    result = agent.invoke({"messages": [("user", "Use get_weather: what is the weather in Paris?")]})
+    result = agent.invoke({"messages": [("user", "What's the weather like in Lisbon?")]})
     for message in result["messages"]:
         if message.type == "ai":
             count(t, message)
@@ -144,9 +144,10 @@ def main() -> int:
         langchain_part(t)
         llama_index_part(t)
         dollars = t.usage["ticks"] / TICKS_PER_USD
+        cost = "as xAI reported it" if t.live else "the local server's stand-in figure, nothing was charged"
         print(
             f"\nLangChain total: {t.usage['input']} input tokens, {t.usage['output']} output tokens, "
-            f"${dollars:.6f} reported cost."
+            f"${dollars:.6f} ({cost})."
         )
         print("Done:", "real API" if t.live else "local server", "— everything above ran over HTTP.")
     return 0

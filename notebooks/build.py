@@ -12,9 +12,10 @@ provider's key) or to ``GrokTestServer``; ``--offline`` removes the keys from th
 environment. Before a notebook is written its outputs are checked for keys (the patterns of
 ``tests/test_secrets.py`` and the values of the key variables), and a hit refuses the write.
 
-Outputs are kept; what changes on every run without meaning anything is not: no execution
-timestamps, and cell ids are fixed (``<notebook>-<n>``) instead of random. The local servers
-pick a free port, so URLs of images served by them still differ from one build to the next.
+Outputs are kept, and offline they are the same bytes on every rebuild, so an unchanged
+notebook leaves ``git status`` clean: no execution timestamps, cell ids fixed
+(``<notebook>-<n>``) instead of random, the local server whose URLs appear in outputs on a
+fixed port, the server's fixed key, and nothing printed that a server makes up at random.
 
 ``tests/notebooks/test_notebooks.py`` executes the committed notebooks with :func:`execute`
 (a fresh kernel on the running interpreter, no keys) and checks they still match
@@ -30,8 +31,6 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -59,6 +58,40 @@ def code(source: str, *tags: str) -> Cell:
     return ("code", source.strip("\n"), tags)
 
 
+def offline_switch(model_class: str, *, port: int) -> Cell:
+    """The quickstarts' first cell: the real API when ``XAI_API_KEY`` is set, else a local server.
+
+    The local server asks for a fixed port (one per notebook) because its URLs appear in the
+    outputs, which are then the same on every rebuild; when the port is taken, any free one
+    serves just as well.
+    """
+    return code(
+        f"""
+import os
+
+from grok_transport.testing import GrokTestServer
+
+MODEL = "grok-4.3"
+LIVE = bool(os.environ.get("XAI_API_KEY"))
+if LIVE:
+    CONNECTION = {{}}  # {model_class} reads XAI_API_KEY and uses https://api.x.ai/v1
+    print("XAI_API_KEY is set: this notebook talks to the REAL xAI API (a few cents).")
+else:
+    try:  # a fixed port keeps the URLs printed below the same from one run to the next
+        server = GrokTestServer(dialect="xai", port={port}).start()
+    except OSError:  # taken (is this notebook open twice?): any free port does as well
+        server = GrokTestServer(dialect="xai").start()
+    CONNECTION = {{"provider": "xai", "base_url": server.base_url, "api_key": server.api_key}}
+    print(
+        f"No XAI_API_KEY: this notebook talks to a LOCAL Grok-compatible server at {{server.base_url}}.\\n"
+        "Its answers are deterministic stand-ins, not model output. "
+        "Set XAI_API_KEY and re-run to use the real xAI API."
+    )
+""",
+        "offline-switch",
+    )
+
+
 # -- langchain_quickstart.ipynb --------------------------------------------------------------
 
 LANGCHAIN = [
@@ -71,33 +104,15 @@ agent, structured output, image input, and image generation.
 
 **Offline or live.** With `XAI_API_KEY` set, the notebook talks to the real xAI API (it costs a
 few cents). Without it, the first cell starts `GrokTestServer`, a local Grok-compatible server
-on 127.0.0.1, and says so. That server answers deterministically: short lowercase text, tool
-calls whose arguments are valid for the schema but made up (`"example"`, `1`), and JSON that
-fits the requested schema. Nothing it says is model output. The code below is the same either way:
-only `base_url` and `api_key` differ.
+on 127.0.0.1, and says so. That server answers deterministically with labelled stand-ins: a
+short reply that quotes the prompt, tool calls whose arguments come from the question where a
+word fits (the city it names, say), JSON that fits the requested schema, and after a tool has
+run, a sentence with its result. Nothing it says is model output. The code below is the same
+either way: only `base_url` and `api_key` differ.
 
 Install: `pip install "grok-integrations[langchain]" langchain` (the agent comes from `langchain`).
 """),
-    code("""
-import os
-
-from grok_transport.testing import GrokTestServer
-
-MODEL = "grok-4.3"
-LIVE = bool(os.environ.get("XAI_API_KEY"))
-if LIVE:
-    CONNECTION = {}  # ChatGrok reads XAI_API_KEY and uses https://api.x.ai/v1
-    print("XAI_API_KEY is set: this notebook talks to the REAL xAI API (a few cents).")
-else:
-    server = GrokTestServer(dialect="xai").start()
-    CONNECTION = {"provider": "xai", "base_url": server.base_url, "api_key": server.api_key}
-    print(
-        "No XAI_API_KEY: this notebook talks to a LOCAL Grok-compatible server "
-        "(GrokTestServer on 127.0.0.1).\\n"
-        "Its answers are deterministic stand-ins, not model output. "
-        "Set XAI_API_KEY and re-run to use the real xAI API."
-    )
-""", "offline-switch"),
+    offline_switch("ChatGrok", port=8101),
     md("""
 ## A chain
 
@@ -174,7 +189,8 @@ print("answer:", llm_with_tools.invoke(messages).content)
 `langchain.agents.create_agent` runs the same loop for you until the model answers without
 calling a tool.
 """),
-    code("""
+    code(
+        """
 from langchain.agents import create_agent
 
 agent = create_agent(llm, tools=list(tools.values()), system_prompt="You are a concise assistant.")
@@ -187,7 +203,9 @@ for step in result["messages"][1:-1]:
     elif step.type == "tool":
         print(f"  {step.name} returned: {step.content}")
 print("final answer:", result["messages"][-1].content)
-""", "agent"),
+""",
+        "agent",
+    ),
     md("""
 ## Structured output
 
@@ -216,7 +234,8 @@ print(repr(film))
 Images go into a message as content blocks: a URL or base64 bytes. This cell draws a small PNG
 (a red disc) with nothing but `zlib` and `struct`, shows it, and asks about it.
 """),
-    code("""
+    code(
+        """
 import base64
 import struct
 import zlib
@@ -248,7 +267,9 @@ question = HumanMessage(
     ]
 )
 print(llm.invoke([question]).content)
-""", "image-input"),
+""",
+        "image-input",
+    ),
     md("""
 Offline, the local server records every request; this is how the image went over the wire (an
 OpenAI-style `image_url` part with a `data:` URL).
@@ -268,7 +289,8 @@ the images for your code. The image is fetched and shown inline. Offline, the UR
 at the local server, which serves a tiny real JPEG. xAI's URLs expire after about four hours; pass
 `image_format="b64_json"` to get the bytes inline instead.
 """),
-    code("""
+    code(
+        """
 import httpx
 
 from grok_transport.wire import TICKS_PER_USD
@@ -287,7 +309,9 @@ if ticks is not None:
     print(f"cost: ${ticks / TICKS_PER_USD:.4f}")
 image = tool_message.artifact["images"][0]
 display(Image(data=httpx.get(image["url"], follow_redirects=True).content))
-""", "generated-image"),
+""",
+        "generated-image",
+    ),
     md("""
 ## Web search with citations (the Responses API)
 
@@ -297,7 +321,8 @@ blocks' `Citation` annotations (and `additional_kwargs["citations"]`); each sear
 `server_tool_call` block with its query and a `server_tool_result` block with the sources.
 Offline, the local server runs a simulated search over `example.com` pages.
 """),
-    code("""
+    code(
+        """
 searcher = llm.bind_tools([{"type": "web_search"}])
 answer = searcher.invoke("Search the web: what is the latest stable Python release?")
 print(answer.content)
@@ -308,7 +333,9 @@ for block in answer.content_blocks:
         for note in block.get("annotations", []):
             print("cites:", note["url"])
 print("usage:", answer.usage_metadata["total_tokens"], "tokens in all")
-""", "web-search"),
+""",
+        "web-search",
+    ),
     md("""
 ## Clean up
 
@@ -334,33 +361,15 @@ tools, structured prediction, and the image tool.
 
 **Offline or live.** With `XAI_API_KEY` set, the notebook talks to the real xAI API (it costs a
 few cents). Without it, the first cell starts `GrokTestServer`, a local Grok-compatible server
-on 127.0.0.1, and says so. That server answers deterministically: short lowercase text that echoes
-the prompt, tool calls whose arguments are valid for the schema but made up (`"example"`), and
-JSON that fits the requested schema. Nothing it says is model output. The code below is the same
+on 127.0.0.1, and says so. That server answers deterministically with labelled stand-ins: a
+short reply that quotes the prompt, tool calls whose arguments come from the question where a
+word fits (the city it names, say), JSON that fits the requested schema, and after a tool has
+run, a sentence with its result. Nothing it says is model output. The code below is the same
 either way: only `base_url` and `api_key` differ.
 
 Install: `pip install "grok-integrations[llama-index]"`. The import path is `llama_index_grok`.
 """),
-    code("""
-import os
-
-from grok_transport.testing import GrokTestServer
-
-MODEL = "grok-4.3"
-LIVE = bool(os.environ.get("XAI_API_KEY"))
-if LIVE:
-    CONNECTION = {}  # Grok reads XAI_API_KEY and uses https://api.x.ai/v1
-    print("XAI_API_KEY is set: this notebook talks to the REAL xAI API (a few cents).")
-else:
-    server = GrokTestServer(dialect="xai").start()
-    CONNECTION = {"provider": "xai", "base_url": server.base_url, "api_key": server.api_key}
-    print(
-        "No XAI_API_KEY: this notebook talks to a LOCAL Grok-compatible server "
-        "(GrokTestServer on 127.0.0.1).\\n"
-        "Its answers are deterministic stand-ins, not model output. "
-        "Set XAI_API_KEY and re-run to use the real xAI API."
-    )
-""", "offline-switch"),
+    offline_switch("Grok", port=8102),
     md("""
 ## The LLM
 
@@ -417,7 +426,8 @@ print()
 Plain Python functions become tools; their docstrings are the descriptions the model reads. The
 agent streams events: here the tool calls and their results, then the final answer.
 """),
-    code("""
+    code(
+        """
 from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
 from llama_index.core.tools import FunctionTool
 
@@ -437,13 +447,15 @@ agent = FunctionAgent(
     llm=llm,
     system_prompt="You are a concise assistant.",
 )
-handler = agent.run(user_msg="What is the weather and the local time in Oslo?")
+handler = agent.run(user_msg="What's the weather like in Lisbon, and what time is it there?")
 async for event in handler.stream_events():
     if isinstance(event, ToolCallResult):
         print(f"agent called {event.tool_name}({event.tool_kwargs}) -> {event.tool_output.content}")
 output = await handler
 print("final answer:", output.response.content)
-""", "agent"),
+""",
+        "agent",
+    ),
     md("""
 ## Structured prediction
 
@@ -476,7 +488,8 @@ for the model (the URL) and the image itself, which `Grok` hands back to the mod
 in a follow-up user turn. The image is taken from the tool result and shown inline (offline, the
 URL points back at the local server, which serves a tiny real JPEG).
 """),
-    code("""
+    code(
+        """
 import httpx
 from IPython.display import Image, display
 from llama_index.core.base.llms.types import ImageBlock
@@ -494,7 +507,9 @@ async for event in handler.stream_events():
 output = await handler
 print("final answer:", output.response.content)
 display(Image(data=httpx.get(str(images[0].url), follow_redirects=True).content))
-""", "generated-image"),
+""",
+        "generated-image",
+    ),
     md("""
 ## Clean up
 """),
@@ -529,7 +544,8 @@ a provider whose key is set is the real service, the others are local `GrokTestS
 that provider's dialect. The local servers' answers are deterministic stand-ins, not model
 output. The code is the same either way: only `base_url` and `api_key` differ.
 """),
-    code("""
+    code(
+        """
 import os
 
 from grok_transport.providers import PROVIDERS
@@ -549,14 +565,17 @@ for name in ("xai", "grokinc", "grokapi"):
         print(f"{name:8} LOCAL GrokTestServer (dialect {name!r}) on 127.0.0.1: no {provider.key_env[0]}")
 if servers:
     print("Local servers answer with deterministic stand-ins, not model output.")
-""", "offline-switch"),
+""",
+        "offline-switch",
+    ),
     md("""
 ## The same chat everywhere
 
 One conversation with a system prompt, through LangChain and through LlamaIndex, against each
 provider. Without `model=` each provider's default model is used.
 """),
-    code("""
+    code(
+        """
 from llama_index.core.llms import ChatMessage
 
 from langchain_grok import ChatGrok
@@ -572,7 +591,9 @@ for name, target in TARGETS.items():
     llm = Grok(**target)
     reply = llm.chat([ChatMessage(role="system", content=SYSTEM), ChatMessage(role="user", content=QUESTION)])
     print(f"{name} · LlamaIndex · {llm.model}: {reply.message.content}")
-""", "same-chat"),
+""",
+        "same-chat",
+    ),
     md("""
 ## xAI: the model list
 
@@ -602,11 +623,14 @@ print(body["messages"])
     md("""
 Offline, the Grok Inc server recorded what the chats above really sent: the same folded turn.
 """),
-    code("""
+    code(
+        """
 if "grokinc" in servers:
     sent = [r.json for r in servers["grokinc"].requests if r.path == "/v1/chat/completions"]
     print(sent[-1]["messages"])
-""", "grokinc-folded"),
+""",
+        "grokinc-folded",
+    ),
     md("""
 ## Grok Inc: keys and `explain`
 
@@ -615,14 +639,16 @@ Generating a key is Grok Inc's one public endpoint, so that client needs no key
 deleting keys need a key. Live, this creates a real key named `notebook-demo` and deletes it
 again at the end.
 """),
-    code("""
+    code(
+        """
 keyless = GrokClient(provider="grokinc", base_url=TARGETS["grokinc"]["base_url"], require_key=False)
 new_key = keyless.generate_key("notebook-demo")
 print("generated:", new_key.api_key, "for", new_key.user_identifier)
 
-for info in inc.list_keys():  # the service masks the values; mask again to be safe
-    print(f"  {info.key[:4]}…{info.key[-4:]}  {info.user_identifier}")
-""", "grokinc-keys"),
+print("keys:", ", ".join(info.user_identifier for info in inc.list_keys()))  # values come masked
+""",
+        "grokinc-keys",
+    ),
     md("""
 Chat with the new key, then ask Grok Inc's `/v1/chat/explain` why it answered that way.
 """),
@@ -638,7 +664,8 @@ with GrokClient(provider="grokinc", base_url=fresh.base_url, api_key=new_key.api
 Delete the key. The service stops accepting it, and the refusal arrives as a typed
 `AuthenticationError`.
 """),
-    code("""
+    code(
+        """
 from grok_transport import GrokError
 
 print(inc.delete_key(new_key.api_key))
@@ -649,7 +676,9 @@ except GrokError as error:  # a typed error: AuthenticationError for a 401
 else:
     print("the deleted key was still accepted")
 inc.close()
-""", "grokinc-deleted"),
+""",
+        "grokinc-deleted",
+    ),
     md("""
 ## grokapi.io: streaming, and a typed error when credits run out
 
@@ -662,7 +691,8 @@ for chunk in ChatGrok(**TARGETS["grokapi"]).stream("Count from one to five."):
     print(chunk.content, end="", flush=True)
 print()
 """),
-    code("""
+    code(
+        """
 from grok_transport import InsufficientCreditsError
 
 servers["grokapi-1-credit"] = broke = GrokTestServer(dialect="grokapi", credits=1).start()
@@ -673,7 +703,9 @@ try:
 except InsufficientCreditsError as error:
     print(f"second call: {type(error).__name__} ({error.status_code}, retryable={error.retryable}):")
     print(f"  {error.message}")
-""", "credits"),
+""",
+        "credits",
+    ),
     md("""
 ## Your own proxy
 
@@ -681,7 +713,8 @@ Any OpenAI-compatible Grok proxy works with `provider="custom"`, its `base_url`,
 it wants the key in. Two local servers stand in for proxies here. Point `base_url` and `api_key`
 at yours. (`GROK_BASE_URL` and `GROK_API_KEY` are the environment fallbacks.)
 """),
-    code("""
+    code(
+        """
 servers["proxy-bearer"] = proxy = GrokTestServer(dialect="xai").start()
 via_proxy = ChatGrok(
     provider="custom",
@@ -694,7 +727,9 @@ via_proxy = ChatGrok(
 print(via_proxy.invoke("Hello through the proxy!").content)
 headers = proxy.requests[-1].headers  # recorded with the key masked
 print({name: headers[name] for name in ("authorization", "x-team")})
-""", "proxy"),
+""",
+        "proxy",
+    ),
     code("""
 servers["proxy-x-api-key"] = proxy = GrokTestServer(dialect="grokinc").start()
 via_proxy = Grok(
@@ -745,31 +780,33 @@ def make_notebook(name: str) -> nbformat.NotebookNode:
     return nb
 
 
-@contextmanager
-def _environment(offline: bool) -> Iterator[None]:
-    """Drop the key variables for the kernel's lifetime when ``offline`` (the kernel inherits them)."""
-    saved = {name: os.environ[name] for name in KEY_VARIABLES if name in os.environ}
-    if offline:
-        for name in saved:
-            del os.environ[name]
-    try:
-        yield
-    finally:
-        os.environ.update(saved)
+def _kernel_environment(offline: bool) -> dict[str, str]:
+    """The environment the kernel gets: this process's, without the key variables when ``offline``.
+
+    The checkout comes first on the kernel's path, so a notebook runs against the code beside
+    it even when the interpreter has the project installed from somewhere else.
+    """
+    env = {name: value for name, value in os.environ.items() if not (offline and name in KEY_VARIABLES)}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return env
 
 
 def execute(nb: nbformat.NotebookNode, *, cwd: Path, offline: bool, timeout: int = CELL_TIMEOUT) -> None:
     """Run every cell of ``nb`` in place, in a fresh kernel on this interpreter; raise on an error.
 
     The kernel is this interpreter (``sys.executable``), from a kernelspec written for the run,
-    so neither a user-wide ``python3`` kernelspec nor ``PATH`` can pick another Python.
+    so neither a user-wide ``python3`` kernelspec nor ``PATH`` can pick another Python. Where
+    there are Unix sockets it talks to this process through them, in that run's directory,
+    rather than over TCP on localhost, which other users of the machine could reach (and which
+    the kernel warns about on every start).
     """
     from ipykernel.kernelspec import write_kernel_spec
 
-    with tempfile.TemporaryDirectory() as kernels, _environment(offline):
+    with tempfile.TemporaryDirectory() as kernels:
         write_kernel_spec(os.path.join(kernels, "python3"))
+        sockets = {"transport": "ipc", "ip": os.path.join(kernels, "ipc")} if os.name == "posix" else {}
         manager = AsyncKernelManager(
-            kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernels])
+            kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernels]), **sockets
         )
         client = NotebookClient(
             nb,
@@ -779,7 +816,8 @@ def execute(nb: nbformat.NotebookNode, *, cwd: Path, offline: bool, timeout: int
             coalesce_streams=True,
             resources={"metadata": {"path": str(cwd)}},
         )
-        client.execute(cleanup_kc=True)  # shut the kernel down: given a manager, nbclient would not
+        # cleanup_kc: shut the kernel down, which nbclient would not do with a manager given.
+        client.execute(cleanup_kc=True, env=_kernel_environment(offline))
 
 
 def leaks(nb: nbformat.NotebookNode) -> list[str]:
@@ -812,8 +850,12 @@ def build(name: str, *, offline: bool) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"notebooks to build (default: all of {', '.join(NOTEBOOKS)})")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"notebooks to build (default: all of {', '.join(NOTEBOOKS)})",
+    )
     parser.add_argument("--offline", action="store_true", help="run without any API key (local servers)")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - set(NOTEBOOKS))

@@ -13,13 +13,16 @@ KEY_VARIABLES = ("XAI_API_KEY", "GROKINC_API_KEY", "GROKAPI_API_KEY", "GROK_API_
 
 def test_demo_runs_end_to_end_against_the_local_server_and_says_so() -> None:
     env = {k: v for k, v in os.environ.items() if k not in KEY_VARIABLES}
+    env["PYTHONPATH"] = str(ROOT)  # this checkout's code, wherever the interpreter installed it from
     out = subprocess.run(
         [sys.executable, "examples/demo.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
     )
     assert out.returncode == 0, out.stderr[-3000:]
     text = out.stdout
     assert text.startswith("No XAI_API_KEY set: talking to the LOCAL Grok-compatible server")
-    assert "model called get_weather(" in text and "final answer:" in text
+    assert "model called get_weather({'city': 'Lisbon'})" in text  # asked about Lisbon
+    assert "final answer:" in text
+    assert "(the local server's stand-in figure, nothing was charged)" in text
     assert "Image: http://127.0.0.1:" in text
     assert "cites: https://" in text
     assert "Done: local server" in text

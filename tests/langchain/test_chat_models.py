@@ -126,6 +126,7 @@ def test_unknown_arguments_go_to_model_kwargs_and_the_wire(grok_server: GrokTest
         ChatGrok(api_key="k", user="a", model_kwargs={"user": "b"})
 
 
+@pytest.mark.filterwarnings("ignore:The function `load` is in beta")  # LangChain's label, not ours
 def test_serialization_round_trip() -> None:
     model = ChatGrok(api_key="xai-serialized", model="grok-3-mini", temperature=0.2)
     with mock.patch.dict(os.environ, {"XAI_API_KEY": "xai-serialized"}):
