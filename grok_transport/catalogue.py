@@ -1,6 +1,6 @@
 """The model catalogue: what each Grok model accepts, returns and holds.
 
-Every model named in the seed documents and in WIRE_FACTS §11 is here, for all three providers.
+Every model the three providers document is here (docs/wire.md, "Models" and "Grok Inc and grokapi.io").
 The catalogue is advice, never a gate: an unknown model name (a new release, a proxy alias) gets
 safe defaults from :func:`lookup` instead of an exception, because a stale table must not stop a
 user from calling a model the server knows.
@@ -228,7 +228,7 @@ _XAI: tuple[ModelInfo, ...] = (
     ),
 )
 
-# Grok Inc (seed 000) documents names and a personality, not limits; the numbers are conservative.
+# Grok Inc (docs/wire.md, "Grok Inc and grokapi.io") documents names and a personality, not limits; the numbers are conservative.
 _GROKINC: tuple[ModelInfo, ...] = tuple(
     _m(
         name,
@@ -242,7 +242,7 @@ _GROKINC: tuple[ModelInfo, ...] = tuple(
     for name in ("grok-lite", "grok-pro", "grok-2-lite", "grok-2-pro", "grok-3-lite", "grok-3-pro")
 )
 
-# grokapi.io (seed 001) resells grok-4 and grok-3 under the bare names; the upstream limits apply.
+# grokapi.io (docs/wire.md, "Grok Inc and grokapi.io") resells grok-4 and grok-3 under the bare names; the upstream limits apply.
 _GROKAPI: tuple[ModelInfo, ...] = (
     _m(
         "grok-4",

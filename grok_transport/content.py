@@ -1,7 +1,7 @@
 """Message content parts on the wire: text and images, as OpenAI-compatible ``parts[]``.
 
 Grok takes images as ``{"type": "image_url", "image_url": {"url": …}}`` where the URL is either
-remote or a ``data:`` URL (WIRE_FACTS §2). Both adapters build image parts from bytes, base64,
+remote or a ``data:`` URL (docs/wire.md, "Chat request"). Both adapters build image parts from bytes, base64,
 paths or URLs; this is the one place that knows the wire form.
 """
 

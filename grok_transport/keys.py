@@ -1,7 +1,7 @@
-"""Grok Inc key management (seed 000): generate, list and delete API keys.
+"""Grok Inc key management (docs/wire.md, "Grok Inc and grokapi.io"): generate, list and delete API keys.
 
 Only ``POST /v1/keys/generate`` is public; listing and deleting need a key in ``X-API-Key``.
-The seed documents the requests, not the answers, so the parsers accept the plausible shapes
+Grok Inc documents the requests, not the answers, so the parsers accept the plausible shapes
 (``api_key`` or ``key``; a list under ``keys`` or a bare list) and keep the raw JSON.
 """
 

@@ -1,6 +1,6 @@
 """Model listing: ``GET /v1/models`` and ``GET /v1/language-models``.
 
-The two endpoints differ (WIRE_FACTS §8): ``/models`` answers ``{"data": [...], "object":
+The two endpoints differ (docs/wire.md, "Model listing"): ``/models`` answers ``{"data": [...], "object":
 "list"}``, ``/language-models`` answers ``{"models": [...]}`` with modalities and prices in USD
 cents per 100 M tokens. Both become :class:`ModelCard`; the catalogue fills in what the server
 does not say (context window for the minimal 2025 shape).

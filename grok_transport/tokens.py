@@ -1,6 +1,6 @@
 """Token counting: the server's tokenizer when reachable, an honest estimate when not.
 
-``POST /v1/tokenize-text`` (WIRE_FACTS §9) returns the model's real tokens. Frameworks also ask
+``POST /v1/tokenize-text`` (docs/wire.md, "Models") returns the model's real tokens. Frameworks also ask
 for counts where no network call is wanted (prompt sizing, memory buffers); for those,
 :func:`estimate_tokens` gives a deterministic estimate (about four characters per token, never
 below the number of words), documented as an estimate rather than dressed up as a tokenizer.

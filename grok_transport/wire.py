@@ -5,7 +5,7 @@ a stream of 2,000 chunks parses each one on the hot path, and a hand-written ``f
 touches only the keys present costs a fraction of a validation pass. The untouched JSON stays in
 ``raw`` for anyone who needs a field the types do not name.
 
-Semantics follow the recordings (WIRE_FACTS §3-§4), not OpenAI's documentation:
+Semantics follow the recordings (docs/wire.md, "Chat response" and "Streaming"), not OpenAI's documentation:
 
 * ``completion_tokens`` excludes reasoning; ``total_tokens`` includes it. :class:`Usage` keeps
   both and names the sum the frameworks want (``output_tokens``).

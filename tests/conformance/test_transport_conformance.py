@@ -20,7 +20,7 @@ MESSAGES = [{"role": "user", "content": "hello"}]
 
 
 def test_recordings_are_present() -> None:
-    """Under CI a missing ../shared/wire fails here instead of silently skipping everything."""
+    """Under CI a missing recordings folder fails here instead of silently skipping everything."""
     folder = require_shared_wire()
     assert len(cassette_params()) >= 70, folder
 

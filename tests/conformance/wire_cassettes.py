@@ -1,4 +1,4 @@
-"""The real xAI recordings in ../shared/wire/cassettes, and what a correct client must make of them.
+"""The real xAI recordings (``$GROK_SHARED_WIRE``, by default ``shared/wire`` beside the checkout), and what a correct client must make of them.
 
 Conformance tests of every layer (the transport, ChatGrok, Grok) replay the same recordings and
 compare against the same expectations, computed here by a deliberately naive, independent reading
@@ -6,8 +6,8 @@ of the recorded bytes (no project code): concatenate the streamed deltas, take t
 read the error body. If the project's parser and this reading disagree, one of them is wrong.
 
 The recordings are not copied into the repository (they are other projects' traffic): they are
-read from ``../shared/wire`` beside the checkout, or from ``$GROK_SHARED_WIRE``. A user's clone
-has no ``../shared``, so these tests skip there; under CI (``CI=true``) a missing folder fails.
+read from a ``shared/wire`` folder beside the checkout, or from ``$GROK_SHARED_WIRE``. A user's
+clone has none, so these tests skip there; under CI (``CI=true``) a missing folder fails.
 """
 
 from __future__ import annotations

@@ -176,7 +176,7 @@ def test_recorded_upload_replays(mode):
 
 
 def test_the_recordings_are_present():
-    """Under CI a missing ../shared/wire fails here rather than skipping the replays quietly."""
+    """Under CI a missing recordings folder fails here rather than skipping the replays quietly."""
     require_shared_wire()
     assert all((CASSETTE_DIR / "ruby_llm" / name).is_file() for name in (EDIT, VIDEO, UPLOAD))
 
