@@ -1,0 +1,82 @@
+"""Which endpoints each dialect serves: one row per endpoint.
+
+To add an endpoint, write ``handler(x: Exchange) -> Response | StreamResponse`` (see
+:mod:`.exchange`) and add its row here. ``{name}`` in a path matches one segment and reaches the
+handler as ``x.params["name"]``.
+
+A row's options: ``public`` routes need no key and are not rate limited. ``metered`` routes are
+gated by the credit balance and, on xAI, answer with ``X-Ratelimit-*`` headers; ``images``
+selects the image endpoints' request-only header pair. ``measure`` estimates a model route's
+``(prompt_tokens, image_tokens)`` up front, because the token count feeds the rate-limit window
+before the handler runs. ``dialect`` replaces the server's dialect for this route (auth, limits
+and errors included): ``/v1/responses`` words its errors differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import endpoints as e
+from ._http import Response, StreamResponse
+from .chat import chat_completions
+from .conversation import measure
+from .dialects import Dialect, XaiResponsesDialect
+from .exchange import Exchange
+from .responses_api import responses
+
+__all__ = ["ROUTES", "Route", "find_route"]
+
+ALL, XAI, GROKINC, IMAGES = ("xai", "grokinc", "grokapi"), ("xai",), ("grokinc",), ("xai", "grokinc")
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to serve one method on one path (see the module docstring for the options)."""
+
+    method: str
+    path: str
+    handler: Callable[[Exchange], Response | StreamResponse]
+    dialects: tuple[str, ...]
+    public: bool = False
+    metered: bool = False
+    images: bool = False
+    measure: Callable[[Any], tuple[int, int]] | None = None
+    dialect: Dialect | None = None
+
+
+ROUTES = (
+    Route("POST", "/v1/chat/completions", chat_completions, ALL, metered=True, measure=measure),
+    Route(
+        "POST", "/v1/responses", responses, XAI, metered=True, measure=measure, dialect=XaiResponsesDialect()
+    ),
+    Route("GET", "/v1/models", e.models, ALL),
+    Route("GET", "/v1/models/{id}", e.model, ALL),
+    Route("GET", "/v1/language-models", e.language_models, XAI),
+    Route("GET", "/v1/language-models/{id}", e.language_model, XAI),
+    Route("POST", "/v1/images/generations", e.images, IMAGES, metered=True, images=True),
+    Route("POST", "/v1/tokenize-text", e.tokenize, XAI),
+    Route("POST", "/v1/keys/generate", e.keys_generate, GROKINC, public=True),
+    Route("GET", "/v1/keys/list", e.keys_list, GROKINC),
+    Route("POST", "/v1/keys/delete", e.keys_delete, GROKINC),
+    Route("POST", "/v1/chat/explain", e.explain, GROKINC, metered=True),
+    Route("GET", "/files/{name}", e.files, IMAGES, public=True),
+)
+
+
+def find_route(dialect: str, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route for ``path`` and the path's ``{name}`` values; None: no such path (a 404).
+
+    The route returned serves ``method`` if any route for the path does; otherwise its
+    ``method`` differs (a 405).
+    """
+    segments = path.split("/")
+    found = []
+    for route in ROUTES:
+        template = route.path.split("/")
+        if dialect in route.dialects and len(template) == len(segments):
+            pairs = list(zip(template, segments, strict=True))
+            if all(t == s or (t.startswith("{") and s) for t, s in pairs):
+                found.append((route, {t[1:-1]: s for t, s in pairs if t.startswith("{")}))
+    return min(found, key=lambda pair: pair[0].method != method, default=None)
