@@ -1,18 +1,13 @@
-"""GrokTestServer against real xAI recordings: replay the recorded request, compare the answer.
+"""Chat completions from the local server against real xAI recordings, byte for byte where it counts.
 
-The recorded request bodies (other projects' traffic, in ../shared/wire) are sent to the local server
-unchanged; the answer must have the recorded structure: the same keys in the same order, the same
-sequence of chunk kinds, the same error bytes. Without ../shared/wire these tests skip, except under
-CI=true, where a missing reference is a failure.
+Each recorded request body is replayed unchanged; the answer must have the recorded structure:
+the same keys in the same order, the same sequence of chunk kinds, the same error bytes.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,18 +15,20 @@ import jsonschema
 import pytest
 
 from grok_transport.testing import GrokTestServer, Reply
+from tests.transport.server_wire import chat_events, recorded, replay, ruby_llm, runs, shape
 
 pytestmark = pytest.mark.wire
 
-WIRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "wire"
-RUBY = WIRE / "cassettes" / "ruby_llm"
-
 TEXT_STREAM = "chat_streaming_responses_xai_grok-4-fast-non-reasoning_supports_streaming_responses"
-REASONING_STREAM = ("activerecord_actsas_extended_thinking_persistence_xai_grok-3-mini_persists_"
-                    "thinking_data_and_replays_it_across_turns")  # grok-4.3, Jun 2026
+REASONING_STREAM = (
+    "activerecord_actsas_extended_thinking_persistence_xai_grok-3-mini_persists_"
+    "thinking_data_and_replays_it_across_turns"
+)  # grok-4.3, Jun 2026
 OLD_REASONING_STREAM = "chat_streaming_responses_xai_grok-3-mini_supports_streaming_responses"
-TOOL_STREAM = ("chat_function_calling_xai_grok-4-fast-non-reasoning_can_use_tools_with_multi-turn_"
-               "streaming_conversations")
+TOOL_STREAM = (
+    "chat_function_calling_xai_grok-4-fast-non-reasoning_can_use_tools_with_multi-turn_"
+    "streaming_conversations"
+)
 PARALLEL = "chat_function_calling_xai_grok-4-fast-non-reasoning_can_use_parallel_tool_calls"
 BASIC_REASONING = "chat_basic_chat_functionality_xai_grok-3-mini_can_have_a_basic_conversation"
 AUTH_ERROR = "chat_error_handling_with_xai_grok-4-fast-non-reasoning_raises_appropriate_auth_error"
@@ -41,18 +38,7 @@ CAPACITY = "chat_tool_choice_and_parallel_control_xai_grok-4-fast-non-reasoning_
 
 @pytest.fixture(scope="module")
 def load():
-    if not RUBY.is_dir():
-        message = f"real xAI recordings not found at {WIRE}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    yaml = pytest.importorskip("yaml")
-
-    def interactions(name: str) -> list[dict[str, Any]]:
-        with (RUBY / f"{name}.yaml").open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)["interactions"]
-
-    return interactions
+    return ruby_llm()
 
 
 @pytest.fixture(scope="module")
@@ -64,27 +50,10 @@ def server():
 @pytest.fixture
 def client(server):
     server.clear()
-    with httpx.Client(base_url=server.url, timeout=10,
-                      headers={"Authorization": f"Bearer {server.api_key}"}) as c:
+    with httpx.Client(
+        base_url=server.url, timeout=10, headers={"Authorization": f"Bearer {server.api_key}"}
+    ) as c:
         yield c
-
-
-def replay(client: httpx.Client, interaction: dict[str, Any]) -> httpx.Response:
-    request = interaction["request"]
-    path = httpx.URL(request["uri"]).path
-    return client.request(request["method"], path, content=request["body"].encode(),
-                          headers={"Content-Type": "application/json"})
-
-
-def recorded_body(interaction: dict[str, Any]) -> str:
-    return interaction["response"]["body"]["string"]
-
-
-def parse_sse(text: str) -> list[Any]:
-    assert re.fullmatch(r"(data: [^\n]+\n\n)+", text), "framing is not data-only SSE"
-    events = [block[len("data: "):] for block in text.split("\n\n") if block]
-    assert events[-1] == "[DONE]"
-    return [json.loads(e) for e in events[:-1]] + ["[DONE]"]
 
 
 def kind(chunk: Any) -> str:
@@ -100,16 +69,7 @@ def kind(chunk: Any) -> str:
 
 
 def kinds(chunks: list[Any]) -> list[str]:
-    return [k for k, _ in itertools.groupby(kind(c) for c in chunks)]
-
-
-def shape(value: Any) -> Any:
-    """Structure with key order, list shapes and value types, but not values."""
-    if isinstance(value, dict):
-        return [(k, shape(v)) for k, v in value.items()]
-    if isinstance(value, list):
-        return [shape(v) for v in value[:1]]
-    return type(value).__name__
+    return runs([kind(c) for c in chunks])
 
 
 def assert_same_stream_structure(ours: list[Any], real: list[Any], *, usage: bool = True):
@@ -118,13 +78,16 @@ def assert_same_stream_structure(ours: list[Any], real: list[Any], *, usage: boo
     for chunk in ours:
         if chunk == "[DONE]":
             continue
-        recorded = by_kind_real[kind(chunk)]
+        model = by_kind_real[kind(chunk)]
         if kind(chunk) == "usage" and not usage:
-            assert list(chunk)[:5] == list(recorded)[:5]
+            assert list(chunk)[:5] == list(model)[:5]
             continue
-        assert shape({k: v for k, v in chunk.items()}) == shape(recorded), kind(chunk)
-    envelope = {(c["id"], c["object"], c["created"], c["model"], c["system_fingerprint"])
-                for c in ours if c != "[DONE]"}
+        assert shape(chunk) == shape(model), kind(chunk)
+    envelope = {
+        (c["id"], c["object"], c["created"], c["model"], c["system_fingerprint"])
+        for c in ours
+        if c != "[DONE]"
+    }
     assert len(envelope) == 1
     assert next(iter(envelope))[1] == "chat.completion.chunk"
 
@@ -136,8 +99,8 @@ def test_text_stream_matches_recording(load, client):
     (interaction,) = load(TEXT_STREAM)
     response = replay(client, interaction)
     assert response.headers["content-type"] == "text/event-stream"
-    real = parse_sse(recorded_body(interaction))
-    ours = parse_sse(response.text)
+    real = chat_events(recorded(interaction))
+    ours = chat_events(response.text)
     assert kinds(real) == ["content+role", "content", "finish", "usage", "done"]
     assert_same_stream_structure(ours, real)
     usage = ours[-2]["usage"]
@@ -146,10 +109,16 @@ def test_text_stream_matches_recording(load, client):
 
 def test_reasoning_stream_matches_grok_4_3_recording(load, client):
     interaction = load(REASONING_STREAM)[0]
-    real = parse_sse(recorded_body(interaction))
-    ours = parse_sse(replay(client, interaction).text)
-    assert kinds(real) == ["reasoning_content+role", "reasoning_content", "content", "finish",
-                           "usage", "done"]
+    real = chat_events(recorded(interaction))
+    ours = chat_events(replay(client, interaction).text)
+    assert kinds(real) == [
+        "reasoning_content+role",
+        "reasoning_content",
+        "content",
+        "finish",
+        "usage",
+        "done",
+    ]
     assert_same_stream_structure(ours, real)
     assert ours[0]["service_tier"] == "default"
     usage = ours[-2]["usage"]
@@ -160,8 +129,8 @@ def test_reasoning_stream_matches_grok_4_3_recording(load, client):
 
 def test_reasoning_stream_matches_grok_3_mini_recording(load, client):
     (interaction,) = load(OLD_REASONING_STREAM)
-    real = parse_sse(recorded_body(interaction))
-    ours = parse_sse(replay(client, interaction).text)
+    real = chat_events(recorded(interaction))
+    ours = chat_events(replay(client, interaction).text)
     # Sep 2025 usage had no cost_in_usd_ticks yet; everything else is the same shape.
     assert_same_stream_structure(ours, real, usage=False)
     assert set(real[-2]["usage"]) <= set(ours[-2]["usage"])
@@ -169,8 +138,8 @@ def test_reasoning_stream_matches_grok_3_mini_recording(load, client):
 
 def test_tool_call_stream_matches_recording(load, client):
     first = load(TOOL_STREAM)[0]
-    real = parse_sse(recorded_body(first))
-    ours = parse_sse(replay(client, first).text)
+    real = chat_events(recorded(first))
+    ours = chat_events(replay(client, first).text)
     assert kinds(real) == ["role+tool_calls", "finish", "usage", "done"]
     assert_same_stream_structure(ours, real)
     call = ours[0]["choices"][0]["delta"]["tool_calls"][0]
@@ -182,9 +151,15 @@ def test_tool_call_stream_matches_recording(load, client):
 
 def test_scripted_parallel_tool_stream_has_one_chunk_per_call(load, client, server):
     (first, *_) = load(TOOL_STREAM)
-    server.enqueue(Reply.tool_calls([{"name": "weather", "arguments": {"latitude": "1"}},
-                                     {"name": "weather", "arguments": {"latitude": "2"}}]))
-    ours = parse_sse(replay(client, first).text)
+    server.enqueue(
+        Reply.tool_calls(
+            [
+                {"name": "weather", "arguments": {"latitude": "1"}},
+                {"name": "weather", "arguments": {"latitude": "2"}},
+            ]
+        )
+    )
+    ours = chat_events(replay(client, first).text)
     assert kinds(ours) == ["role+tool_calls", "tool_calls", "finish", "usage", "done"]
     assert [c["choices"][0]["delta"]["tool_calls"][0]["index"] for c in ours[:2]] == [0, 1]
 
@@ -195,56 +170,60 @@ def test_scripted_parallel_tool_stream_has_one_chunk_per_call(load, client, serv
 def test_parallel_tool_calls_and_follow_up_match_recording(load, client):
     for interaction in load(PARALLEL):
         response = replay(client, interaction)
-        real = json.loads(recorded_body(interaction))
+        real = json.loads(recorded(interaction))
         ours = response.json()
         assert shape(ours) == shape(real)
         real_calls = real["choices"][0]["message"].get("tool_calls", [])
         our_calls = ours["choices"][0]["message"].get("tool_calls", [])
-        assert [c["function"]["name"] for c in our_calls] == [
-            c["function"]["name"] for c in real_calls]
+        assert [c["function"]["name"] for c in our_calls] == [c["function"]["name"] for c in real_calls]
         assert ours["choices"][0]["finish_reason"] == real["choices"][0]["finish_reason"]
         recorded_headers = {h.lower() for h in interaction["response"]["headers"]}
         xai_headers = {h for h in recorded_headers if h.startswith("x-ratelimit")} | {
-            "x-request-id", "x-zero-data-retention", "content-type"}
+            "x-request-id",
+            "x-zero-data-retention",
+            "content-type",
+        }
         assert xai_headers <= set(response.headers)
 
 
 def test_reasoning_content_response_matches_recording(load, client):
     (interaction,) = load(BASIC_REASONING)
-    real = json.loads(recorded_body(interaction))
+    real = json.loads(recorded(interaction))
     ours = replay(client, interaction).json()
     assert list(ours["choices"][0]["message"]) == list(real["choices"][0]["message"])
     real["usage"]["cost_in_usd_ticks"] = 0  # Sep 2025 had no cost yet; 2026 answers do
     assert shape(ours) == shape(real)
 
 
-@pytest.mark.parametrize("name", [
-    "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_calls_one_for_"
-    "sequential_execution",
-    "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_choice_none",
-    "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_choice_required_"
-    "for_unrelated_queries",
-    "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_specific_tool_choice",
-    "chat_function_calling_xai_grok-4-fast-non-reasoning_can_use_tools_in_multi-turn_conversations",
-    "chat_function_calling_xai_grok-4-fast-non-reasoning_can_use_tools_without_parameters",
-    "chat_function_calling_xai_grok-4-fast-non-reasoning_handles_anyof_params",
-    "chat_function_calling_xai_grok-4-fast-non-reasoning_handles_array_params",
-    "chat_function_calling_xai_grok-4-fast-non-reasoning_handles_object_params",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_calls_one_for_"
+        "sequential_execution",
+        "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_choice_none",
+        "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_choice_required_"
+        "for_unrelated_queries",
+        "chat_tool_choice_and_calls_control_xai_grok-4-fast-non-reasoning_respects_specific_tool_choice",
+        "chat_function_calling_xai_grok-4-fast-non-reasoning_can_use_tools_in_multi-turn_conversations",
+        "chat_function_calling_xai_grok-4-fast-non-reasoning_can_use_tools_without_parameters",
+        "chat_function_calling_xai_grok-4-fast-non-reasoning_handles_anyof_params",
+        "chat_function_calling_xai_grok-4-fast-non-reasoning_handles_array_params",
+        "chat_function_calling_xai_grok-4-fast-non-reasoning_handles_object_params",
+    ],
+)
 def test_default_replies_call_the_tools_the_real_model_called(load, client, name):
     for interaction in load(name):
         request = json.loads(interaction["request"]["body"])
-        real = json.loads(recorded_body(interaction))
+        real = json.loads(recorded(interaction))
         ours = replay(client, interaction).json()
-        real_names = [c["function"]["name"]
-                      for c in real["choices"][0]["message"].get("tool_calls") or []]
+        real_names = [c["function"]["name"] for c in real["choices"][0]["message"].get("tool_calls") or []]
         our_calls = ours["choices"][0]["message"].get("tool_calls") or []
         assert [c["function"]["name"] for c in our_calls] == real_names
-        schemas = {t["function"]["name"]: t["function"].get("parameters") or {}
-                   for t in request.get("tools", [])}
+        schemas = {
+            t["function"]["name"]: t["function"].get("parameters") or {} for t in request.get("tools", [])
+        }
         for call in our_calls:
-            jsonschema.validate(json.loads(call["function"]["arguments"]),
-                                schemas[call["function"]["name"]])
+            jsonschema.validate(json.loads(call["function"]["arguments"]), schemas[call["function"]["name"]])
 
 
 # errors ------------------------------------------------------------------------------------------
@@ -253,20 +232,23 @@ def test_default_replies_call_the_tools_the_real_model_called(load, client, name
 def test_invalid_key_error_is_byte_identical(load, server):
     (interaction,) = load(AUTH_ERROR)
     request = interaction["request"]
-    response = httpx.post(f"{server.base_url}/chat/completions", content=request["body"].encode(),
-                          headers={"Authorization": "Bearer invalid-key",
-                                   "Content-Type": "application/json"})
+    response = httpx.post(
+        f"{server.base_url}/chat/completions",
+        content=request["body"].encode(),
+        headers={"Authorization": "Bearer invalid-key", "Content-Type": "application/json"},
+    )
     assert response.status_code == interaction["response"]["status"]["code"] == 400
-    assert response.text == recorded_body(interaction)
-    assert response.headers["content-length"] == interaction["response"]["headers"][
-        "Content-Length"][0]
+    assert response.text == recorded(interaction)
+    assert response.headers["content-length"] == interaction["response"]["headers"]["Content-Length"][0]
 
 
 def test_context_length_error_matches_recording(load, client):
     (interaction,) = load(CONTEXT_ERROR)
-    real = json.loads(recorded_body(interaction))
-    response = client.post("/v1/chat/completions", json={
-        "model": "grok-3-mini", "messages": [{"role": "user", "content": "x" * 600_000}]})
+    real = json.loads(recorded(interaction))
+    response = client.post(
+        "/v1/chat/completions",
+        json={"model": "grok-3-mini", "messages": [{"role": "user", "content": "x" * 600_000}]},
+    )
     assert response.status_code == interaction["response"]["status"]["code"]
     ours = response.json()
     pattern = r"This model's maximum prompt length is 131072 but the request contains \d+ tokens\."
@@ -280,7 +262,7 @@ def test_capacity_503_then_retry_matches_recording(load, client, server):
     server.enqueue(Reply.error(503))
     response = replay(client, failed)
     assert response.status_code == 503
-    assert response.text == recorded_body(failed)
+    assert response.text == recorded(failed)
     after = replay(client, retried).json()
-    assert shape(after) == shape(json.loads(recorded_body(retried)))
+    assert shape(after) == shape(json.loads(recorded(retried)))
     assert "tool_calls" not in after["choices"][0]["message"]
