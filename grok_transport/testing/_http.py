@@ -33,7 +33,7 @@ from http import HTTPStatus
 
 import h11
 
-__all__ = ["Request", "Response", "ServerThread", "StreamResponse"]
+__all__ = ["Refused", "Request", "Response", "ServerThread", "StreamResponse"]
 
 logger = logging.getLogger("grok_transport.testing")
 
@@ -85,6 +85,16 @@ class StreamResponse:
 
 
 App = Callable[[Request], "Response | StreamResponse"]
+
+
+class Refused(Exception):
+    """Raised by the application to answer with ``response`` (an error) instead."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
 _date = (0, b"")
 
 

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
-from ._http import Response
+from ._http import Refused, Response
 from .replies import Reply
 
 __all__ = ["Dialect", "XaiResponsesDialect", "get_dialect", "kebab_code", "raw_error"]
@@ -118,8 +118,6 @@ def _bearer(headers: Mapping[str, str]) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-Validity = Callable[[str], bool]
-Auth = tuple[str | None, Response | None]
 Headers = list[tuple[str, str]]
 
 
@@ -134,8 +132,8 @@ class Dialect:
         """A fresh key in this provider's format (for Grok Inc's key endpoints)."""
         return f"{self.key_prefix}{secrets.token_hex(16)}"
 
-    def authenticate(self, headers: Mapping[str, str], is_valid: Validity) -> Auth:
-        """Return ``(key, None)`` for an accepted key or ``(None, error response)``."""
+    def authenticate(self, headers: Mapping[str, str], is_valid: Callable[[str], bool]) -> str:
+        """The request's key if it is accepted; else raise :class:`Refused` as the provider answers."""
         raise NotImplementedError
 
     def error_body(self, status: int, message: str, code: str | None) -> dict[str, Any]:
@@ -147,13 +145,16 @@ class Dialect:
         status: int,
         message: str | None = None,
         code: str | None = None,
-        retry_after: float | None = None,
-        delay: float = 0.0,
+        retry: float | None = None,
+        delay: float = 0,
     ) -> Response:
         """An error response in this dialect's format, sent ``delay`` seconds late."""
         text = message if message is not None else self.default_message(status)
         body = json.dumps(self.error_body(status, text, code), separators=(",", ":"), ensure_ascii=False)
-        return raw_error(status, body, retry_after=retry_after, delay=delay)
+        return raw_error(status, body, retry_after=retry, delay=delay)
+
+    def refuse(self, status: int, message: str, code: str | None = None) -> Refused:
+        return Refused(self.error(status, message, code))
 
     def scripted_error(self, reply: Reply) -> Response:
         """A scripted ``Reply.error``: a raw ``body`` as is (JSON or plain text), else this dialect's."""
@@ -166,10 +167,8 @@ class Dialect:
 
     def default_message(self, status: int) -> str:
         """What an error says when a script gives no message: xAI's words, else the HTTP phrase."""
-        try:
-            return _MESSAGES.get(status) or f"{HTTPStatus(status).phrase}."
-        except ValueError:
-            return "Error."
+        known = status in HTTPStatus._value2member_map_
+        return _MESSAGES.get(status) or (f"{HTTPStatus(status).phrase}." if known else "Error.")
 
     def bad_json(self, detail: str) -> Response:
         """A body that is not the JSON the endpoint expects."""
@@ -198,18 +197,18 @@ class XaiDialect(Dialect):
 
     name = "xai"
     key_prefix = "xai-"
-    request_limit = 480
-    image_request_limit = 300
-    token_limit = 4_000_000
+    quotes_key = True  # the invalid-key message masks and quotes the key
+    request_limit, image_request_limit, token_limit = 480, 300, 4_000_000
 
-    def authenticate(self, headers: Mapping[str, str], is_valid: Validity) -> Auth:
+    def authenticate(self, headers: Mapping[str, str], is_valid: Callable[[str], bool]) -> str:
         key = _bearer(headers)
         if key is None:
             how = _XAI_MALFORMED if "authorization" in headers else _XAI_NO_KEY
-            return None, self.error(401, f"{how} {_CONSOLE}")
+            raise self.refuse(401, f"{how} {_CONSOLE}")
         if not is_valid(key):
-            return None, self.error(400, f"Incorrect API key provided: {_mask(key)}. {_CONSOLE}")
-        return key, None
+            quoted = f": {_mask(key)}" if self.quotes_key else ""
+            raise self.refuse(400, f"Incorrect API key provided{quoted}. {_CONSOLE}")
+        return key
 
     def error_body(self, status: int, message: str, code: str | None) -> dict[str, Any]:
         if status == 410:
@@ -250,11 +249,7 @@ class XaiResponsesDialect(XaiDialect):
     else (statuses, headers, plain-text 422s for bodies that do not deserialize) is inherited.
     """
 
-    def authenticate(self, headers: Mapping[str, str], is_valid: Validity) -> Auth:
-        key, failure = super().authenticate(headers, is_valid)
-        if failure is not None and failure.status == 400:
-            return None, self.error(400, f"Incorrect API key provided. {_CONSOLE}")
-        return key, failure
+    quotes_key = False
 
     def error_body(self, status: int, message: str, code: str | None) -> dict[str, Any]:
         default = _GRPC_OF_STATUS.get(status, "unknown").replace("_", "-")
@@ -268,23 +263,16 @@ class GrokIncDialect(Dialect):
     key_prefix = "grokinc-"
     default_rpm = 5
 
-    def authenticate(self, headers: Mapping[str, str], is_valid: Validity) -> Auth:
+    def authenticate(self, headers: Mapping[str, str], is_valid: Callable[[str], bool]) -> str:
         key = headers.get("x-api-key", "").strip()
         if not key:
-            return None, self.error(401, _GROKINC_BEARER if "authorization" in headers else _GROKINC_NO_KEY)
-        return (key, None) if is_valid(key) else (None, self.error(401, "invalid api key."))
+            raise self.refuse(401, _GROKINC_BEARER if "authorization" in headers else _GROKINC_NO_KEY)
+        if not is_valid(key):
+            raise self.refuse(401, "invalid api key.")
+        return key
 
     def error_body(self, status: int, message: str, code: str | None) -> dict[str, Any]:
         return {"error": message} if code is None else {"error": message, "code": code}
-
-    def scripted_error(self, reply: Reply) -> Response:
-        """A scripted ``Reply.error``: a raw ``body`` as is (JSON or plain text), else this dialect's."""
-        if reply.body is None:
-            return self.error(
-                reply.status, reply.message, reply.code, reply.retry_after, reply.first_byte_delay
-            )
-        kind = "application/json" if reply.body.lstrip()[:1] in (b"{", b"[") else "text/plain; charset=utf-8"
-        return raw_error(reply.status, reply.body, kind, reply.retry_after, reply.first_byte_delay)
 
     def default_message(self, status: int) -> str:
         return super().default_message(status).lower()  # lowercase, like everything Grok Inc says
@@ -296,8 +284,9 @@ class GrokIncDialect(Dialect):
         return self.error(400, f"missing required field: {field}")
 
     def rate_limited(self, limit: int, wait: float) -> Response:
-        message = f"rate limit exceeded: {limit} requests per minute"
-        return self.error(429, message, retry_after=max(1, math.ceil(wait)))
+        return self.error(
+            429, f"rate limit exceeded: {limit} requests per minute", retry=max(1, math.ceil(wait))
+        )
 
 
 class GrokApiDialect(Dialect):
@@ -306,21 +295,24 @@ class GrokApiDialect(Dialect):
     name = "grokapi"
     key_prefix = "sk-grok-"
 
-    def authenticate(self, headers: Mapping[str, str], is_valid: Validity) -> Auth:
+    def authenticate(self, headers: Mapping[str, str], is_valid: Callable[[str], bool]) -> str:
         key = _bearer(headers)
         if key is None:
-            return None, self.error(401, _GROKAPI_NO_KEY, "missing_api_key")
+            raise self.refuse(401, _GROKAPI_NO_KEY, "missing_api_key")
         if not is_valid(key):
-            return None, self.error(401, f"Invalid API key provided: {_mask(key)}.", "invalid_api_key")
-        return key, None
+            raise self.refuse(401, f"Invalid API key provided: {_mask(key)}.", "invalid_api_key")
+        return key
 
     def error_body(self, status: int, message: str, code: str | None) -> dict[str, Any]:
         kind = _OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
-        try:
-            code = code or HTTPStatus(status).name.lower()
-        except ValueError:
-            code = "error"
-        return {"error": {"message": message, "type": kind, "code": code}}
+        known = status in HTTPStatus._value2member_map_
+        return {
+            "error": {
+                "message": message,
+                "type": kind,
+                "code": code or (HTTPStatus(status).name.lower() if known else "error"),
+            }
+        }
 
     def out_of_credits(self) -> Response:
         return self.error(402, _GROKAPI_NO_CREDITS, "insufficient_credits")

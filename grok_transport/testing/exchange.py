@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, Protocol
 
-from ._http import Request, Response, StreamResponse
+from ._http import Refused, Request, Response, StreamResponse
 from .dialects import Dialect
 from .replies import Reply
 from .state import State
@@ -27,14 +27,6 @@ SSE_HEADERS = (("Content-Type", "text/event-stream"), ("Cache-Control", "no-cach
 def dumps(value: Any) -> str:
     """Compact JSON, as the real services write it."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-class Refused(Exception):
-    """Raised by a handler to answer with ``response`` (an error) instead."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status)
-        self.response = response
 
 
 @dataclass(slots=True)
@@ -67,7 +59,7 @@ class Exchange:
 
     def refuse(self, status: int, message: str, code: str | None = None) -> NoReturn:
         """Refuse the request with an error in the dialect's words."""
-        raise Refused(self.dialect.error(status, message, code))
+        raise self.dialect.refuse(status, message, code)
 
     def bad(self, detail: str) -> NoReturn:
         """Refuse a body that does not deserialize, as the dialect words it."""

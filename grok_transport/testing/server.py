@@ -28,9 +28,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from . import DEFAULT_API_KEY
-from ._http import Request, Response, ServerThread, StreamResponse
+from ._http import Refused, Request, Response, ServerThread, StreamResponse
 from .dialects import Dialect, get_dialect
-from .exchange import Exchange, Refused
+from .exchange import Exchange
 from .replies import Reply
 from .routes import find_route
 from .state import RecordedRequest, State, mask_headers
@@ -185,18 +185,18 @@ class GrokTestServer:
         if route.measure is not None:
             x.prompt_tokens, x.image_tokens = route.measure(parsed)
         now = time.monotonic()
-        if not route.public:
-            key, failure = dialect.authenticate(request.headers, self._state.keys.__contains__)
-            if failure is not None:
-                return failure
-            assert key is not None
-            x.key = key
-            wait = self._state.admit(key, now, self._rpm, x.prompt_tokens)
-            if wait is not None:
-                return dialect.rate_limited(self._rpm or 0, wait)
-            if route.metered and self._credits is not None and self._state.spent.get(key, 0) >= self._credits:
-                return dialect.out_of_credits()
         try:
+            if not route.public:
+                x.key = key = dialect.authenticate(request.headers, self._state.keys.__contains__)
+                wait = self._state.admit(key, now, self._rpm, x.prompt_tokens)
+                if wait is not None:
+                    return dialect.rate_limited(self._rpm or 0, wait)
+                if (
+                    route.metered
+                    and self._credits is not None
+                    and self._state.spent.get(key, 0) >= self._credits
+                ):
+                    return dialect.out_of_credits()
             response = route.handler(x)
         except Refused as refused:
             return refused.response
