@@ -65,7 +65,7 @@ def _validate(x: Exchange, body: Mapping[str, Any], info: ModelInfo) -> None:
         if role not in allowed:
             expected = ", ".join(f"`{r}`" for r in _XAI_ROLES)
             x.bad(f"messages[{index}].role: unknown variant `{role}`, expected one of {expected}")
-    tools = body.get("tools") if name == "xai" and isinstance(body.get("tools"), list) else []
+    tools: list[Any] = body["tools"] if name == "xai" and isinstance(body.get("tools"), list) else []
     for index, tool in enumerate(tools):
         kind = tool.get("type", "function") if isinstance(tool, Mapping) else None
         if kind not in ("function", "live_search"):  # server-side tools live on /v1/responses
@@ -78,8 +78,11 @@ def _validate(x: Exchange, body: Mapping[str, Any], info: ModelInfo) -> None:
             message = "Argument not supported on this model: stop" if param == "stop" else unsupported
             x.refuse(400, message, None if name == "xai" else "unsupported_parameter")
     response_format = body.get("response_format")
-    schema_format = isinstance(response_format, Mapping) and response_format.get("type") == "json_schema"
-    if name != "grokinc" and schema_format:
+    if (
+        name != "grokinc"
+        and isinstance(response_format, Mapping)
+        and response_format.get("type") == "json_schema"
+    ):
         spec = response_format.get("json_schema")
         if not isinstance(spec, Mapping) or "schema" not in spec:
             missing = "Missing required parameter: 'response_format.json_schema.schema'."

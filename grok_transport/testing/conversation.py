@@ -178,7 +178,7 @@ class Conversation:
 
 def read_chat(body: Mapping[str, Any], provider: str, info: ModelInfo) -> Conversation:
     """A (validated) chat-completions request as a :class:`Conversation`."""
-    tools = body.get("tools") if isinstance(body.get("tools"), list) else []
+    tools: list[Any] = body["tools"] if isinstance(body.get("tools"), list) else []
     functions = [
         t["function"] for t in tools if isinstance(t, Mapping) and isinstance(t.get("function"), Mapping)
     ]

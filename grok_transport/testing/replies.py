@@ -232,7 +232,9 @@ class Reply:
             parsed.append(ToolCall(str(call["name"]), arguments, call.get("id")))
         if not parsed:
             raise ValueError("Reply.tool_calls needs at least one call")
-        options = dict(reasoning=reasoning, model=model, usage=usage, first_byte_delay=first_byte_delay)
+        options: dict[str, Any] = dict(
+            reasoning=reasoning, model=model, usage=usage, first_byte_delay=first_byte_delay
+        )
         options |= dict(
             cut_after=cut_after, chunk_delay=chunk_delay, citations=citations, server_tools=server_tools
         )

@@ -35,7 +35,14 @@ __all__ = ["responses"]
 _MARKER = re.compile(r"\[\[(\d+)\]\]\(([^)\s]+)\)")
 _ROLES = ("assistant", "developer", "system", "user")
 _ITEM_TYPES = ("message", "function_call", "function_call_output", "reasoning", "item_reference")
-_TOOL_TYPES = ("function", "web_search", "x_search", "code_interpreter", "code_execution", "file_search")
+_TOOL_TYPES: tuple[str, ...] = (
+    "function",
+    "web_search",
+    "x_search",
+    "code_interpreter",
+    "code_execution",
+    "file_search",
+)
 _TOOL_TYPES += ("collections_search", "document_search", "mcp")  # in serde's order, as its errors list them
 _USAGE_KINDS = ("web_search", "x_search", "code_interpreter", "file_search", "mcp", "document_search")
 _CALL_PREFIX = {"web_search": "ws", "x_search": "xs", "code_interpreter": "ci"}
@@ -271,9 +278,10 @@ class _Responses:
             part = {"type": "output_text", "text": text, "logprobs": [], "annotations": notes}
             message = dict(content=[part], id=f"msg_{rid}", role="assistant", type="message", status=status)
             items.append((message, tuple(pieces)))
-        for index, call in enumerate(a.calls):
-            call_id = call.id or f"call-{self.call_uuid}-{len(calls) + index}"
-            function = dict(arguments=call.arguments, call_id=call_id, name=call.name, type="function_call")
+        for index, function_call in enumerate(a.calls):
+            call_id = function_call.id or f"call-{self.call_uuid}-{len(calls) + index}"
+            name, arguments = function_call.name, function_call.arguments
+            function = dict(arguments=arguments, call_id=call_id, name=name, type="function_call")
             items.append(({**function, "id": f"fc_{rid}_{index}", "status": "completed"}, ()))
         return items
 

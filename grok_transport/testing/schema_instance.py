@@ -20,8 +20,10 @@ arguments: a model leaves out the optional arguments nobody asked for.
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -91,7 +93,7 @@ def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     """Combine two schemas that must both hold (``allOf``, or a union member and its siblings)."""
     merged = dict(base)
     for key, value in extra.items():
-        old = merged.get(key)
+        old: Any = merged.get(key)
         if key not in merged:
             merged[key] = value
         elif key == "properties":
@@ -316,11 +318,10 @@ def _from_pattern(pattern: str, clues: Clues) -> str:
 
 
 def _parse(pattern: str) -> Any:
-    try:
-        import re._parser as parser  # Python 3.11+
-    except ImportError:  # pragma: no cover - Python 3.10
-        import sre_parse as parser  # type: ignore[no-redef]
-    return parser.parse(pattern)
+    """Python's own parse of a regex (``re._parser`` from 3.11, ``sre_parse`` before)."""
+    return importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse").parse(
+        pattern
+    )
 
 
 def _name(constant: Any) -> str:
