@@ -7,12 +7,14 @@ over ``h11`` (the HTTP/1.1 state machine httpx itself is built on, installed wit
 keep-alive, pipelining, chunked request bodies, ``Expect: 100-continue`` and HTTP/1.0 right
 without a parser of our own.
 
-Measured on a shared 2-core machine, server in one process and a raw asyncio load generator
-with 200 concurrent keep-alive connections in another, short non-streamed chat answers:
-the former hand-written parser served about 7,300 requests/s; on ``h11`` the server serves
-about 6,000 requests/s (the 2,000-chunk benchmark stream: about 190 streams/s either way).
-Both are several times what the benchmarks' fastest client reaches (about 2,000 requests/s),
-so the shared, well-tested parser wins.
+Measured on a shared 2-core machine, the server in one process and a raw asyncio client keeping
+200 keep-alive connections busy with short non-streamed chat requests in another: the former
+hand-written parser cost about 78 µs of server CPU per request and served 6,000-13,000
+requests/s; on ``h11`` a request costs about 200 µs (h11 validates every header in and out) and
+the server serves 3,500-5,000 requests/s, about 5,000 per core. That is still more than twice
+what the benchmarks' fastest client reaches (about 2,000 requests/s with 200 concurrent calls),
+so the shared, well-tested parser wins. Stream chunks are framed here rather than by one
+``h11.send`` per event, which keeps a 2,000-event stream at about 1 ms either way.
 
 The application is a plain callable ``app(Request) -> Response | StreamResponse``. It runs on the
 event-loop thread and must not block; the waits a fault asks for (a slow first byte, a delay
@@ -242,7 +244,9 @@ class _Connection(asyncio.Protocol):
             clean = response.cut_after is None
             events = response.events if clean else response.events[: max(0, response.cut_after or 0)]
             head = send(_head(response.status, response.headers, None, None)) or b""
-            frames = [send(h11.Data(data=event)) or b"" for event in events] or [b""]
+            # Chunk framing written here, not by h11.send(Data) per event: it is the same bytes and
+            # h11 keeps no count for chunked bodies, but a 2,000-event stream costs 1 ms, not 6.
+            frames = [b"%x\r\n%s\r\n" % (len(event), event) for event in events if event] or [b""]
             frames[0] = head + frames[0]
         if clean:
             frames[-1] += send(h11.EndOfMessage()) or b""

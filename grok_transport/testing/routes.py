@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from . import endpoints as e
@@ -65,17 +66,28 @@ ROUTES = (
 )
 
 
+@cache
+def _routes(dialect: str) -> tuple[dict[str, list[Route]], list[Route]]:
+    """The dialect's routes: those with a literal path by path (one look-up), then the templated."""
+    literal: dict[str, list[Route]] = {}
+    for route in ROUTES:
+        if dialect in route.dialects and "{" not in route.path:
+            literal.setdefault(route.path, []).append(route)
+    return literal, [r for r in ROUTES if dialect in r.dialects and "{" in r.path]
+
+
 def find_route(dialect: str, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
     """The route for ``path`` and the path's ``{name}`` values; None: no such path (a 404).
 
     The route returned serves ``method`` if any route for the path does; otherwise its
     ``method`` differs (a 405).
     """
-    segments = path.split("/")
-    found = []
-    for route in ROUTES:
+    literal, templated = _routes(dialect)
+    found: list[tuple[Route, dict[str, str]]] = [(route, {}) for route in literal.get(path, ())]
+    segments = path.split("/") if not found else []
+    for route in templated if not found else ():
         template = route.path.split("/")
-        if dialect in route.dialects and len(template) == len(segments):
+        if len(template) == len(segments):
             pairs = list(zip(template, segments, strict=True))
             if all(t == s or (t.startswith("{") and s) for t, s in pairs):
                 found.append((route, {t[1:-1]: s for t, s in pairs if t.startswith("{")}))
