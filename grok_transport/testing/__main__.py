@@ -26,9 +26,8 @@ _KEY_HELP = f"the key clients must send (default: {DEFAULT_API_KEY}); repeat it 
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="grok-test-server", description="A local Grok-compatible HTTP server (offline, deterministic)."
-    )
+    about = "A local Grok-compatible HTTP server (offline, deterministic)."
+    parser = argparse.ArgumentParser(prog="grok-test-server", description=about)
     add = parser.add_argument
     add(
         "--dialect",
@@ -64,9 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with server:
         print(server.base_url, server.api_key, sep="\n", flush=True)
-        print(
-            f"grok test server ({args.dialect}) on {server.url}; Ctrl-C to stop", file=sys.stderr, flush=True
-        )
+        hint = f"grok test server ({args.dialect}) on {server.url}; Ctrl-C to stop"
+        print(hint, file=sys.stderr, flush=True)
         try:
             while not stop.wait(0.5):
                 pass

@@ -98,6 +98,7 @@ class Refused(Exception):
 
 
 _date = (0, b"")
+_CONTINUE = h11.InformationalResponse(status_code=100, headers=[], reason=b"Continue")
 
 
 def _head(
@@ -160,11 +161,7 @@ class _Connection(asyncio.Protocol):
             if event is h11.NEED_DATA:
                 if self._h11.they_are_waiting_for_100_continue and not self._continued:
                     self._continued = True  # curl waits for this before a body over 1 KiB
-                    self._write(
-                        self._h11.send(
-                            h11.InformationalResponse(status_code=100, headers=[], reason=b"Continue")
-                        )
-                    )
+                    self._write(self._h11.send(_CONTINUE))
                 return
             if isinstance(event, h11.Request):
                 self._request, self._body, self._continued = event, [], False
@@ -209,9 +206,8 @@ class _Connection(asyncio.Protocol):
         if response.first_byte_delay <= 0 and (gap <= 0 or len(frames) == 1):
             self._write(b"".join(frames), clean)
             return False
-        self._task = asyncio.get_running_loop().create_task(
-            self._slowly(frames, clean, response.first_byte_delay, gap)
-        )
+        delay = response.first_byte_delay
+        self._task = asyncio.get_running_loop().create_task(self._slowly(frames, clean, delay, gap))
         self._task.add_done_callback(self._resume)
         return True
 

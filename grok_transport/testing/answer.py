@@ -1,30 +1,24 @@
 """One answer to a chat turn, decided once, whichever endpoint and wire format will carry it.
 
-:func:`decide` takes a :class:`~.conversation.Conversation` and the scripted :class:`Reply` (or
-None) and returns an :class:`Answer`: text, reasoning, tool calls, citations, server-side tool
-runs and token counts; :mod:`.chat` and :mod:`.responses_api` only render it.
+:func:`decide` turns a :class:`~.conversation.Conversation` and the scripted :class:`Reply` (or
+None) into an :class:`Answer`; :mod:`.chat` and :mod:`.responses_api` only render it. With nothing
+scripted the answer is a stand-in, a pure function of the conversation, in this order:
 
-With nothing scripted, the answer is a stand-in, a pure function of the conversation. In order:
-
-1. function calls, when functions are offered, ``tool_choice`` allows them and the user or a
-   tool spoke last: the named function, else each function the user's message mentions (its
-   name, or a telling word of its description) that was not called since, only the first with
-   ``parallel_tool_calls: false`` (how the real API walks through such a list, one per turn);
-   ``"required"`` falls back to the first. Arguments validate against the function's schema and
-   take their words from the message (:mod:`.schema_instance`);
+1. function calls, when functions are offered, ``tool_choice`` allows them and the user or a tool
+   spoke last: the named function, else each one the user's message mentions (its name, or a
+   telling word of its description) not called since, only the first with
+   ``parallel_tool_calls: false`` (how the real API walks through a list, one call per turn);
+   ``"required"`` falls back to the first. Arguments take their words from the message;
 2. after tool results, a sentence stating each, citing the searches made since the user spoke;
-3. with ``web_search`` or ``x_search`` offered on ``/v1/responses`` and the user speaking last:
-   one simulated search per kind and an answer citing two sources with ``[[n]](url)`` markers,
-   as grok-4.3 does. Once the conversation holds a search, a new message searches again only if
-   it asks to ("search", "latest", "news"…) or ``tool_choice`` is ``"required"`` (grok-4.3
-   answered "Thanks. Now just say OK." without searching). A message that also asks for a
-   function gets the search and the call in one answer, keeping an agent loop to two requests;
-4. a schema-valid JSON instance for a ``json_schema`` format (a small object for
-   ``json_object``);
+3. with ``web_search`` or ``x_search`` offered on ``/v1/responses``: one simulated search per
+   kind and an answer citing two sources with ``[[n]](url)`` markers, as grok-4.3 does. Once a
+   search was made, a new message searches again only if it asks to ("latest", "news"…), as
+   grok-4.3 answered "Thanks. Now just say OK." without searching. A message that also asks for
+   a function gets both in one answer, keeping an agent loop to two requests;
+4. a schema-valid JSON instance for a ``json_schema`` format (an object for ``json_object``);
 5. a short lowercase line that echoes the question (witty, with an emoji, on grokinc).
 
-Code execution is never run by default (no question reliably calls for it); script it with
-``Reply.code_execution``.
+Code execution never runs unscripted (no question reliably calls for it).
 """
 
 from __future__ import annotations
@@ -43,7 +37,7 @@ from .stand_ins import FILLER, Clues
 __all__ = ["Answer", "decide"]
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-_ASKS_TO_SEARCH = re.compile(
+_WANTS_SEARCH = re.compile(
     r"\b(?:search|look\s+up|google|latest|current|news|today|recent|find|sources?|cite)"
 )
 
@@ -95,7 +89,7 @@ def decide(conversation: Conversation, reply: Reply | None) -> Answer:
     text, incomplete = chosen.content_pieces, False
     limit = conversation.max_output_tokens
     if limit is not None and estimate("".join(text)) > limit:
-        text, incomplete = _truncate(text, limit * 4), True
+        text, incomplete = split_words("".join(text)[: limit * 4]), True
     completion = estimate("".join(text) + "".join(c.name + c.arguments for c in chosen.calls))
     # Shown reasoning is counted; hidden reasoning (grok-4, grok-4-fast-reasoning) only costs.
     hidden = 16 + 3 * completion if conversation.info.reasoning else 0
@@ -117,16 +111,6 @@ def decide(conversation: Conversation, reply: Reply | None) -> Answer:
     )
 
 
-def _truncate(pieces: tuple[str, ...], chars: int) -> tuple[str, ...]:
-    kept: list[str] = []
-    for piece in pieces:
-        if chars <= 0:
-            break
-        kept.append(piece[:chars])
-        chars -= len(piece)
-    return tuple(kept)
-
-
 def stand_in(conversation: Conversation) -> Reply:
     """The built-in answer (see the module docstring); a pure function of the conversation."""
     role, text = conversation.last_role, conversation.user_text
@@ -134,10 +118,9 @@ def stand_in(conversation: Conversation) -> Reply:
     functions = _chosen_functions(conversation) if role in ("user", "tool") else []
     if functions:
         clues = Clues.of(text)
-        calls = [
-            {"name": f["name"], "arguments": arguments_for(f.get("parameters"), clues)} for f in functions
-        ]
-        reply = Reply.tool_calls(calls)
+        reply = Reply.tool_calls(
+            [{"name": f["name"], "arguments": arguments_for(f.get("parameters"), clues)} for f in functions]
+        )
     elif role == "tool":
         cited = [] if conversation.structured else [u for r in conversation.runs for u in r.sources][:2]
         reply = Reply.text(stand_ins.results_text(conversation.messages), citations=cited)
@@ -145,9 +128,8 @@ def stand_in(conversation: Conversation) -> Reply:
         answer, cited = stand_ins.search_answer(runs)
         reply = Reply.text(answer, citations=cited)
     elif conversation.format.get("type") == "json_schema":
-        reply = Reply.json(
-            instance_for(conversation.format.get("schema") or {"type": "object"}, Clues.of(text))
-        )
+        schema = conversation.format.get("schema") or {"type": "object"}
+        reply = Reply.json(instance_for(schema, Clues.of(text)))
     elif conversation.format.get("type") == "json_object":
         reply = Reply.json({"answer": stand_ins.voice(text, conversation.provider)})
     else:
@@ -209,7 +191,7 @@ def _planned_searches(conversation: Conversation) -> tuple[ServerToolRun, ...]:
         if _names_a_function(choice):
             return ()
         forced = str(choice.get("type"))
-    elif conversation.searched and choice != "required" and not _ASKS_TO_SEARCH.search(text.lower()):
+    elif conversation.searched and choice != "required" and not _WANTS_SEARCH.search(text.lower()):
         return ()
     query = stand_ins.search_query(text)
     kinds = [kind for kind in conversation.search_tools if forced in (None, kind)]

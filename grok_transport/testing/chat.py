@@ -35,6 +35,7 @@ _GROKINC_ROLE = "invalid role '{}' in messages[{}]: grok inc only takes 'user' a
 _LIVE_SEARCH_GONE = "Live search is deprecated. Please switch to the Agent Tools API: "
 _LIVE_SEARCH_GONE += "https://docs.x.ai/docs/guides/tools/overview"
 _DONE = b"data: [DONE]\n\n"
+_CHAT_TOTAL = ("prompt_tokens", "completion_tokens", "completion_tokens_details")  # what total_tokens adds
 
 
 def chat_completions(x: Exchange) -> Response | StreamResponse:
@@ -141,9 +142,7 @@ class _Chat:
             "num_sources_used": 0,
             "cost_in_usd_ticks": a.cost_ticks(runs=0),
         }
-        return with_overrides(
-            usage, a.usage, ("prompt_tokens", "completion_tokens", "completion_tokens_details")
-        )
+        return with_overrides(usage, a.usage, _CHAT_TOTAL)
 
     def json(self) -> dict[str, Any]:
         a = self.answer

@@ -1,19 +1,12 @@
 """What a chat-completions or Responses request asks for, read once into one shape.
 
-The two endpoints carry the same conversation in different clothes: chat completions as
-``messages`` (tool results as ``tool`` messages, calls as an assistant's ``tool_calls``), the
-Responses API as ``input`` items (``function_call`` / ``function_call_output`` items, replayed
-``*_call`` items of server-side tools, earlier turns continued through
-``previous_response_id``). :class:`Conversation` holds it in chat terms plus what only the
-Responses API has, so :mod:`.answer` decides one answer for both.
-
-A user message carrying images or files right after tool results belongs to those results:
-that is how clients pass on what a function returned that a tool message cannot carry
-(LlamaIndex's "Attached output of tool call …", ruby_llm's "Attachments from tool call …").
-Read as a new question it would have the tool called again, forever.
-
-Token counts are estimates (``len(text) // 4``, 256 per image): close enough for a client's
-accounting to be exercised, never claimed to match a real tokenizer.
+Chat completions carry a conversation as ``messages``, the Responses API as ``input`` items
+(``function_call`` / ``function_call_output``, replayed ``*_call`` items, stored turns behind
+``previous_response_id``). :class:`Conversation` holds either in chat terms plus what only the
+Responses API has. A user message with images right after tool results belongs to them: that is
+how clients pass on what a function returned (LlamaIndex's "Attached output of tool call …");
+read as a new question it would have the tool called again, forever. Token counts are estimates
+(``len(text) // 4``, 256 per image), never claimed to match a real tokenizer.
 """
 
 from __future__ import annotations
@@ -180,7 +173,7 @@ def read_chat(body: Mapping[str, Any], provider: str, info: ModelInfo) -> Conver
     """A (validated) chat-completions request as a :class:`Conversation`."""
     tools: list[Any] = body["tools"] if isinstance(body.get("tools"), list) else []
     functions = [
-        t["function"] for t in tools if isinstance(t, Mapping) and isinstance(t.get("function"), Mapping)
+        t["function"] for t in tools if isinstance(t, Mapping) and isinstance(t.get("function"), dict)
     ]
     conversation = Conversation(provider, body["model"], info, shows_reasoning=info.reasoning_content)
     conversation.functions = [f for f in functions if isinstance(f.get("name"), str)]
@@ -252,8 +245,6 @@ def _read_item(conversation: Conversation, item: Mapping[str, Any]) -> None:
         action = item["action"] if isinstance(item.get("action"), Mapping) else {}
         run = _CALL_KINDS[kind]
         query = action.get("code") if run == "code_interpreter" else action.get("query")
-        urls = [s.get("url") for s in action.get("sources") or () if isinstance(s, Mapping)]
-        conversation.runs.append(
-            ServerToolRun(run, str(query or ""), tuple(u for u in urls if isinstance(u, str)))
-        )
+        urls = tuple(s["url"] for s in action.get("sources") or () if isinstance(s, Mapping) and "url" in s)
+        conversation.runs.append(ServerToolRun(run, str(query or ""), tuple(map(str, urls))))
         conversation.searched = True

@@ -65,9 +65,8 @@ _OPENAI_TYPES |= {404: "not_found_error", 429: "rate_limit_error"}
 _CONSOLE = "You can obtain an API key from https://console.x.ai."
 _XAI_NO_KEY = "No API key provided. Pass it as 'Authorization: Bearer <api key>'."
 _XAI_MALFORMED = "Malformed Authorization header: expected 'Bearer <api key>'."
-_XAI_RATE_LIMITED = (
-    "Rate limit exceeded: too many requests per minute for this model. Please retry your request shortly."
-)
+_XAI_RATE_LIMITED = "Rate limit exceeded: too many requests per minute for this model. Please retry your "
+_XAI_RATE_LIMITED += "request shortly."
 _XAI_NO_CREDITS = (
     "Your team has either used all available credits or reached its monthly spending limit. To continue "
     "making API requests, please purchase more credits or raise your spending limit."
@@ -75,9 +74,8 @@ _XAI_NO_CREDITS = (
 _GROKINC_BEARER = "authorization headers aren't a thing here. pass your key in the X-API-Key header."
 _GROKINC_NO_KEY = "missing api key. pass it in the X-API-Key header."
 _GROKAPI_NO_KEY = "Missing API key. Pass it as 'Authorization: Bearer <your key>'."
-_GROKAPI_NO_CREDITS = (
-    "Insufficient credits: your balance is exhausted. Top up at https://grokapi.io to continue."
-)
+_GROKAPI_NO_CREDITS = "Insufficient credits: your balance is exhausted. Top up at https://grokapi.io to "
+_GROKAPI_NO_CREDITS += "continue."
 
 
 def kebab_code(code: str) -> str:
@@ -284,9 +282,8 @@ class GrokIncDialect(Dialect):
         return self.error(400, f"missing required field: {field}")
 
     def rate_limited(self, limit: int, wait: float) -> Response:
-        return self.error(
-            429, f"rate limit exceeded: {limit} requests per minute", retry=max(1, math.ceil(wait))
-        )
+        message = f"rate limit exceeded: {limit} requests per minute"
+        return self.error(429, message, retry=max(1, math.ceil(wait)))
 
 
 class GrokApiDialect(Dialect):

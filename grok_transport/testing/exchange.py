@@ -167,7 +167,5 @@ def with_overrides(
         usage[key] = {**usage[key], **value} if nested else value
     if "total_tokens" not in overrides:
         parts = [usage.get(key, 0) for key in total]
-        usage["total_tokens"] = sum(
-            p.get("reasoning_tokens", 0) if isinstance(p, Mapping) else p for p in parts
-        )
+        usage["total_tokens"] = sum(p["reasoning_tokens"] if isinstance(p, Mapping) else p for p in parts)
     return usage

@@ -1,23 +1,15 @@
 """What a test scripts the server to say: :class:`Reply` and the parts it is built from.
 
-A :class:`Reply` describes an answer, not bytes. The server turns it into one internal answer
-and renders that as a ``chat.completion``, a chat SSE stream, a Responses object or a Responses
-event stream, whichever the request asked for, so one script serves every code path of a
-client. Faults (a slow first byte, a cut stream, a delay between events) are options of the reply
-because they belong to one answer, not to the server.
+A :class:`Reply` describes an answer, not bytes: the server renders it as a ``chat.completion``,
+a chat stream, a Responses object or a Responses stream, whichever the request asked for, so one
+script serves every code path of a client. Faults (a slow first byte, a cut stream, a delay
+between events) are options of the reply because they belong to one answer.
 
-Two options are reported fully on the Responses API (``/v1/responses``) only, as xAI does:
-
-* ``citations``: sources the answer cites. The Responses answer carries each as a
-  ``[[n]](url)`` marker in the text (appended when the text does not hold one already) with a
-  ``url_citation`` annotation pointing at it. Chat completions leave the text alone and list
-  the URLs in a top-level ``citations`` array (the chat spec's field; only non-streamed).
-* ``server_tools``: server-side tool runs (:class:`ServerToolRun`: web search, X search, code
-  execution) reported as ``web_search_call`` / ``x_search_call`` / ``code_interpreter_call``
-  items before the answer. Chat completions do not show them.
-
-When the script is empty the server answers with a deterministic stand-in (see
-:mod:`.answer`).
+``citations`` and ``server_tools`` are shown fully on ``/v1/responses`` only, as xAI does: each
+citation becomes a ``[[n]](url)`` marker in the text (appended if the text lacks it) with a
+``url_citation`` annotation, and each :class:`ServerToolRun` a ``web_search_call`` /
+``x_search_call`` / ``code_interpreter_call`` item before the answer. Chat completions list the
+cited URLs in a top-level ``citations`` array (non-streamed) and do not show the runs.
 """
 
 from __future__ import annotations
@@ -232,15 +224,10 @@ class Reply:
             parsed.append(ToolCall(str(call["name"]), arguments, call.get("id")))
         if not parsed:
             raise ValueError("Reply.tool_calls needs at least one call")
-        options: dict[str, Any] = dict(
-            reasoning=reasoning, model=model, usage=usage, first_byte_delay=first_byte_delay
-        )
-        options |= dict(
-            cut_after=cut_after, chunk_delay=chunk_delay, citations=citations, server_tools=server_tools
-        )
-        return replace(
-            cls.text(content, **options), kind="tool_calls", calls=tuple(parsed), finish_reason="tool_calls"
-        )
+        text = cls.text(content, reasoning=reasoning, model=model, usage=usage, citations=citations)
+        text = replace(text, first_byte_delay=first_byte_delay, cut_after=cut_after, chunk_delay=chunk_delay)
+        text = replace(text, server_tools=_server_tools(server_tools))
+        return replace(text, kind="tool_calls", calls=tuple(parsed), finish_reason="tool_calls")
 
     @classmethod
     def json(cls, obj: Any, **options: Any) -> Reply:
@@ -255,9 +242,8 @@ class Reply:
         for several searches: ``Reply.web_search("a", [...], then=Reply.web_search("b", ...))``.
         Only ``/v1/responses`` shows the search; chat completions render ``then`` alone.
         """
-        return cls._after_run(
-            ServerToolRun("web_search", query, tuple(sources)), then, f'i searched the web for "{query}".'
-        )
+        run = ServerToolRun("web_search", query, tuple(sources))
+        return cls._after_run(run, then, f'i searched the web for "{query}".')
 
     @classmethod
     def x_search(cls, query: str, sources: Sequence[str] = (), *, then: Reply | None = None) -> Reply:

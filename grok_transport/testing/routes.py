@@ -29,6 +29,7 @@ from .responses_api import responses
 
 __all__ = ["ROUTES", "Route", "find_route"]
 
+RESPONSES = XaiResponsesDialect()  # /v1/responses words its errors differently
 ALL, XAI, GROKINC, IMAGES = ("xai", "grokinc", "grokapi"), ("xai",), ("grokinc",), ("xai", "grokinc")
 
 
@@ -49,9 +50,7 @@ class Route:
 
 ROUTES = (
     Route("POST", "/v1/chat/completions", chat_completions, ALL, metered=True, measure=measure),
-    Route(
-        "POST", "/v1/responses", responses, XAI, metered=True, measure=measure, dialect=XaiResponsesDialect()
-    ),
+    Route("POST", "/v1/responses", responses, XAI, metered=True, measure=measure, dialect=RESPONSES),
     Route("GET", "/v1/models", e.models, ALL),
     Route("GET", "/v1/models/{id}", e.model, ALL),
     Route("GET", "/v1/language-models", e.language_models, XAI),

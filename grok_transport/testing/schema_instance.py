@@ -1,21 +1,15 @@
-"""Make a JSON value that validates against a JSON schema, with words from the conversation.
+"""A JSON value that validates against a JSON schema, with words from the conversation.
 
-The stand-in answers need it twice: tool-call arguments must validate against the tool's
-``parameters`` (otherwise the framework under test rejects the call before the code being
-tested runs), and structured output must validate against the requested schema. Real schemas
-come from pydantic (``$defs``/``$ref``, ``anyOf`` with ``null`` for optionals, ``allOf``
-wrappers), from LangChain's ``convert_to_openai_tool`` and from hand-written dicts, so the
-generator covers the keywords those produce rather than all of JSON Schema.
-
-Values are plausible rather than merely valid, and deterministic. A string field takes a word of
-the user's message that fits its name (a place for ``city``, a capitalized name for ``name`` or
-``author``, a quoted title for ``title``, the user's words for ``query``), an example its
-description gives ("e.g. 52.52"), or an obvious placeholder (``"Springfield"``, ``"Jane Doe"``,
-``"Untitled"``); numbers are taken from the message in the order written, else a small number
-inside the bounds (a year for a year). ``variant`` makes array items differ so ``uniqueItems``
-holds. Required properties are always present; optional ones only at the top level of a
-structured-output instance (which keeps recursive schemas finite), never in tool-call
-arguments: a model leaves out the optional arguments nobody asked for.
+Tool-call arguments must validate against the tool's ``parameters`` (a framework rejects an
+invalid call before the code under test runs) and structured output against its schema. The
+schemas come from pydantic (``$defs``/``$ref``, ``anyOf`` with ``null``, ``allOf``), LangChain's
+``convert_to_openai_tool`` and hand-written dicts, so those keywords are covered, not all of
+JSON Schema. Values are plausible and deterministic: a string takes a word of the user's message
+that fits its name (a place for ``city``, a name for ``author``, a quoted title for ``title``,
+the user's words for ``query``), an example its description gives, or an obvious placeholder
+(``"Springfield"``, ``"Jane Doe"``, ``"Untitled"``); numbers come from the message in order, else a
+small one inside the bounds. Optional properties appear only at the top level of structured
+output (recursive schemas stay finite), never in tool arguments, as a model leaves them out.
 """
 
 from __future__ import annotations
@@ -32,6 +26,7 @@ from .stand_ins import Clues, identifier_words
 __all__ = ["arguments_for", "instance_for"]
 
 _MAX_DEPTH = 12
+_SHALLOW: dict[str, Any] = {"object": {}, "array": [], "integer": 0, "number": 0, "string": ""}
 _OBJECT_WORDS = ("properties", "required", "additionalProperties", "minProperties", "patternProperties")
 _ARRAY_WORDS = ("items", "prefixItems", "minItems", "maxItems")
 _NUMBER_WORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
@@ -171,9 +166,7 @@ class _Generator:
                 target = self._resolve(schema)
                 if not isinstance(target, Mapping) or "null" in (target.get("type") or ()):
                     return None
-                return {"object": {}, "array": [], "integer": 0, "number": 0, "string": ""}.get(
-                    _type_of(target), True
-                )
+                return _SHALLOW.get(_type_of(target), True)
             self.refs.append(ref)
             try:
                 return self.make(self._resolve(schema), depth, variant, name)
@@ -319,9 +312,8 @@ def _from_pattern(pattern: str, clues: Clues) -> str:
 
 def _parse(pattern: str) -> Any:
     """Python's own parse of a regex (``re._parser`` from 3.11, ``sre_parse`` before)."""
-    return importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse").parse(
-        pattern
-    )
+    parser = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
+    return parser.parse(pattern)
 
 
 def _name(constant: Any) -> str:

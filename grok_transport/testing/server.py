@@ -1,23 +1,14 @@
 """``GrokTestServer``: a real HTTP server on 127.0.0.1 that answers like a Grok provider.
 
-A test sets a script of replies (or relies on the deterministic default), points its client at
+A test sets a script of replies (or relies on the stand-ins), points its client at
 ``server.base_url`` with ``server.api_key``, and asserts on what came back and on
-``server.requests``. Because it is a real socket, it exercises exactly what the client does in
-production: connection pooling, keep-alive, chunked SSE, timeouts and retries.
-
-Pipeline for each request, in the order the real services apply their checks:
-
-1. record it (secrets masked), whatever happens next;
-2. route by path (unknown path → 404, wrong method → 405) — before auth, so a typo in a URL reads
-   as a typo and not as a key problem;
-3. authenticate with the dialect's header (public routes skip this and the limits);
-4. count it in the key's 60-second window; over ``rate_limit_rpm`` → 429;
-5. on metered routes, refuse when the key's ``credits`` are spent (402 on grokapi);
-6. validate, take the next scripted reply (requests rejected before this point do not consume
-   one), render it, and bill successful answers.
-
-Requests are served on an event loop in a daemon thread, so a test can use a synchronous or an
-asynchronous client against it, from any thread.
+``server.requests``. A real socket exercises what a client does in production: pooling,
+keep-alive, chunked SSE, timeouts and retries. Each request goes through the checks in the order
+the real services apply them: it is recorded (secrets masked); routed (an unknown path is a 404,
+a wrong method a 405, before auth, so a typo reads as a typo); authenticated (public routes skip
+this and the limits); counted in its key's minute (over ``rate_limit_rpm``: 429); refused on
+metered routes when the key's ``credits`` are spent; then validated and answered, the next
+scripted reply taken only now, and successful answers billed.
 """
 
 from __future__ import annotations
@@ -163,15 +154,9 @@ class GrokTestServer:
 
     def _handle(self, request: Request) -> Response | StreamResponse:
         parsed, json_error = _parse_json(request.body)
+        headers = mask_headers(request.headers)
         self._state.record(
-            RecordedRequest(
-                request.method,
-                request.path,
-                request.query,
-                mask_headers(request.headers),
-                parsed,
-                request.body,
-            )
+            RecordedRequest(request.method, request.path, request.query, headers, parsed, request.body)
         )
         dialect = self._dialect
         found = find_route(dialect.name, request.method, request.path)
