@@ -141,7 +141,9 @@ def explanation(conversation: Any, last_response: str) -> str:
 
 _GETTERS = _words("get fetch lookup find search check read query retrieve")
 _PLACE_KEYS = _words("city town location place country region destination where area address")
-_SENTENCE = re.compile(r"^(?:[A-Z].*\s.*\s.*[.!?]|[A-Za-z][\w ]{0,30}: .+)$", re.DOTALL)
+# Already a sentence (or several lines of them), or a labelled value ("Image: https://…").
+_SENTENCE = re.compile(r"^(?:[A-Z]\S*\s+\S+\s+\S.*(?:[.!?]|\n.*)|[A-Za-z][\w ]{0,30}: .+)$", re.DOTALL)
+_NOTE = re.compile(r"\s*\[[^\[\]]*\]$")  # an adapter's bracketed note about attachments
 
 
 def identifier_words(name: str) -> list[str]:
@@ -161,7 +163,7 @@ def _value(output: str) -> str:
     """A tool's output as a phrase: JSON objects as ``key value`` pairs, at most 500 characters."""
     if _object(output):
         output = ", ".join(f"{' '.join(identifier_words(str(k)))} {v}" for k, v in _object(output).items())
-    text = " ".join(output.split())
+    text = " ".join(_NOTE.sub("", output.strip()).split())
     return text if len(text) <= 500 else text[:500] + "…"
 
 
@@ -179,7 +181,7 @@ def result_sentence(name: str, arguments: str, output: str) -> str:
     value = _value(output)
     if not value:
         return f"{name} returned nothing."
-    if _SENTENCE.match(value):
+    if _SENTENCE.match(_NOTE.sub("", output.strip())):
         return value
     value = value.rstrip(".")
     words = identifier_words(name)

@@ -352,3 +352,27 @@ def test_structured_output_takes_quoted_titles_names_and_years_else_plain_placeh
     person = structured(xai_client, "Who is this?", Person.model_json_schema())
     assert "nickname" in person  # optional fields are filled at the top level of structured output
     Person.model_validate(person)
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments", "output", "answer"),
+    [
+        ("get_weather", {"city": "Lisbon"}, "sunny, 22 °C", "The weather in Lisbon is sunny, 22 °C."),
+        ("get_weather", {"city": "Lisbon"}, "It is 18°C in Lisbon.", "It is 18°C in Lisbon."),
+        ("get_weather", {"city": "Lisbon"}, '{"temp_c": 22, "sky": "clear"}', "The weather in Lisbon is temp c 22, sky clear."),
+        ("multiply", {"a": 6, "b": 7}, "42", "The result of multiply is 42."),
+        ("draw", {}, "Drew 1 image.\nImage 1: https://img.example/1.png\n[1 image(s) returned; attached next]",
+         "Drew 1 image. Image 1: https://img.example/1.png"),
+    ],
+)  # fmt: skip
+def test_the_answer_after_a_tool_run_states_its_result(xai_client, name, arguments, output, answer):
+    call = {"id": "c1", "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+    messages = [
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": output},
+    ]
+    body = {"model": "grok-4.3", "messages": messages}
+    assert (
+        xai_client.post("/chat/completions", json=body).json()["choices"][0]["message"]["content"] == answer
+    )
