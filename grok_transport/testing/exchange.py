@@ -120,22 +120,19 @@ def json_response(obj: Any, reply: Reply | None = None, error: Any = None) -> Re
 
 
 class Wire(Protocol):
-    """One answer in one wire format: chat completions or the Responses API."""
+    """One answer in one wire format (chat completions, the Responses API).
 
-    def json(self) -> Any:
-        """The non-streamed answer."""
+    ``json()`` is the non-streamed answer and ``events()`` the streamed one, an SSE event per item;
+    ``malformed_events()`` a stream broken by an undecodable event; ``error_events(reply)``
+    ``reply.after`` text events, then the error event; ``error_body(reply)`` the flat error
+    object a non-streamed 200 carries.
+    """
 
-    def events(self) -> list[bytes]:
-        """The streamed answer, one SSE event per item."""
-
-    def malformed_events(self) -> list[bytes]:
-        """A stream that breaks with an undecodable event."""
-
-    def error_events(self, reply: Reply) -> list[bytes]:
-        """``reply.after`` text events, then the error event ``reply`` describes."""
-
-    def error_body(self, reply: Reply) -> Any:
-        """The flat error object a non-streamed 200 carries."""
+    def json(self) -> Any: ...
+    def events(self) -> list[bytes]: ...
+    def malformed_events(self) -> list[bytes]: ...
+    def error_events(self, reply: Reply) -> list[bytes]: ...
+    def error_body(self, reply: Reply) -> Any: ...
 
 
 def render(wire: Wire, reply: Reply | None, stream: bool) -> Response | StreamResponse:

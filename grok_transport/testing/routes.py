@@ -1,8 +1,9 @@
 """Which endpoints each dialect serves: one row per endpoint.
 
 To add an endpoint, write ``handler(x: Exchange) -> Response | StreamResponse`` (see
-:mod:`.exchange`) and add its row here. ``{name}`` in a path matches one segment and reaches the
-handler as ``x.params["name"]``.
+:mod:`.exchange`) and add its row here. ``{name}`` in a path matches (the rest of) one segment and
+reaches the handler as ``x.params["name"]``; text after it must follow, so
+``/v1/batches/{id}:cancel`` is a route of its own beside ``/v1/batches/{id}``.
 
 A row's options: ``public`` routes need no key and are not rate limited. ``metered`` routes are
 gated by the credit balance and, on xAI, answer with ``X-Ratelimit-*`` headers; ``images``
@@ -75,6 +76,25 @@ def _routes(dialect: str) -> tuple[dict[str, list[Route]], list[Route]]:
     return literal, [r for r in ROUTES if dialect in r.dialects and "{" in r.path]
 
 
+def _match(template: str, path: str) -> dict[str, str] | None:
+    """The ``{name}`` values when ``path`` fits ``template``, else None."""
+    parts, segments = template.split("/"), path.split("/")
+    if len(parts) != len(segments):
+        return None
+    params = {}
+    for part, segment in zip(parts, segments, strict=True):
+        head, brace, rest = part.partition("{")
+        name, _, tail = rest.partition("}")
+        value = segment[len(head) : len(segment) - len(tail)]
+        if not brace and part != segment:
+            return None
+        if brace and not (value and segment.startswith(head) and segment.endswith(tail)):
+            return None
+        if brace:
+            params[name] = value
+    return params
+
+
 def find_route(dialect: str, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
     """The route for ``path`` and the path's ``{name}`` values; None: no such path (a 404).
 
@@ -83,11 +103,6 @@ def find_route(dialect: str, method: str, path: str) -> tuple[Route, dict[str, s
     """
     literal, templated = _routes(dialect)
     found: list[tuple[Route, dict[str, str]]] = [(route, {}) for route in literal.get(path, ())]
-    segments = path.split("/") if not found else []
-    for route in templated if not found else ():
-        template = route.path.split("/")
-        if len(template) == len(segments):
-            pairs = list(zip(template, segments, strict=True))
-            if all(t == s or (t.startswith("{") and s) for t, s in pairs):
-                found.append((route, {t[1:-1]: s for t, s in pairs if t.startswith("{")}))
+    if not found:
+        found = [(route, params) for route in templated if (params := _match(route.path, path)) is not None]
     return min(found, key=lambda pair: pair[0].method != method, default=None)
