@@ -611,14 +611,14 @@ print(len(cards), "models, for example:", ", ".join(sorted(card.id for card in c
 ## Grok Inc: system messages are folded
 
 Grok Inc accepts only `user` and `assistant` messages. A system prompt is folded into the first
-user turn instead of being refused (`grok_transport.providers.fold_system_messages` states the
-rule). `chat_body` shows the request body without sending it:
+user turn instead of being refused (the call plan, `grok_transport.plan`, states the rule).
+`plan` shows the endpoint and the request body without sending anything:
 """),
     code("""
 inc = GrokClient(**TARGETS["grokinc"])
 messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": QUESTION}]
-body = inc.chat_body(messages, model="grok-lite")
-print(body["messages"])
+call = inc.plan(messages, model="grok-lite")
+print(call.endpoint, call.body["messages"])
 """),
     md("""
 Offline, the Grok Inc server recorded what the chats above really sent: the same folded turn.

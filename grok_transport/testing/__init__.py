@@ -7,11 +7,10 @@
     with GrokTestServer(dialect="xai") as server:
         server.enqueue(Reply.error(429, retry_after=1), Reply.text("hello"))
         ...  # point a client at server.base_url with server.api_key
-        assert server.requests[-1].json["model"] == "grok-4.3"
 
-Importing this package is free: the server, its event loop and its thread come into being only
-when :class:`GrokTestServer` is first used, so the pytest plugin and ``import grok_transport``
-cost nothing for code that never starts a server.
+From a shell, ``grok-test-server --port 8080`` serves until interrupted, with the key
+:data:`DEFAULT_API_KEY` unless ``--api-key`` says otherwise. Importing this package is free: the
+server, its event loop and its thread come into being when :class:`GrokTestServer` is first used.
 """
 
 from __future__ import annotations
@@ -24,7 +23,11 @@ if TYPE_CHECKING:
     from .server import GrokTestServer
     from .state import RecordedRequest
 
-__all__ = ["GrokTestServer", "Reply", "RecordedRequest"]
+__all__ = ["DEFAULT_API_KEY", "GrokTestServer", "Reply", "RecordedRequest"]
+
+DEFAULT_API_KEY = "grok-local-test-key"
+"""The key a server accepts unless told otherwise: fixed, so notebooks and docs read the same on
+every run, and plainly not a secret (the server is local and answers with stand-ins)."""
 
 _EXPORTS = {
     "GrokTestServer": ".server",

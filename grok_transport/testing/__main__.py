@@ -1,12 +1,14 @@
-"""``python -m grok_transport.testing``: run a Grok test server until Ctrl-C or SIGTERM.
+"""``grok-test-server`` (or ``python -m grok_transport.testing``): serve until Ctrl-C or SIGTERM.
 
 Prints the base URL and then the API key, one per line on stdout, flushed at once, so that a
 script or a notebook can start it as a subprocess and read exactly two lines::
 
-    $ python -m grok_transport.testing --dialect xai --port 8080
+    $ grok-test-server --port 8080
     http://127.0.0.1:8080/v1
-    xai-test-5f0c...
+    grok-local-test-key
 
+The key is ``grok-local-test-key`` unless ``--api-key`` gives another; with a fixed ``--port``
+the URL is fixed too, so a notebook built against the server reads the same on every run.
 Human-readable hints go to stderr, so stdout stays machine-readable.
 """
 
@@ -18,71 +20,56 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from .server import GrokTestServer
+from . import DEFAULT_API_KEY
+
+_KEY_HELP = f"the key clients must send (default: {DEFAULT_API_KEY}); repeat it to accept several"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m grok_transport.testing",
-        description="Run a local Grok-compatible HTTP server (offline, deterministic).",
-    )
-    parser.add_argument(
+    about = "A local Grok-compatible HTTP server (offline, deterministic)."
+    parser = argparse.ArgumentParser(prog="grok-test-server", description=about)
+    add = parser.add_argument
+    add(
         "--dialect",
         choices=("xai", "grokinc", "grokapi"),
         default="xai",
-        help="which provider to imitate (default: xai)",
+        help="provider to imitate (default: xai)",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default: 0)")
-    parser.add_argument(
-        "--api-key",
-        action="append",
-        default=[],
-        dest="api_keys",
-        metavar="KEY",
-        help="also accept this key (repeatable)",
-    )
-    parser.add_argument(
-        "--rate-limit-rpm",
-        type=int,
-        default=None,
-        metavar="N",
-        help="requests per minute per key (default: 5 for grokinc, else none)",
-    )
-    parser.add_argument(
-        "--credits",
-        type=int,
-        default=None,
-        metavar="N",
-        help="billable requests per key before 402 (default: unlimited)",
-    )
+    add("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    add("--port", type=int, default=0, help="port to bind; 0 picks a free one (default: 0)")
+    add("--api-key", action="append", dest="api_keys", metavar="KEY", help=_KEY_HELP)
+    add("--rate-limit-rpm", type=int, metavar="N", help="requests per minute per key (5 on grokinc)")
+    add("--credits", type=int, metavar="N", help="billable requests per key before 402 (unlimited)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Start the server, print its coordinates, and block until interrupted."""
+    """Start the server, print its base URL and key, and block until interrupted."""
+    from .server import GrokTestServer
+
     args = _parser().parse_args(argv)
-    options = {"host": args.host, "port": args.port, "api_keys": args.api_keys, "credits": args.credits}
-    if args.rate_limit_rpm is not None:
-        options["rate_limit_rpm"] = args.rate_limit_rpm
-    server = GrokTestServer(args.dialect, **options)
+    key, *others = args.api_keys or [DEFAULT_API_KEY]
+    limits = {} if args.rate_limit_rpm is None else {"rate_limit_rpm": args.rate_limit_rpm}
+    server = GrokTestServer(
+        args.dialect,
+        host=args.host,
+        port=args.port,
+        api_key=key,
+        api_keys=others,
+        credits=args.credits,
+        **limits,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    server.start()
-    try:
-        print(server.base_url, flush=True)
-        print(server.api_key, flush=True)
-        print(
-            f"grok test server ({args.dialect}) listening on {server.url}; Ctrl-C to stop",
-            file=sys.stderr,
-            flush=True,
-        )
-        while not stop.wait(0.5):
+    with server:
+        print(server.base_url, server.api_key, sep="\n", flush=True)
+        hint = f"grok test server ({args.dialect}) on {server.url}; Ctrl-C to stop"
+        print(hint, file=sys.stderr, flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
             pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
     return 0
 
 

@@ -45,25 +45,26 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
-from ._http import Request, Response, StreamResponse
-from .chat import chat_completions, measure_prompt
+from ._http import Refused, Request, Response, StreamResponse
+from .chat import chat_completions
+from .conversation import measure
 from .dialects import XaiDialect, XaiResponsesDialect
-from .endpoints import Exchange, Route
-from .responses_api import measure_input, responses
+from .exchange import Exchange
+from .responses_api import responses
 from .state import State
 
 if TYPE_CHECKING:
     from .server import GrokTestServer
 
-__all__ = ["BatchQueue", "batch_queue", "batch_route"]
+__all__ = ["BatchQueue", "batch_queue", "handle"]
 
 MAX_ADD_BYTES = 25_000_000
 _COMPACT = (",", ":")
 _DAY = 86_400
 _GRPC_CODE = {400: 3, 401: 16, 403: 7, 404: 5, 410: 9, 413: 3, 422: 3, 429: 8, 500: 13, 503: 14, 504: 4}
 _ENDPOINTS = {
-    "chat_get_completion": ("/v1/chat/completions", measure_prompt, chat_completions),
-    "responses": ("/v1/responses", measure_input, responses),
+    "chat_get_completion": ("/v1/chat/completions", measure, chat_completions),
+    "responses": ("/v1/responses", measure, responses),
 }
 """Where each kind of item is answered: the route's path, its token estimate and its handler."""
 _KINDS = tuple(_ENDPOINTS)
@@ -282,11 +283,14 @@ class BatchQueue:
         raw = _dumps(body)
         if item.request_id in self.fail_ids or (self.fail_marker and self.fail_marker.encode() in raw):
             return _failed(item.request_id, self.failure_code, self.failure_message)
-        path, measure, route = _ENDPOINTS[item.kind]
+        path, estimate, route = _ENDPOINTS[item.kind]
         request = Request("POST", path, "", {}, raw)
         exchange = Exchange(request, body, None, self._dialects[item.kind], self._scratch)
-        exchange.prompt_tokens, exchange.image_tokens = measure(body)
-        answer = route(exchange)
+        exchange.prompt_tokens, exchange.image_tokens = estimate(body)
+        try:
+            answer = route(exchange)
+        except Refused as refused:
+            answer = refused.response
         assert isinstance(answer, Response)  # stream flags were removed above
         if answer.status >= 400:
             return _failed(item.request_id, _GRPC_CODE.get(answer.status, 2), _message(answer))
@@ -427,24 +431,6 @@ def batch_queue(server: GrokTestServer) -> BatchQueue:
     return _queue_of(server._state)
 
 
-def _handle(x: Exchange) -> Response | StreamResponse:
+def handle(x: Exchange) -> Response | StreamResponse:
+    """Every ``/v1/batches`` route (see :mod:`.routes`)."""
     return _queue_of(x.state).handle(x)
-
-
-_COLLECTION = Route(_handle, ("GET", "POST"))
-_GET = Route(_handle, ("GET",))
-_POST = Route(_handle, ("POST",))
-
-
-def batch_route(path: str) -> Route | None:
-    """The route for a ``/v1/batches`` path, or None (404) for anything else under it."""
-    if path == "/v1/batches":
-        return _COLLECTION
-    rest = path[len("/v1/batches/") :] if path.startswith("/v1/batches/") else ""
-    name, slash, action = rest.partition("/")
-    name, colon, verb = name.partition(":")
-    if not name or (colon and (verb != "cancel" or slash)):
-        return None
-    if not slash:
-        return _POST if colon else _GET
-    return {"requests": _POST, "results": _GET}.get(action)

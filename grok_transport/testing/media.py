@@ -42,7 +42,7 @@ from urllib.parse import parse_qs
 from ._http import Response
 
 if TYPE_CHECKING:
-    from .endpoints import Exchange
+    from .exchange import Exchange
 
 __all__ = ["MediaStore", "StoredFile", "VideoJob", "MP4_BYTES"]
 

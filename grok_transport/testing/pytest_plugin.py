@@ -1,12 +1,8 @@
 """pytest fixtures for :class:`~grok_transport.testing.GrokTestServer` (registered via ``pytest11``).
 
-Loaded into every pytest session of an environment where this distribution is installed, so it
-imports nothing but pytest at import time; the server module is imported the first time a test
-asks for one of the fixtures.
-
-* ``grok_server``: a started ``xai`` server for one test, stopped afterwards.
-* ``grok_server_factory``: ``factory(dialect="xai", **kwargs)`` starts a server with those
-  options; every server it made is stopped when the test ends.
+Loaded into every pytest session where this distribution is installed, so it imports nothing but
+pytest at import time. ``grok_server`` is a started ``xai`` server for one test;
+``grok_server_factory(dialect="xai", **options)`` starts servers that all stop when the test ends.
 """
 
 from __future__ import annotations

@@ -1,23 +1,14 @@
 """``GrokTestServer``: a real HTTP server on 127.0.0.1 that answers like a Grok provider.
 
-A test sets a script of replies (or relies on the deterministic default), points its client at
+A test sets a script of replies (or relies on the stand-ins), points its client at
 ``server.base_url`` with ``server.api_key``, and asserts on what came back and on
-``server.requests``. Because it is a real socket, it exercises exactly what the client does in
-production: connection pooling, keep-alive, chunked SSE, timeouts and retries.
-
-Pipeline for each request, in the order the real services apply their checks:
-
-1. record it (secrets masked), whatever happens next;
-2. route by path (unknown path → 404, wrong method → 405) — before auth, so a typo in a URL reads
-   as a typo and not as a key problem;
-3. authenticate with the dialect's header (public routes skip this and the limits);
-4. count it in the key's 60-second window; over ``rate_limit_rpm`` → 429;
-5. on metered routes, refuse when the key's ``credits`` are spent (402 on grokapi);
-6. validate, take the next scripted reply (requests rejected before this point do not consume
-   one), render it, and bill successful answers.
-
-Requests are served on an event loop in a daemon thread, so a test can use a synchronous or an
-asynchronous client against it, from any thread.
+``server.requests``. A real socket exercises what a client does in production: pooling,
+keep-alive, chunked SSE, timeouts and retries. Each request goes through the checks in the order
+the real services apply them: it is recorded (secrets masked); routed (an unknown path is a 404,
+a wrong method a 405, before auth, so a typo reads as a typo); authenticated (public routes skip
+this and the limits); counted in its key's minute (over ``rate_limit_rpm``: 429); refused on
+metered routes when the key's ``credits`` are spent; then validated and answered, the next
+scripted reply taken only now, and successful answers billed.
 """
 
 from __future__ import annotations
@@ -27,12 +18,14 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from ._http import Request, Response, ServerThread, StreamResponse
+from . import DEFAULT_API_KEY
+from ._http import Refused, Request, Response, ServerThread, StreamResponse
 from .dialects import Dialect, get_dialect
-from .endpoints import Exchange, find_route
-from .media import MediaStore
+from .exchange import Exchange
 from .replies import Reply
+from .routes import find_route
 from .state import RecordedRequest, State, mask_headers
+from .media import MediaStore
 
 __all__ = ["GrokTestServer", "RecordedRequest"]
 
@@ -42,11 +35,13 @@ _UNSET: Any = object()
 class GrokTestServer:
     """A local Grok-compatible server speaking the ``xai``, ``grokinc`` or ``grokapi`` dialect.
 
+    ``api_key`` is the key clients use (:data:`DEFAULT_API_KEY` unless given); ``port`` 0 picks a
+    free port, any other number binds that one (for a notebook whose URLs must not change).
     ``rate_limit_rpm`` limits requests per key per sliding minute (default 5 for ``grokinc``,
     unlimited otherwise). ``credits`` is the number of successful billable requests each key may
     make before the server answers 402 (``grokapi``'s "insufficient credits"). ``api_keys`` adds
-    accepted keys; :attr:`api_key` is always accepted until a test deletes it through the Grok
-    Inc key endpoints. ``max_recorded`` bounds :attr:`requests` so a benchmark of a million
+    accepted keys; :attr:`api_key` is accepted until a test deletes it through the Grok Inc key
+    endpoints. ``max_recorded`` bounds :attr:`requests` so a benchmark of a million
     requests does not hold a million bodies (None: unbounded).
     """
 
@@ -56,13 +51,16 @@ class GrokTestServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        api_key: str = DEFAULT_API_KEY,
         api_keys: Iterable[str] | None = None,
         rate_limit_rpm: int | None = _UNSET,
         credits: int | None = None,
         max_recorded: int | None = 10_000,
     ) -> None:
         self._dialect: Dialect = get_dialect(dialect)
-        self._api_key = self._dialect.new_key("test")
+        if not isinstance(api_key, str) or not api_key.strip():
+            raise ValueError("api_key must be a non-empty string")
+        self._api_key = api_key
         self._rpm: int | None = self._dialect.default_rpm if rate_limit_rpm is _UNSET else rate_limit_rpm
         self._credits = credits
         self._host = host
@@ -118,7 +116,7 @@ class GrokTestServer:
 
     @property
     def api_key(self) -> str:
-        """A key the server accepts, in the dialect's format (``xai-test-…`` etc.)."""
+        """The key clients use (:data:`DEFAULT_API_KEY` unless another was given)."""
         return self._api_key
 
     # script and recordings -----------------------------------------------------------------
@@ -128,28 +126,28 @@ class GrokTestServer:
         for reply in replies:
             if not isinstance(reply, Reply):
                 raise TypeError(f"enqueue() takes Reply objects, not {type(reply).__name__}")
-        self._state.enqueue(replies)
+        self._state.queue.extend(replies)
 
     def set_default(self, reply: Reply | None) -> None:
         """Answer with ``reply`` whenever the queue is empty; None restores the built-in default."""
         if reply is not None and not isinstance(reply, Reply):
             raise TypeError(f"set_default() takes a Reply or None, not {type(reply).__name__}")
-        self._state.set_default(reply)
+        self._state.sticky = reply
 
     @property
     def pending(self) -> int:
         """How many queued replies have not been consumed yet."""
-        return self._state.pending
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """Every request received so far, in arrival order (a copy)."""
-        return self._state.records()
+        return len(self._state.queue)
 
     @property
     def media(self) -> MediaStore:
         """Video jobs and uploaded files; set ``media.video_polls`` / ``media.video_outcome`` here."""
         return self._state.media
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, in arrival order (a copy)."""
+        return self._state.recorded()
 
     def clear(self) -> None:
         """Empty the queue and the recordings; reset rate limits, credits, keys and images.
@@ -162,49 +160,42 @@ class GrokTestServer:
 
     def _handle(self, request: Request) -> Response | StreamResponse:
         parsed, json_error = _parse_json(request.body)
+        headers = mask_headers(request.headers)
         self._state.record(
-            RecordedRequest(
-                request.method,
-                request.path,
-                request.query,
-                mask_headers(request.headers),
-                parsed,
-                request.body,
-            )
+            RecordedRequest(request.method, request.path, request.query, headers, parsed, request.body)
         )
         dialect = self._dialect
-        route = find_route(dialect.name, request.path)
-        if route is None:
+        found = find_route(dialect.name, request.method, request.path)
+        if found is None:
             return dialect.error(404, f"No route for {request.method} {request.path}.")
-        if request.method not in route.methods:
+        route, params = found
+        if route.method != request.method:
             return dialect.error(405, f"Method {request.method} is not allowed on {request.path}.")
         dialect = route.dialect or dialect
-        x = Exchange(request, parsed, json_error, dialect, self._state)
+        x = Exchange(request, parsed, json_error, dialect, self._state, params)
         if route.measure is not None:
             x.prompt_tokens, x.image_tokens = route.measure(parsed)
         now = time.monotonic()
-        if not route.public:
-            key, failure = dialect.authenticate(request.headers, self._state.key_is_valid)
-            if failure is not None:
-                return failure
-            assert key is not None
-            x.key = key
-            wait = self._state.admit(key, now, self._rpm, x.prompt_tokens)
-            if wait is not None:
-                return dialect.rate_limited(self._rpm or 0, wait)
-            if (
-                route.metered
-                and self._credits is not None
-                and self._state.credits_spent(key) >= self._credits
-            ):
-                return dialect.out_of_credits()
-        response = route.handler(x)
+        try:
+            if not route.public:
+                x.key = key = dialect.authenticate(request.headers, self._state.keys.__contains__)
+                wait = self._state.admit(key, now, self._rpm, x.prompt_tokens)
+                if wait is not None:
+                    return dialect.rate_limited(self._rpm or 0, wait)
+                if (
+                    route.metered
+                    and self._credits is not None
+                    and self._state.spent.get(key, 0) >= self._credits
+                ):
+                    return dialect.out_of_credits()
+            response = route.handler(x)
+        except Refused as refused:
+            return refused.response
         if x.key is not None and response.status < 300 and route.metered:
-            response.headers.extend(
-                dialect.success_headers(self._state.window(x.key), now, rpm=self._rpm, images=route.images)
-            )
+            used, tokens = self._state.window(x.key, now)
+            response.headers.extend(dialect.success_headers(used, tokens, rpm=self._rpm, images=route.images))
             if x.billable:
-                self._state.bill(x.key)
+                self._state.spent[x.key] = self._state.spent.get(x.key, 0) + 1
         return response
 
 

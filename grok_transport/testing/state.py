@@ -4,7 +4,7 @@ Everything a test can change or inspect between requests lives here behind one l
 script, the recorded requests, the accepted keys, the per-key request windows and credit balances,
 the images handed out, and the Responses-API answers kept for ``previous_response_id``. The lock
 is held only for dictionary and deque operations, never while rendering or writing, so a test
-calling :meth:`enqueue` never waits on a slow reply.
+calling ``enqueue`` never waits on a slow reply.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .dialects import RequestWindow
-from .media import MediaStore
 from .replies import Reply
+from .media import MediaStore
 
 __all__ = ["RecordedRequest", "State", "StoredResponse", "mask_headers"]
 
@@ -68,155 +67,97 @@ class StoredResponse:
     tokens: int
 
 
-@dataclass(frozen=True)
-class _KeyInfo:
-    user_identifier: str
-    created_at: int
+class _Window:
+    """One key's admitted requests and their tokens over the last 60 seconds.
+
+    It answers both the enforced limit (Grok Inc's 5 rpm, or any ``rate_limit_rpm``) and xAI's
+    informational ``X-Ratelimit-Remaining-*`` headers.
+    """
+
+    def __init__(self) -> None:
+        self.events: deque[tuple[float, int]] = deque()
+        self.tokens = 0
+
+    def count(self, now: float) -> int:
+        while self.events and self.events[0][0] <= now - 60:
+            self.tokens -= self.events.popleft()[1]
+        return len(self.events)
 
 
 class State:
-    """Script, recordings, keys and counters; every method is thread-safe."""
+    """Script, recordings, keys and counters, shared by the test's thread and the loop thread.
+
+    One dictionary or deque operation is atomic in CPython, so the containers are used directly;
+    the lock guards what takes several steps: a key's window, an eviction, a copy, a reset.
+    """
 
     def __init__(self, initial_keys: Iterable[str], max_recorded: int | None) -> None:
-        self._lock = threading.Lock()
-        self._initial_keys = tuple(initial_keys)
-        self._queue: deque[Reply] = deque()
-        self._sticky: Reply | None = None
-        self._records: deque[RecordedRequest] = deque(maxlen=max_recorded)
-        self._keys: dict[str, _KeyInfo] = {}
-        self._windows: dict[str, RequestWindow] = {}
-        self._spent: dict[str, int] = {}
-        self._images = 0
-        self._responses: OrderedDict[str, StoredResponse] = OrderedDict()
-        self.media = MediaStore()
+        self.lock = threading.Lock()
+        self.initial_keys = tuple(initial_keys)
+        self.queue: deque[Reply] = deque()
+        self.sticky: Reply | None = None
+        self.records: deque[RecordedRequest] = deque(maxlen=max_recorded)
+        self.keys: dict[str, tuple[str, int]] = {}  # key: (user identifier, created at)
+        self.windows: dict[str, _Window] = {}
+        self.spent: dict[str, int] = {}  # key: billable requests
+        self.images = 0
+        self.responses: OrderedDict[str, StoredResponse] = OrderedDict()
         self.base_url = ""
-        self._reset_keys()
-
-    def _reset_keys(self) -> None:
-        now = int(time.time())
-        self._keys = {key: _KeyInfo("test", now) for key in self._initial_keys}
-
-    # script --------------------------------------------------------------------------------
-
-    def enqueue(self, replies: Iterable[Reply]) -> None:
-        """Append replies to the FIFO script."""
-        with self._lock:
-            self._queue.extend(replies)
-
-    def set_default(self, reply: Reply | None) -> None:
-        """Set the sticky reply used whenever the script is empty (None: built-in default)."""
-        with self._lock:
-            self._sticky = reply
+        self.media = MediaStore()
+        self.clear()
 
     def next_reply(self) -> Reply | None:
-        """The next scripted reply, else the sticky one, else None (use the built-in default)."""
-        with self._lock:
-            return self._queue.popleft() if self._queue else self._sticky
-
-    @property
-    def pending(self) -> int:
-        """Scripted replies not consumed yet."""
-        with self._lock:
-            return len(self._queue)
-
-    # recordings ----------------------------------------------------------------------------
+        """The next scripted reply, else the sticky one, else None (answer with the stand-in)."""
+        return self.queue.popleft() if self.queue else self.sticky
 
     def record(self, request: RecordedRequest) -> None:
-        """Keep a received request (the oldest are dropped past ``max_recorded``)."""
-        with self._lock:
-            self._records.append(request)
+        with self.lock:
+            self.records.append(request)
 
-    def records(self) -> list[RecordedRequest]:
-        """The recorded requests, oldest first."""
-        with self._lock:
-            return list(self._records)
-
-    # keys ----------------------------------------------------------------------------------
-
-    def key_is_valid(self, key: str) -> bool:
-        """Whether ``key`` is currently accepted."""
-        return key in self._keys
-
-    def add_key(self, key: str, user_identifier: str) -> int:
-        """Accept a newly generated key; returns its creation time."""
-        created = int(time.time())
-        with self._lock:
-            self._keys[key] = _KeyInfo(user_identifier, created)
-        return created
-
-    def delete_key(self, key: str) -> bool:
-        """Stop accepting ``key``; False if it was not known."""
-        with self._lock:
-            return self._keys.pop(key, None) is not None
-
-    def list_keys(self) -> list[tuple[str, str, int]]:
-        """``(key, user_identifier, created_at)`` for every accepted key."""
-        with self._lock:
-            return [(k, v.user_identifier, v.created_at) for k, v in self._keys.items()]
-
-    # limits --------------------------------------------------------------------------------
+    def recorded(self) -> list[RecordedRequest]:
+        with self.lock:
+            return list(self.records)
 
     def admit(self, key: str, now: float, limit: int | None, tokens: int) -> float | None:
-        """Count a request against ``key``'s window; the wait in seconds if over ``limit``."""
-        with self._lock:
-            window = self._windows.get(key)
-            if window is None:
-                window = self._windows[key] = RequestWindow()
-            return window.admit(now, limit, tokens)
+        """Count a request against ``key``'s minute; the seconds to wait instead if over ``limit``."""
+        with self.lock:
+            window = self.windows.setdefault(key, _Window())
+            if limit is not None and window.count(now) >= limit:
+                return max(0.0, window.events[0][0] + 60 - now)
+            window.events.append((now, tokens))
+            window.tokens += tokens
+            return None
 
-    def window(self, key: str) -> RequestWindow | None:
-        """``key``'s request window (read on the loop thread only)."""
-        return self._windows.get(key)
-
-    def credits_spent(self, key: str) -> int:
-        """Billable requests made with ``key`` since the last :meth:`clear`."""
-        return self._spent.get(key, 0)
-
-    def bill(self, key: str) -> None:
-        """Count one billable request against ``key``."""
-        with self._lock:
-            self._spent[key] = self._spent.get(key, 0) + 1
-
-    # images --------------------------------------------------------------------------------
+    def window(self, key: str, now: float) -> tuple[int, int]:
+        """``(requests, tokens)`` of ``key`` in the minute before ``now``."""
+        with self.lock:
+            window = self.windows.get(key)
+            return (window.count(now), window.tokens) if window is not None else (0, 0)
 
     def issue_images(self, count: int) -> range:
         """Reserve ``count`` image numbers (their files are served under ``/files/``)."""
-        with self._lock:
-            first = self._images + 1
-            self._images += count
-            return range(first, first + count)
-
-    def image_exists(self, number: int) -> bool:
-        """Whether image ``number`` was handed out."""
-        return 1 <= number <= self._images
-
-    # stored responses ----------------------------------------------------------------------
+        with self.lock:
+            self.images += count
+            return range(self.images - count + 1, self.images + 1)
 
     def store_response(self, response_id: str, stored: StoredResponse) -> None:
         """Keep an answer for later ``previous_response_id`` look-ups (bounded, oldest out)."""
-        with self._lock:
-            self._responses[response_id] = stored
-            while len(self._responses) > MAX_STORED_RESPONSES:
-                self._responses.popitem(last=False)
-
-    def stored_response(self, response_id: str) -> StoredResponse | None:
-        """The answer stored under ``response_id``, or None if unknown (or never stored)."""
-        with self._lock:
-            return self._responses.get(response_id)
-
-    # reset ---------------------------------------------------------------------------------
+        with self.lock:
+            self.responses[response_id] = stored
+            while len(self.responses) > MAX_STORED_RESPONSES:
+                self.responses.popitem(last=False)
 
     def clear(self) -> None:
         """Forget the script, recordings, counters, keys, images and stored responses.
 
         The sticky default reply survives: it is configuration, not history.
         """
-        with self._lock:
-            self._queue.clear()
-            self._responses.clear()
-            self._records.clear()
-            self._windows.clear()
-            self._spent.clear()
-            self._images = 0
-            self._reset_keys()
-        self.media.clear()
+        with self.lock:
+            self.queue.clear()
+            self.records.clear()
+            self.responses.clear()
+            self.windows.clear()
+            self.spent.clear()
+            self.images = 0
+            self.media.clear()
+            self.keys = dict.fromkeys(self.initial_keys, ("test", int(time.time())))

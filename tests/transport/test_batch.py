@@ -98,7 +98,7 @@ def _prompts(count: int, failing: int | None = FAILING) -> Iterator[dict[str, An
         marker = " [[batch-fail]]" if i == failing else ""
         yield {
             "model": "grok-4.3",
-            "messages": [{"role": "user", "content": f"ticket {i}: spam or not?{marker}"}],
+            "messages": [{"role": "user", "content": f"is ticket {i} spam?{marker}"}],
         }
 
 
@@ -128,7 +128,7 @@ def _check_in_order(results: list[Any], queue: BatchQueue) -> None:
             assert isinstance(result, BatchItemError)
             assert (result.index, result.message) == (FAILING, queue.failure_message)
         else:
-            assert f"ticket {i}:" in _text(result)
+            assert f"ticket {i} spam" in _text(result)
 
 
 def test_250_prompts_one_create_bounded_adds_polls_and_results_in_input_order(
@@ -214,7 +214,7 @@ def test_a_failed_add_names_the_batch_so_the_rest_can_follow(
     assert client.batches.add(error.batch_id, rest, start=error.submitted) == 30
     job = GrokBatchJob(client, error.batch_id)
     job.wait(poll_interval=0.02, progress=False)
-    assert [f"ticket {i}:" in _text(r) for i, r in enumerate(job.results())] == [True] * 50
+    assert [f"ticket {i} spam" in _text(r) for i, r in enumerate(job.results())] == [True] * 50
 
 
 def test_each_item_is_answered_as_its_endpoint_would_answer_it(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import time
+import socket
 
 import httpx
 import jsonschema
 import pytest
 
-from grok_transport.testing import GrokTestServer, RecordedRequest, Reply
+from grok_transport.testing import DEFAULT_API_KEY, GrokTestServer, RecordedRequest, Reply
 
 WEATHER_TOOL = {
     "type": "function",
@@ -106,13 +106,9 @@ def test_lifecycle_urls_and_idempotent_stop():
     try:
         assert server.base_url == f"http://127.0.0.1:{server.port}/v1"
         assert server.url == f"http://127.0.0.1:{server.port}"
-        assert server.api_key.startswith("sk-grok-test-")
-        assert (
-            httpx.get(
-                f"{server.base_url}/models", headers={"Authorization": f"Bearer {server.api_key}"}
-            ).status_code
-            == 200
-        )
+        assert server.api_key == DEFAULT_API_KEY == "grok-local-test-key"
+        auth = {"Authorization": f"Bearer {server.api_key}"}
+        assert httpx.get(f"{server.base_url}/models", headers=auth).status_code == 200
     finally:
         server.stop()
     server.stop()
@@ -120,12 +116,19 @@ def test_lifecycle_urls_and_idempotent_stop():
         httpx.get(f"{server.base_url}/models", timeout=2)
 
 
-def test_key_formats_per_dialect():
-    assert GrokTestServer("xai").api_key.startswith("xai-test-")
-    assert GrokTestServer("grokinc").api_key.startswith("grokinc-test-")
-    assert GrokTestServer("grokapi").api_key.startswith("sk-grok-test-")
+def test_a_given_key_and_port_are_the_only_ones_used():
+    with socket.socket() as probe:  # a port that is free now, as a notebook would pick one
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with GrokTestServer("grokinc", api_key="notebook-key", port=port) as server:
+        assert (server.port, server.api_key) == (port, "notebook-key")
+        url = f"{server.base_url}/models"
+        assert httpx.get(url, headers={"X-API-Key": "notebook-key"}).status_code == 200
+        assert httpx.get(url, headers={"X-API-Key": DEFAULT_API_KEY}).status_code == 401
     with pytest.raises(ValueError, match="unknown dialect"):
         GrokTestServer("openai")
+    with pytest.raises(ValueError, match="api_key"):
+        GrokTestServer(api_key="")
 
 
 # xai dialect: auth, errors, validation -----------------------------------------------------------
@@ -507,57 +510,30 @@ def test_sequential_calls_when_parallel_is_off(client):
             {"role": "tool", "tool_call_id": call["id"], "content": "42"},
         ]
     assert names == ["get_weather", "stock_price"]
-    assert message["content"].count('"42"') == 2
+    assert message["content"] == "The weather in ACME is 42. The result of stock_price is 42."
 
 
-def test_after_a_tool_result_the_reply_quotes_it(client):
+def test_after_tool_results_the_answer_states_them_and_ignores_attachment_framing(client):
+    call = {
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": '{"city":"Berlin"}'},
+    }
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
     messages = [
         {"role": "user", "content": "What's the weather in Berlin?"},
-        {
-            "role": "assistant",
-            "content": "",
-            "tool_calls": [
-                {
-                    "id": "call_1",
-                    "type": "function",
-                    "function": {"name": "get_weather", "arguments": '{"city":"Berlin"}'},
-                }
-            ],
-        },
+        {"role": "assistant", "content": "", "tool_calls": [call]},
         {"role": "tool", "tool_call_id": "call_1", "content": "15°C, windy"},
+        # how LlamaIndex passes on an image a tool returned: not a new question
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "Attached output of tool call call_1:"}, image],
+        },
     ]
-    r = client.post(
-        "/chat/completions",
-        json={"model": "grok-4-fast-non-reasoning", "messages": messages, "tools": [WEATHER_TOOL]},
-    )
-    message = r.json()["choices"][0]
-    assert message["finish_reason"] == "stop"
-    assert "15°C, windy" in message["message"]["content"]
-    assert "get_weather" in message["message"]["content"]
-
-
-def test_structured_output_defaults(client):
-    schema = {
-        "type": "object",
-        "properties": {
-            "name": {"type": "string"},
-            "age": {"type": "integer", "minimum": 0},
-            "email": {"type": "string", "format": "email"},
-        },
-        "required": ["name", "age", "email"],
-        "additionalProperties": False,
-    }
-    r = chat(
-        client,
-        "Extract the person",
-        response_format={
-            "type": "json_schema",
-            "json_schema": {"name": "person", "schema": schema, "strict": True},
-        },
-    )
-    jsonschema.validate(json.loads(r.json()["choices"][0]["message"]["content"]), schema)
-    r = chat(client, "Give JSON", response_format={"type": "json_object"})
-    assert isinstance(json.loads(r.json()["choices"][0]["message"]["content"]), dict)
+    body = {"model": "grok-4-fast-non-reasoning", "messages": messages, "tools": [WEATHER_TOOL]}
+    choice = client.post("/chat/completions", json=body).json()["choices"][0]
+    assert choice["finish_reason"] == "stop"
+    assert choice["message"]["content"] == "The weather in Berlin is 15°C, windy."
 
 
 # scripted replies and streaming ------------------------------------------------------------------
@@ -706,11 +682,15 @@ def test_slow_first_byte(xai, client):
             timeout=httpx.Timeout(5, read=0.1),
             json={"model": "grok-3", "messages": [{"role": "user", "content": "x"}]},
         )
-    xai.enqueue(Reply.text("late", first_byte_delay=0.2, chunk_delay=0.05))
-    started = time.perf_counter()
-    r = chat(client, stream=True)
-    assert time.perf_counter() - started >= 0.2 + 0.05
-    assert "".join(d.get("content", "") for d in deltas(stream_chunks(r))) == "late"
+    xai.enqueue(Reply.text(["early", "late"], chunk_delay=0.5))
+    body = {"model": "grok-3", "stream": True, "messages": [{"role": "user", "content": "x"}]}
+    received = []
+    with (
+        pytest.raises(httpx.ReadTimeout),
+        client.stream("POST", "/chat/completions", json=body, timeout=httpx.Timeout(5, read=0.1)) as r,
+    ):
+        received.extend(line for line in r.iter_lines() if line)
+    assert len(received) == 1 and '"content":"early"' in received[0]  # the first chunk, then a wait
 
 
 def test_malformed_json(xai, client):
@@ -847,16 +827,7 @@ def test_models_and_language_models(client):
 # capacity ----------------------------------------------------------------------------------------
 
 
-def test_500_sequential_keep_alive_requests(xai, client):
-    xai.set_default(Reply.text("ok"))
-    statuses = {chat(client).status_code for _ in range(500)}
-    assert statuses == {200}
-    assert len(xai.requests) == 500
-
-
 def test_pipelined_chunked_and_expect_continue_requests(xai):
-    import socket
-
     body = json.dumps({"model": "grok-3", "messages": [{"role": "user", "content": "hi"}]})
     auth = f"Authorization: Bearer {xai.api_key}\r\nHost: t\r\n"
     plain = f"POST /v1/chat/completions HTTP/1.1\r\n{auth}Content-Length: {len(body)}\r\n\r\n{body}"
@@ -911,7 +882,7 @@ def test_200_concurrent_connections(xai):
 
 
 def test_server_side_tools_on_chat_completions_are_refused_as_by_xai(xai):
-    """WIRE_FACTS §10: chat completions answers a `web_search` tool with serde's plain-text 422."""
+    """Chat completions answers a `web_search` tool with serde's plain-text 422 (docs/wire.md, "Errors")."""
     r = httpx.post(
         f"{xai.base_url}/chat/completions",
         headers={"Authorization": f"Bearer {xai.api_key}"},

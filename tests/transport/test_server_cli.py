@@ -1,9 +1,10 @@
-"""The ``python -m grok_transport.testing`` command and the pytest fixtures, run as users run them."""
+"""``grok-test-server`` and the pytest fixtures, run as users run them."""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -11,6 +12,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import httpx
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,36 +23,64 @@ def _env() -> dict[str, str]:
     return env
 
 
-def test_cli_prints_url_and_key_then_serves_until_sigterm():
+CONSOLE_SCRIPT = ["-c", "from grok_transport.testing.__main__ import main; raise SystemExit(main())"]
+
+
+def _serve(command: list[str], *arguments: str) -> tuple[subprocess.Popen[str], str, str]:
+    """Start the server command; return it with the two lines it prints (base URL, key)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "grok_transport.testing", "--dialect", "grokinc", "--port", "0"],
+        [sys.executable, *command, *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=_env(),
         cwd=REPO,
     )
+    assert process.stdout is not None
+    return process, process.stdout.readline().strip(), process.stdout.readline().strip()
+
+
+def _stop(process: subprocess.Popen[str]) -> int:
+    process.send_signal(signal.SIGTERM)
+    code = process.wait(timeout=10)
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
+    return code
+
+
+def test_the_console_script_is_declared():
+    tomllib = pytest.importorskip("tomllib")
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["grok-test-server"] == "grok_transport.testing.__main__:main"
+
+
+def test_serves_with_the_fixed_local_key_until_sigterm():
+    process, base_url, api_key = _serve(["-m", "grok_transport.testing"], "--dialect", "grokinc")
     try:
-        base_url = process.stdout.readline().strip()
-        api_key = process.stdout.readline().strip()
         assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v1")
-        assert api_key.startswith("grokinc-test-")
-        r = httpx.post(
-            f"{base_url}/chat/completions",
-            headers={"X-API-Key": api_key},
-            json={
-                "model": "grok-lite",
-                "messages": [{"role": "user", "content": "hey, you finally working?"}],
-            },
-        )
-        assert r.status_code == 200
-        assert r.json()["choices"][0]["message"]["content"]
+        assert api_key == "grok-local-test-key"  # the same on every run, so notebooks read the same
+        body = {"model": "grok-lite", "messages": [{"role": "user", "content": "hey, you finally working?"}]}
+        r = httpx.post(f"{base_url}/chat/completions", headers={"X-API-Key": api_key}, json=body)
+        assert r.status_code == 200 and r.json()["choices"][0]["message"]["content"]
     finally:
-        process.send_signal(signal.SIGTERM)
-        returncode = process.wait(timeout=10)
-        process.stdout.close()
-        process.stderr.close()
-    assert returncode == 0
+        assert _stop(process) == 0
+
+
+def test_api_key_and_port_options():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process, base_url, api_key = _serve(
+        CONSOLE_SCRIPT, "--port", str(port), "--api-key", "mine", "--api-key", "theirs"
+    )
+    try:
+        assert (base_url, api_key) == (f"http://127.0.0.1:{port}/v1", "mine")
+        for key, status in (("mine", 200), ("theirs", 200), ("grok-local-test-key", 400)):
+            r = httpx.get(f"{base_url}/models", headers={"Authorization": f"Bearer {key}"})
+            assert r.status_code == status, key
+    finally:
+        assert _stop(process) == 0
 
 
 def test_pytest_fixtures(tmp_path):
@@ -70,8 +100,7 @@ def test_pytest_fixtures(tmp_path):
         def test_factory(grok_server_factory):
             inc = grok_server_factory("grokinc")
             api = grok_server_factory("grokapi", credits=1)
-            assert inc.api_key.startswith("grokinc-")
-            assert api.api_key.startswith("sk-grok-")
+            assert (inc.dialect, api.dialect) == ("grokinc", "grokapi")
             assert inc.port != api.port
     """)
     )
@@ -80,16 +109,7 @@ def test_pytest_fixtures(tmp_path):
     )
     plugin = [] if installed else ["-p", "grok_transport.testing.pytest_plugin"]
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            *plugin,
-            str(tmp_path / "test_uses_fixtures.py"),
-        ],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin, "test_uses_fixtures.py"],
         capture_output=True,
         text=True,
         env=_env(),

@@ -1,33 +1,24 @@
-"""GrokTestServer's ``POST /v1/responses`` against xAI's Aug-2026 recordings and the client.
+"""The local server's ``POST /v1/responses`` against xAI's Aug-2026 recordings.
 
-The recorded requests (ruby_llm's grok-4.3 traffic in ../shared/wire) are replayed unchanged; the
-answers must have the recorded structure: the same top-level keys in the same order, the same
-output item types and keys, the same stream event sequence with the same keys per event, and
-the same usage arithmetic. Tests that need the recordings skip without ../shared/wire, except
-under CI=true, where a missing reference is a failure. The rest (defaults, scripts, faults and
-the round trip through ``grok_transport.GrokClient``) need nothing but the server.
+Recorded requests (ruby_llm's grok-4.3 traffic) are replayed unchanged; the answers must have the
+recorded structure: the same top-level keys in the same order, the same output item types and
+keys, the same stream event sequence with the same keys per event, and the same usage
+arithmetic. The rest (stand-ins, scripts, faults, an agent loop) needs nothing but the server.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 import re
-import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
 
-import grok_transport
-from grok_transport.errors import ServerError, StreamInterruptedError
 from grok_transport.testing import GrokTestServer, Reply
+from tests.transport.server_wire import recorded, replay, responses_events, ruby_llm, runs, shape
 
-WIRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "wire"
-RUBY = WIRE / "cassettes" / "ruby_llm"
 PREFIX = "chat_{}_xai_grok-4-1-fast-non-reasoning_{}"
 BASIC = PREFIX.format("basic_chat_functionality", "can_have_a_basic_conversation")
 SYSTEM = PREFIX.format("basic_chat_functionality", "successfully_uses_the_system_prompt")
@@ -63,18 +54,7 @@ CHAT_WEATHER = {"type": "function", "function": {k: v for k, v in WEATHER.items(
 
 @pytest.fixture(scope="module")
 def load():
-    if not RUBY.is_dir():
-        message = f"real xAI recordings not found at {WIRE}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    yaml = pytest.importorskip("yaml")
-
-    def interactions(name: str) -> list[dict[str, Any]]:
-        with (RUBY / f"{name}.yaml").open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)["interactions"]
-
-    return interactions
+    return ruby_llm()
 
 
 @pytest.fixture(scope="module")
@@ -88,58 +68,16 @@ def http(server):
     server.clear()
     server.set_default(None)
     with httpx.Client(
-        base_url=server.base_url, timeout=10, headers={"Authorization": f"Bearer {server.api_key}"}
+        base_url=server.url, timeout=10, headers={"Authorization": f"Bearer {server.api_key}"}
     ) as c:
         yield c
-
-
-@pytest.fixture
-def grok(server):
-    server.clear()
-    client = grok_transport.GrokClient(base_url=server.base_url, api_key=server.api_key, max_retries=0)
-    yield client
-    client.close()
 
 
 # helpers ---------------------------------------------------------------------------------------
 
 
-def replay(http: httpx.Client, interaction: dict[str, Any]) -> httpx.Response:
-    return http.post(
-        "/responses",
-        content=interaction["request"]["body"].encode(),
-        headers={"Content-Type": "application/json"},
-    )
-
-
-def recorded(interaction: dict[str, Any]) -> str:
-    return interaction["response"]["body"]["string"]
-
-
-def parse_events(text: str) -> list[dict[str, Any]]:
-    """Check the framing (``event:`` + ``data:``, no ``[DONE]``) and decode every event."""
-    assert re.fullmatch(r"(event: [a-z_.]+\ndata: \{[^\n]+\}\n\n)+", text), "framing"
-    events = []
-    for block in text.split("\n\n")[:-1]:
-        name, data = block.split("\n")
-        event = json.loads(data[len("data: ") :])
-        assert event["type"] == name[len("event: ") :]
-        events.append(event)
-    assert [e["sequence_number"] for e in events] == list(range(len(events)))
-    return events
-
-
 def kinds(events: list[dict[str, Any]]) -> list[str]:
-    return [k for k, _ in itertools.groupby(e["type"] for e in events)]
-
-
-def shape(value: Any) -> Any:
-    """Structure with key order, list shapes and value types, but not values."""
-    if isinstance(value, dict):
-        return [(k, shape(v)) for k, v in value.items()]
-    if isinstance(value, list):
-        return [shape(v) for v in value[:1]]
-    return type(value).__name__
+    return runs([e["type"] for e in events])
 
 
 def assert_usage_arithmetic(usage: dict[str, Any]) -> None:
@@ -295,8 +233,8 @@ def test_streams_have_the_recorded_event_sequence(load, http, name):
     for interaction in load(name):
         response = replay(http, interaction)
         assert response.headers["content-type"] == "text/event-stream"
-        real = parse_events(recorded(interaction))
-        ours = parse_events(response.text)
+        real = responses_events(recorded(interaction))
+        ours = responses_events(response.text)
         assert kinds(ours) == kinds(real)
         recorded_events = {e["type"]: e for e in real}
         for event in ours:
@@ -322,9 +260,9 @@ def test_streams_have_the_recorded_event_sequence(load, http, name):
 @pytest.mark.wire
 def test_stream_completes_with_the_object_the_non_streamed_call_returns(load, http):
     for interaction in load(TOOL_STREAM):
-        streamed = parse_events(replay(http, interaction).text)[-1]["response"]
+        streamed = responses_events(replay(http, interaction).text)[-1]["response"]
         body = json.loads(interaction["request"]["body"])
-        plain = http.post("/responses", json={**body, "stream": False}).json()
+        plain = http.post("/v1/responses", json={**body, "stream": False}).json()
         assert ids_masked(streamed) == ids_masked(plain)
 
 
@@ -334,7 +272,7 @@ def test_stream_completes_with_the_object_the_non_streamed_call_returns(load, ht
 def test_reasoning_effort_is_rejected_where_the_catalogue_says_so(http):
     for model in ("grok-4-fast-reasoning", "grok-build-0.1"):
         response = http.post(
-            "/responses", json={"model": model, "input": "hi", "reasoning": {"effort": "low"}}
+            "/v1/responses", json={"model": model, "input": "hi", "reasoning": {"effort": "low"}}
         )
         assert response.status_code == 400
         assert response.json() == {
@@ -342,14 +280,14 @@ def test_reasoning_effort_is_rejected_where_the_catalogue_says_so(http):
             "error": f"Model {model} does not support parameter reasoningEffort.",
         }
     accepted = http.post(
-        "/responses", json={"model": "grok-4.3", "input": "hi", "reasoning": {"effort": "high"}}
+        "/v1/responses", json={"model": "grok-4.3", "input": "hi", "reasoning": {"effort": "high"}}
     )
     assert accepted.json()["reasoning"] == {"effort": "high", "summary": "detailed"}
     mini = http.post(
-        "/responses", json={"model": "grok-3-mini", "input": "hi", "reasoning": {"effort": "high"}}
+        "/v1/responses", json={"model": "grok-3-mini", "input": "hi", "reasoning": {"effort": "high"}}
     )
     assert mini.json()["model"] == "grok-3-mini-high"
-    plain = http.post("/responses", json={"model": "grok-4-1-fast-non-reasoning", "input": "hi"}).json()
+    plain = http.post("/v1/responses", json={"model": "grok-4-1-fast-non-reasoning", "input": "hi"}).json()
     assert plain["reasoning"] == {"effort": None, "summary": None}
     assert [i["type"] for i in plain["output"]] == ["message"]
     assert plain["usage"]["output_tokens_details"]["reasoning_tokens"] == 0
@@ -357,12 +295,13 @@ def test_reasoning_effort_is_rejected_where_the_catalogue_says_so(http):
 
 def test_previous_response_id_continues_a_stored_conversation(http):
     first = http.post(
-        "/responses", json={"model": "grok-4.3", "input": "What's the weather in Paris?", "tools": [WEATHER]}
+        "/v1/responses",
+        json={"model": "grok-4.3", "input": "What's the weather in Paris?", "tools": [WEATHER]},
     ).json()
     assert first["store"] is True
     (call,) = [i for i in first["output"] if i["type"] == "function_call"]
     follow_up = http.post(
-        "/responses",
+        "/v1/responses",
         json={
             "model": "grok-4.3",
             "previous_response_id": first["id"],
@@ -372,19 +311,19 @@ def test_previous_response_id_continues_a_stored_conversation(http):
     ).json()
     assert follow_up["previous_response_id"] == first["id"]
     text = follow_up["output"][-1]["content"][0]["text"]
-    assert 'get_weather returned "18C, clear"' in text  # the stored call named the function
+    assert text == "The weather in Paris is 18C, clear."  # the stored call named the function and city
     usage = follow_up["usage"]
     stored = first["usage"]["input_tokens"] + first["usage"]["output_tokens"]
     assert usage["input_tokens_details"]["cached_tokens"] == stored < usage["input_tokens"]
     missing = http.post(
-        "/responses", json={"model": "grok-4.3", "input": "x", "previous_response_id": "nope"}
+        "/v1/responses", json={"model": "grok-4.3", "input": "x", "previous_response_id": "nope"}
     )
     assert missing.status_code == 404
     assert missing.json() == {"code": "not-found", "error": "Previous response with id 'nope' not found."}
-    unstored = http.post("/responses", json={"model": "grok-4.3", "input": "x", "store": False}).json()
+    unstored = http.post("/v1/responses", json={"model": "grok-4.3", "input": "x", "store": False}).json()
     assert unstored["store"] is False
     again = http.post(
-        "/responses", json={"model": "grok-4.3", "input": "y", "previous_response_id": unstored["id"]}
+        "/v1/responses", json={"model": "grok-4.3", "input": "y", "previous_response_id": unstored["id"]}
     )
     assert again.status_code == 404
 
@@ -405,7 +344,7 @@ def test_request_fields_are_echoed_in_the_recorded_shape(http):
             "format": {"type": "json_schema", "name": "Answer", "schema": {"type": "object"}, "strict": True}
         },
     }
-    ours = http.post("/responses", json=body).json()
+    ours = http.post("/v1/responses", json=body).json()
     assert ours["model"] == "grok-4.3"
     assert ours["tools"] == [
         {
@@ -448,7 +387,7 @@ def test_request_fields_are_echoed_in_the_recorded_shape(http):
     ],
 )
 def test_invalid_requests_are_rejected(http, server, body, status, text):
-    response = http.post("/responses", json=body)
+    response = http.post("/v1/responses", json=body)
     assert response.status_code == status
     assert text in response.text
     if status == 400:
@@ -499,8 +438,8 @@ def test_default_web_search_cites_its_sources_at_the_markers(http, stream):
         "tools": [{"type": "web_search"}, {"type": "x_search"}],
         "stream": stream,
     }
-    response = http.post("/responses", json=body)
-    events = parse_events(response.text) if stream else None
+    response = http.post("/v1/responses", json=body)
+    events = responses_events(response.text) if stream else None
     ours = events[-1]["response"] if events else response.json()
     searches = [i for i in ours["output"] if i["type"].endswith("_search_call")]
     assert [s["type"] for s in searches] == ["web_search_call", "x_search_call"]
@@ -543,7 +482,7 @@ def test_default_search_is_skipped_when_tool_choice_forbids_or_names_a_function(
         ({"type": "function", "name": "get_weather"}, ["reasoning", "function_call"]),
         ({"type": "web_search"}, ["reasoning", "web_search_call", "reasoning", "reasoning", "function_call"]),
     ):
-        ours = http.post("/responses", json={**base, "tool_choice": choice}).json()
+        ours = http.post("/v1/responses", json={**base, "tool_choice": choice}).json()
         assert [i["type"] for i in ours["output"]] == expected, choice
 
 
@@ -560,12 +499,13 @@ def test_default_json_schema_answer_validates(http):
         "tools": [{"type": "web_search"}],
         "text": {"format": {"type": "json_schema", "name": "P", "schema": schema, "strict": True}},
     }
-    ours = http.post("/responses", json=body).json()
+    ours = http.post("/v1/responses", json=body).json()
     part = ours["output"][-1]["content"][0]
     jsonschema.validate(json.loads(part["text"]), schema)
     assert part["annotations"] == []  # markers would break the JSON
     obj = http.post(
-        "/responses", json={"model": "grok-4.3", "input": "hi", "text": {"format": {"type": "json_object"}}}
+        "/v1/responses",
+        json={"model": "grok-4.3", "input": "hi", "text": {"format": {"type": "json_object"}}},
     )
     assert isinstance(json.loads(obj.json()["output"][-1]["content"][0]["text"]), dict)
 
@@ -587,20 +527,20 @@ def test_function_output_follow_up_quotes_the_output_once_attachments_arrive(htt
             },
         ],
     }
-    ours = http.post("/responses", json=body).json()
+    ours = http.post("/v1/responses", json=body).json()
     assert [i["type"] for i in ours["output"]] == ["reasoning", "message"]  # no second call
-    assert 'get_weather returned "cold' in ours["output"][-1]["content"][0]["text"]
+    assert ours["output"][-1]["content"][0]["text"] == "The weather is cold."  # not the attachment's framing
     assert ours["usage"]["input_tokens"] > 256  # the image counts
 
 
 def test_max_output_tokens_cuts_the_text_and_marks_the_answer_incomplete(http):
     body = {"model": "grok-4-1-fast-non-reasoning", "input": "tell me everything", "max_output_tokens": 3}
-    ours = http.post("/responses", json=body).json()
+    ours = http.post("/v1/responses", json=body).json()
     assert ours["status"] == "incomplete"
     assert ours["incomplete_details"] == {"reason": "max_output_tokens"}
     message = ours["output"][-1]
     assert message["status"] == "incomplete" and len(message["content"][0]["text"]) == 12
-    events = parse_events(http.post("/responses", json={**body, "stream": True}).text)
+    events = responses_events(http.post("/v1/responses", json={**body, "stream": True}).text)
     assert events[-1]["type"] == "response.incomplete"
 
 
@@ -634,7 +574,7 @@ def test_scripted_replies_render_on_the_responses_route(http, server):
     )
 
     def ask() -> httpx.Response:
-        return http.post("/responses", json={"model": "grok-4-1-fast-non-reasoning", "input": "hi"})
+        return http.post("/v1/responses", json={"model": "grok-4-1-fast-non-reasoning", "input": "hi"})
 
     text = ask().json()
     assert [i["type"] for i in text["output"]] == ["reasoning", "message"]
@@ -716,19 +656,18 @@ def test_faults_apply_to_responses(http, server):
     body = {"model": "grok-4.3", "input": "count to three", "stream": True}
     server.enqueue(Reply.text("one two three", cut_after=5))
     with pytest.raises(httpx.RemoteProtocolError):
-        http.post("/responses", json=body)
-    server.enqueue(Reply.text("slow", first_byte_delay=0.3))
-    started = time.monotonic()
-    assert http.post("/responses", json={**body, "stream": False}).status_code == 200
-    assert time.monotonic() - started >= 0.3
+        http.post("/v1/responses", json=body)
+    server.enqueue(Reply.text("slow", first_byte_delay=0.5))
+    with pytest.raises(httpx.ReadTimeout):
+        http.post("/v1/responses", json={**body, "stream": False}, timeout=httpx.Timeout(5, read=0.1))
     server.enqueue(Reply.error_in_body())
-    flat = http.post("/responses", json={**body, "stream": False})
+    flat = http.post("/v1/responses", json={**body, "stream": False})
     assert (flat.status_code, flat.json()) == (
         200,
         {"code": "unavailable", "error": "Timed out waiting for first token"},
     )
     server.enqueue(Reply.error_in_body("overloaded", after=2))
-    events = parse_events(http.post("/responses", json=body).text)
+    events = responses_events(http.post("/v1/responses", json=body).text)
     assert kinds(events)[-3:] == ["response.content_part.added", "response.output_text.delta", "error"]
     assert sum(e["type"] == "response.output_text.delta" for e in events) == 2
     assert events[-1] == {
@@ -739,74 +678,31 @@ def test_faults_apply_to_responses(http, server):
         "param": None,
     }
     server.enqueue(Reply.malformed_json())
-    truncated = http.post("/responses", json={**body, "stream": False})
+    truncated = http.post("/v1/responses", json={**body, "stream": False})
     assert truncated.status_code == 200
     with pytest.raises(json.JSONDecodeError):
         truncated.json()
 
 
-# through the client ----------------------------------------------------------------------------
+# an agent loop ----------------------------------------------------------------------------------
 
 
-def test_client_parses_text_reasoning_and_usage(grok):
-    response = grok.chat(
-        [{"role": "user", "content": "hello there"}], model="grok-4.3", use_responses_api=True
-    )
-    assert response.raw["status"] == "completed" and response.finish_reason == "stop"
-    assert response.text.startswith('"hello there" — got it.')
-    assert response.reasoning.startswith('the user wrote "hello there"')
-    usage = response.usage
-    assert usage.total_tokens == usage.input_tokens + usage.output_tokens
-    assert usage.reasoning_tokens > 0 and usage.cost_in_usd_ticks > 0
-    streamed = grok.stream_chat(
-        [{"role": "user", "content": "hello there"}], model="grok-4.3", use_responses_api=True
-    )
-    deltas = list(streamed)
-    assert deltas[0].kind == "reasoning" and deltas[-1].kind == "done"
-    assert streamed.answer.text == response.text == "".join(d.text for d in deltas if d.kind == "text")
-    assert streamed.answer.usage.total_tokens == usage.total_tokens
-
-
-def test_client_agent_loop_with_web_search_and_a_function(grok):
-    tools = [{"type": "web_search"}, CHAT_WEATHER]
-    question = [{"role": "user", "content": "Search the web for Oslo news and get the weather in Oslo"}]
-    first = grok.chat(question, model="grok-4.3", tools=tools, use_responses_api=True)
-    assert first.finish_reason == "tool_calls"
-    (search,) = first.server_tool_runs
-    assert (search.name, search.action["query"]) == ("web_search", "Oslo news")
-    assert len(search.sources) == 3
-    (call,) = first.tool_calls
-    assert call.name == "get_weather"
-    jsonschema.validate(json.loads(call.arguments), WEATHER["parameters"])
-    history = [
-        *question,
-        {"role": "assistant", "content": "", "responses_output": first.output},
-        {"role": "tool", "tool_call_id": call.id, "content": "-3C, snow"},
-    ]
-    final = grok.chat(history, model="grok-4.3", tools=tools, use_responses_api=True)
-    assert final.finish_reason == "stop" and not final.tool_calls
-    assert 'get_weather returned "-3C, snow"' in final.text
-    assert [c.url for c in final.citations] == search.sources[:2]
-    for citation in final.citations:
-        assert final.text[citation.start_index : citation.end_index].endswith(f"({citation.url})")
-    streamed = grok.stream_chat(question, model="grok-4.3", tools=tools, use_responses_api=True)
-    assert [d.server_tool.name for d in streamed if d.kind == "server_tool"] == ["web_search"]
-    assert [c.name for c in streamed.answer.tool_calls] == ["get_weather"]
-    assert streamed.answer.tool_calls[0].id == call.id  # same request, same ids either way
-    assert [s.sources for s in streamed.answer.server_tool_runs] == [search.sources]
-
-
-def test_client_sees_faults_as_typed_errors(grok, server):
-    messages = [{"role": "user", "content": "hi"}]
-    server.enqueue(Reply.text("one two three", cut_after=4))
-    with pytest.raises(StreamInterruptedError):
-        list(grok.stream_chat(messages, model="grok-4.3", use_responses_api=True))
-    server.enqueue(Reply.error_in_body(after=1))
-    with pytest.raises(ServerError, match="Timed out waiting for first token"):
-        list(grok.stream_chat(messages, model="grok-4.3", use_responses_api=True))
-    server.enqueue(Reply.error_in_body())
-    with pytest.raises(ServerError, match="Timed out"):
-        grok.chat(messages, model="grok-4.3", use_responses_api=True)
-    server.enqueue(Reply.malformed_json())
-    with pytest.raises(StreamInterruptedError, match="malformed"):
-        list(grok.stream_chat(messages, model="grok-4.3", use_responses_api=True))
+def test_agent_loop_searches_calls_a_function_then_states_its_result_with_citations(http):
+    tools = [{"type": "web_search"}, WEATHER]
+    question = {"role": "user", "content": "Search the web for Oslo news and get the weather in Oslo"}
+    ask = {"model": "grok-4.3", "input": [question], "tools": tools}
+    first = http.post("/v1/responses", json=ask).json()
+    search, call = [i for i in first["output"] if i["type"] in ("web_search_call", "function_call")]
+    assert search["action"]["query"] == "Oslo news" and len(search["action"]["sources"]) == 3
+    assert json.loads(call["arguments"]) == {"city": "Oslo", "unit": "c"}
+    result = {"type": "function_call_output", "call_id": call["call_id"], "output": "-3C, snow"}
+    final = http.post("/v1/responses", json={**ask, "input": [question, *first["output"], result]}).json()
+    assert [i["type"] for i in final["output"]] == ["reasoning", "message"]
+    part = final["output"][-1]["content"][0]
+    assert part["text"].startswith("The weather in Oslo is -3C, snow.")
+    sources = [s["url"] for s in search["action"]["sources"]]
+    assert [note["url"] for note in part["annotations"]] == sources[:2]
+    streamed = responses_events(http.post("/v1/responses", json={**ask, "stream": True}).text)
+    assert call["call_id"] in [
+        e["item"].get("call_id") for e in streamed if "item" in e
+    ]  # same request, same ids

@@ -1,18 +1,13 @@
-"""GrokTestServer against real xAI recordings: replay the recorded request, compare the answer.
+"""Chat completions from the local server against real xAI recordings, byte for byte where it counts.
 
-The recorded request bodies (other projects' traffic, in ../shared/wire) are sent to the local server
-unchanged; the answer must have the recorded structure: the same keys in the same order, the same
-sequence of chunk kinds, the same error bytes. Without ../shared/wire these tests skip, except under
-CI=true, where a missing reference is a failure.
+Each recorded request body is replayed unchanged; the answer must have the recorded structure:
+the same keys in the same order, the same sequence of chunk kinds, the same error bytes.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,11 +15,9 @@ import jsonschema
 import pytest
 
 from grok_transport.testing import GrokTestServer, Reply
+from tests.transport.server_wire import chat_events, recorded, replay, ruby_llm, runs, shape
 
 pytestmark = pytest.mark.wire
-
-WIRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "wire"
-RUBY = WIRE / "cassettes" / "ruby_llm"
 
 TEXT_STREAM = "chat_streaming_responses_xai_grok-4-fast-non-reasoning_supports_streaming_responses"
 REASONING_STREAM = (
@@ -45,18 +38,7 @@ CAPACITY = "chat_tool_choice_and_parallel_control_xai_grok-4-fast-non-reasoning_
 
 @pytest.fixture(scope="module")
 def load():
-    if not RUBY.is_dir():
-        message = f"real xAI recordings not found at {WIRE}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    yaml = pytest.importorskip("yaml")
-
-    def interactions(name: str) -> list[dict[str, Any]]:
-        with (RUBY / f"{name}.yaml").open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)["interactions"]
-
-    return interactions
+    return ruby_llm()
 
 
 @pytest.fixture(scope="module")
@@ -74,28 +56,6 @@ def client(server):
         yield c
 
 
-def replay(client: httpx.Client, interaction: dict[str, Any]) -> httpx.Response:
-    request = interaction["request"]
-    path = httpx.URL(request["uri"]).path
-    return client.request(
-        request["method"],
-        path,
-        content=request["body"].encode(),
-        headers={"Content-Type": "application/json"},
-    )
-
-
-def recorded_body(interaction: dict[str, Any]) -> str:
-    return interaction["response"]["body"]["string"]
-
-
-def parse_sse(text: str) -> list[Any]:
-    assert re.fullmatch(r"(data: [^\n]+\n\n)+", text), "framing is not data-only SSE"
-    events = [block[len("data: ") :] for block in text.split("\n\n") if block]
-    assert events[-1] == "[DONE]"
-    return [json.loads(e) for e in events[:-1]] + ["[DONE]"]
-
-
 def kind(chunk: Any) -> str:
     """Name a chunk by what it carries, keeping the delta's key order ("content+role")."""
     if chunk == "[DONE]":
@@ -109,16 +69,7 @@ def kind(chunk: Any) -> str:
 
 
 def kinds(chunks: list[Any]) -> list[str]:
-    return [k for k, _ in itertools.groupby(kind(c) for c in chunks)]
-
-
-def shape(value: Any) -> Any:
-    """Structure with key order, list shapes and value types, but not values."""
-    if isinstance(value, dict):
-        return [(k, shape(v)) for k, v in value.items()]
-    if isinstance(value, list):
-        return [shape(v) for v in value[:1]]
-    return type(value).__name__
+    return runs([kind(c) for c in chunks])
 
 
 def assert_same_stream_structure(ours: list[Any], real: list[Any], *, usage: bool = True):
@@ -127,11 +78,11 @@ def assert_same_stream_structure(ours: list[Any], real: list[Any], *, usage: boo
     for chunk in ours:
         if chunk == "[DONE]":
             continue
-        recorded = by_kind_real[kind(chunk)]
+        model = by_kind_real[kind(chunk)]
         if kind(chunk) == "usage" and not usage:
-            assert list(chunk)[:5] == list(recorded)[:5]
+            assert list(chunk)[:5] == list(model)[:5]
             continue
-        assert shape({k: v for k, v in chunk.items()}) == shape(recorded), kind(chunk)
+        assert shape(chunk) == shape(model), kind(chunk)
     envelope = {
         (c["id"], c["object"], c["created"], c["model"], c["system_fingerprint"])
         for c in ours
@@ -148,8 +99,8 @@ def test_text_stream_matches_recording(load, client):
     (interaction,) = load(TEXT_STREAM)
     response = replay(client, interaction)
     assert response.headers["content-type"] == "text/event-stream"
-    real = parse_sse(recorded_body(interaction))
-    ours = parse_sse(response.text)
+    real = chat_events(recorded(interaction))
+    ours = chat_events(response.text)
     assert kinds(real) == ["content+role", "content", "finish", "usage", "done"]
     assert_same_stream_structure(ours, real)
     usage = ours[-2]["usage"]
@@ -158,8 +109,8 @@ def test_text_stream_matches_recording(load, client):
 
 def test_reasoning_stream_matches_grok_4_3_recording(load, client):
     interaction = load(REASONING_STREAM)[0]
-    real = parse_sse(recorded_body(interaction))
-    ours = parse_sse(replay(client, interaction).text)
+    real = chat_events(recorded(interaction))
+    ours = chat_events(replay(client, interaction).text)
     assert kinds(real) == [
         "reasoning_content+role",
         "reasoning_content",
@@ -178,8 +129,8 @@ def test_reasoning_stream_matches_grok_4_3_recording(load, client):
 
 def test_reasoning_stream_matches_grok_3_mini_recording(load, client):
     (interaction,) = load(OLD_REASONING_STREAM)
-    real = parse_sse(recorded_body(interaction))
-    ours = parse_sse(replay(client, interaction).text)
+    real = chat_events(recorded(interaction))
+    ours = chat_events(replay(client, interaction).text)
     # Sep 2025 usage had no cost_in_usd_ticks yet; everything else is the same shape.
     assert_same_stream_structure(ours, real, usage=False)
     assert set(real[-2]["usage"]) <= set(ours[-2]["usage"])
@@ -187,8 +138,8 @@ def test_reasoning_stream_matches_grok_3_mini_recording(load, client):
 
 def test_tool_call_stream_matches_recording(load, client):
     first = load(TOOL_STREAM)[0]
-    real = parse_sse(recorded_body(first))
-    ours = parse_sse(replay(client, first).text)
+    real = chat_events(recorded(first))
+    ours = chat_events(replay(client, first).text)
     assert kinds(real) == ["role+tool_calls", "finish", "usage", "done"]
     assert_same_stream_structure(ours, real)
     call = ours[0]["choices"][0]["delta"]["tool_calls"][0]
@@ -208,7 +159,7 @@ def test_scripted_parallel_tool_stream_has_one_chunk_per_call(load, client, serv
             ]
         )
     )
-    ours = parse_sse(replay(client, first).text)
+    ours = chat_events(replay(client, first).text)
     assert kinds(ours) == ["role+tool_calls", "tool_calls", "finish", "usage", "done"]
     assert [c["choices"][0]["delta"]["tool_calls"][0]["index"] for c in ours[:2]] == [0, 1]
 
@@ -219,7 +170,7 @@ def test_scripted_parallel_tool_stream_has_one_chunk_per_call(load, client, serv
 def test_parallel_tool_calls_and_follow_up_match_recording(load, client):
     for interaction in load(PARALLEL):
         response = replay(client, interaction)
-        real = json.loads(recorded_body(interaction))
+        real = json.loads(recorded(interaction))
         ours = response.json()
         assert shape(ours) == shape(real)
         real_calls = real["choices"][0]["message"].get("tool_calls", [])
@@ -237,7 +188,7 @@ def test_parallel_tool_calls_and_follow_up_match_recording(load, client):
 
 def test_reasoning_content_response_matches_recording(load, client):
     (interaction,) = load(BASIC_REASONING)
-    real = json.loads(recorded_body(interaction))
+    real = json.loads(recorded(interaction))
     ours = replay(client, interaction).json()
     assert list(ours["choices"][0]["message"]) == list(real["choices"][0]["message"])
     real["usage"]["cost_in_usd_ticks"] = 0  # Sep 2025 had no cost yet; 2026 answers do
@@ -263,7 +214,7 @@ def test_reasoning_content_response_matches_recording(load, client):
 def test_default_replies_call_the_tools_the_real_model_called(load, client, name):
     for interaction in load(name):
         request = json.loads(interaction["request"]["body"])
-        real = json.loads(recorded_body(interaction))
+        real = json.loads(recorded(interaction))
         ours = replay(client, interaction).json()
         real_names = [c["function"]["name"] for c in real["choices"][0]["message"].get("tool_calls") or []]
         our_calls = ours["choices"][0]["message"].get("tool_calls") or []
@@ -287,13 +238,13 @@ def test_invalid_key_error_is_byte_identical(load, server):
         headers={"Authorization": "Bearer invalid-key", "Content-Type": "application/json"},
     )
     assert response.status_code == interaction["response"]["status"]["code"] == 400
-    assert response.text == recorded_body(interaction)
+    assert response.text == recorded(interaction)
     assert response.headers["content-length"] == interaction["response"]["headers"]["Content-Length"][0]
 
 
 def test_context_length_error_matches_recording(load, client):
     (interaction,) = load(CONTEXT_ERROR)
-    real = json.loads(recorded_body(interaction))
+    real = json.loads(recorded(interaction))
     response = client.post(
         "/v1/chat/completions",
         json={"model": "grok-3-mini", "messages": [{"role": "user", "content": "x" * 600_000}]},
@@ -311,7 +262,7 @@ def test_capacity_503_then_retry_matches_recording(load, client, server):
     server.enqueue(Reply.error(503))
     response = replay(client, failed)
     assert response.status_code == 503
-    assert response.text == recorded_body(failed)
+    assert response.text == recorded(failed)
     after = replay(client, retried).json()
-    assert shape(after) == shape(json.loads(recorded_body(retried)))
+    assert shape(after) == shape(json.loads(recorded(retried)))
     assert "tool_calls" not in after["choices"][0]["message"]

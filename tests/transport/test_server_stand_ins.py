@@ -1,4 +1,9 @@
-"""Default tool arguments and structured output validate against the schemas users really write."""
+"""The local server's stand-in answers: valid against the schemas users write, and plausible.
+
+Tool arguments and structured output must validate (a framework rejects an invalid call before
+the code under test runs), and should read like an answer to the question asked: the city the
+user named, the quoted title, the numbers given, the tool's result stated in a sentence.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,6 @@ import pytest
 from pydantic import BaseModel, Field
 
 from grok_transport.testing import GrokTestServer
-from grok_transport.testing.schema_instance import arguments_for, instance_for
 
 FORMAT_CHECKER = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
@@ -254,35 +258,6 @@ ALL_SCHEMAS = HAND_WRITTEN + PYDANTIC
 
 
 @pytest.mark.parametrize(("name", "schema"), ALL_SCHEMAS, ids=[n for n, _ in ALL_SCHEMAS])
-def test_instance_validates(name, schema):
-    validate(instance_for(schema), schema)
-
-
-def test_required_and_optional_properties():
-    schema = Person.model_json_schema()
-    person = instance_for(schema)
-    assert set(schema["required"]) <= set(person)
-    assert "nickname" in person  # optional fields are filled at the top level...
-    address = person["home"]
-    assert set(address) == {"street", "city", "postcode"}
-    tree = instance_for(Node.model_json_schema())
-    assert tree["value"] == 1  # ...and recursive models stay finite
-    Person.model_validate(person)
-    Pets.model_validate(instance_for(Pets.model_json_schema()))
-
-
-def test_arguments_for_missing_or_empty_parameters():
-    assert arguments_for(None) == {}
-    assert arguments_for({}) == {}
-    assert arguments_for({"type": "object", "properties": {}}) == {}
-
-
-def test_query_like_strings_use_the_users_words():
-    schema = {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}
-    assert arguments_for(schema, hint="best pizza in naples") == {"query": "best pizza in naples"}
-
-
-@pytest.mark.parametrize(("name", "schema"), ALL_SCHEMAS, ids=[n for n, _ in ALL_SCHEMAS])
 def test_server_tool_call_and_structured_output_validate(name, schema, xai_client):
     tool = {
         "type": "function",
@@ -316,10 +291,88 @@ def test_server_tool_call_and_structured_output_validate(name, schema, xai_clien
 
 @pytest.fixture(scope="module")
 def xai_client():
-    with (
-        GrokTestServer("xai") as server,
-        httpx.Client(
-            base_url=server.base_url, headers={"Authorization": f"Bearer {server.api_key}"}
-        ) as client,
-    ):
-        yield client
+    with GrokTestServer("xai") as server:
+        auth = {"Authorization": f"Bearer {server.api_key}"}
+        with httpx.Client(base_url=server.base_url, headers=auth) as client:
+            yield client
+
+
+def call_arguments(client: httpx.Client, question: str, name: str, parameters: dict) -> dict[str, Any]:
+    """The arguments of the stand-in's call to the one function offered."""
+    tool = {
+        "type": "function",
+        "function": {"name": name, "description": "Does it", "parameters": parameters},
+    }
+    messages = [{"role": "user", "content": question}]
+    body = {"model": "grok-4.3", "messages": messages, "tools": [tool], "tool_choice": "required"}
+    (call,) = client.post("/chat/completions", json=body).json()["choices"][0]["message"]["tool_calls"]
+    return json.loads(call["function"]["arguments"])
+
+
+def structured(client: httpx.Client, question: str, schema: dict) -> Any:
+    fmt = {"type": "json_schema", "json_schema": {"name": "out", "schema": schema, "strict": True}}
+    body = {"model": "grok-4.3", "messages": [{"role": "user", "content": question}], "response_format": fmt}
+    return json.loads(client.post("/chat/completions", json=body).json()["choices"][0]["message"]["content"])
+
+
+def test_tool_arguments_take_their_words_from_the_question(xai_client):
+    def fields(**properties: dict) -> dict:
+        return {"type": "object", "properties": properties, "required": list(properties)}
+
+    text, city = {"type": "string"}, {"type": "string"}
+    assert call_arguments(
+        xai_client, "What's the weather like in Lisbon?", "get_weather", fields(city=city)
+    ) == {"city": "Lisbon"}
+    ticker = {"type": "string", "pattern": "^[A-Z]{1,5}$"}
+    assert call_arguments(xai_client, "What is the share price of ACME?", "quote", fields(ticker=ticker)) == {
+        "ticker": "ACME"
+    }
+    numbers = fields(a={"type": "integer"}, b={"type": "integer"})
+    assert call_arguments(xai_client, "multiply 6 by 7", "multiply", numbers) == {"a": 6, "b": 7}
+    query = call_arguments(xai_client, "best pizza in naples?", "search", fields(query=text))
+    assert query == {"query": "best pizza in naples"}
+    example = {"type": "string", "description": "Latitude (e.g., 52.5200)"}
+    assert call_arguments(xai_client, "weather here?", "weather", fields(latitude=example)) == {
+        "latitude": "52.5200"
+    }
+
+
+class Film(BaseModel):
+    title: str = Field(description="The title in its original language.")
+    year: int = Field(description="Year of release.")
+    directors: list[str]
+
+
+def test_structured_output_takes_quoted_titles_names_and_years_else_plain_placeholders(xai_client):
+    schema = Film.model_json_schema()
+    found = structured(xai_client, 'Tell me about the film "Dune" (2021) by Denis Villeneuve.', schema)
+    assert found == {"title": "Dune", "year": 2021, "directors": ["Denis Villeneuve"]}
+    stand_in = structured(xai_client, "Name one classic science-fiction film.", schema)
+    assert stand_in == {"title": "Untitled", "year": 2024, "directors": ["Jane Doe"]}
+    person = structured(xai_client, "Who is this?", Person.model_json_schema())
+    assert "nickname" in person  # optional fields are filled at the top level of structured output
+    Person.model_validate(person)
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments", "output", "answer"),
+    [
+        ("get_weather", {"city": "Lisbon"}, "sunny, 22 °C", "The weather in Lisbon is sunny, 22 °C."),
+        ("get_weather", {"city": "Lisbon"}, "It is 18°C in Lisbon.", "It is 18°C in Lisbon."),
+        ("get_weather", {"city": "Lisbon"}, '{"temp_c": 22, "sky": "clear"}', "The weather in Lisbon is temp c 22, sky clear."),
+        ("multiply", {"a": 6, "b": 7}, "42", "The result of multiply is 42."),
+        ("draw", {}, "Drew 1 image.\nImage 1: https://img.example/1.png\n[1 image(s) returned; attached next]",
+         "Drew 1 image. Image 1: https://img.example/1.png"),
+    ],
+)  # fmt: skip
+def test_the_answer_after_a_tool_run_states_its_result(xai_client, name, arguments, output, answer):
+    call = {"id": "c1", "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+    messages = [
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": output},
+    ]
+    body = {"model": "grok-4.3", "messages": messages}
+    assert (
+        xai_client.post("/chat/completions", json=body).json()["choices"][0]["message"]["content"] == answer
+    )

@@ -1,0 +1,123 @@
+"""Which endpoints each dialect serves: one row per endpoint.
+
+To add an endpoint, write ``handler(x: Exchange) -> Response | StreamResponse`` (see
+:mod:`.exchange`) and add its row here. ``{name}`` in a path matches (the rest of) one segment and
+reaches the handler as ``x.params["name"]``; text after it must follow, so
+``/v1/batches/{id}:cancel`` is a route of its own beside ``/v1/batches/{id}``.
+
+A row's options: ``public`` routes need no key and are not rate limited. ``metered`` routes are
+gated by the credit balance and, on xAI, answer with ``X-Ratelimit-*`` headers; ``images``
+selects the image endpoints' request-only header pair. ``measure`` estimates a model route's
+``(prompt_tokens, image_tokens)`` up front, because the token count feeds the rate-limit window
+before the handler runs. ``dialect`` replaces the server's dialect for this route (auth, limits
+and errors included): ``/v1/responses`` words its errors differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from . import batch, media
+from . import endpoints as e
+from ._http import Response, StreamResponse
+from .chat import chat_completions
+from .conversation import measure
+from .dialects import Dialect, XaiResponsesDialect
+from .exchange import Exchange
+from .responses_api import responses
+
+__all__ = ["ROUTES", "Route", "find_route"]
+
+RESPONSES = XaiResponsesDialect()  # /v1/responses words its errors differently
+ALL, XAI, GROKINC, IMAGES = ("xai", "grokinc", "grokapi"), ("xai",), ("grokinc",), ("xai", "grokinc")
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to serve one method on one path (see the module docstring for the options)."""
+
+    method: str
+    path: str
+    handler: Callable[[Exchange], Response | StreamResponse]
+    dialects: tuple[str, ...]
+    public: bool = False
+    metered: bool = False
+    images: bool = False
+    measure: Callable[[Any], tuple[int, int]] | None = None
+    dialect: Dialect | None = None
+
+
+ROUTES = (
+    Route("POST", "/v1/chat/completions", chat_completions, ALL, metered=True, measure=measure),
+    Route("POST", "/v1/responses", responses, XAI, metered=True, measure=measure, dialect=RESPONSES),
+    Route("GET", "/v1/models", e.models, ALL),
+    Route("GET", "/v1/models/{id}", e.model, ALL),
+    Route("GET", "/v1/language-models", e.language_models, XAI),
+    Route("GET", "/v1/language-models/{id}", e.language_model, XAI),
+    Route("POST", "/v1/images/generations", e.images, IMAGES, metered=True, images=True),
+    Route("POST", "/v1/tokenize-text", e.tokenize, XAI),
+    Route("POST", "/v1/keys/generate", e.keys_generate, GROKINC, public=True),
+    Route("GET", "/v1/keys/list", e.keys_list, GROKINC),
+    Route("POST", "/v1/keys/delete", e.keys_delete, GROKINC),
+    Route("POST", "/v1/chat/explain", e.explain, GROKINC, metered=True),
+    Route("GET", "/files/{name}", e.files, IMAGES, public=True),
+    Route("POST", "/v1/images/edits", e.image_edits, XAI, metered=True, images=True),
+    Route("POST", "/v1/videos/generations", media.start_video, XAI, metered=True, images=True),
+    Route("GET", "/v1/videos/{id}", media.video_status, XAI),
+    Route("GET", "/videos/{name}", media.video_file, XAI, public=True),
+    Route("GET", "/v1/files", media.files, XAI),
+    Route("POST", "/v1/files", media.files, XAI),
+    Route("GET", "/v1/files/{id}", media.file, XAI),
+    Route("DELETE", "/v1/files/{id}", media.file, XAI),
+    Route("GET", "/v1/batches", batch.handle, XAI),
+    Route("POST", "/v1/batches", batch.handle, XAI),
+    Route("GET", "/v1/batches/{id}", batch.handle, XAI),
+    Route("POST", "/v1/batches/{id}:cancel", batch.handle, XAI),
+    Route("POST", "/v1/batches/{id}/requests", batch.handle, XAI),
+    Route("GET", "/v1/batches/{id}/results", batch.handle, XAI),
+)
+
+
+@cache
+def _routes(dialect: str) -> tuple[dict[str, list[Route]], list[Route]]:
+    """The dialect's routes: those with a literal path by path (one look-up), then the templated."""
+    literal: dict[str, list[Route]] = {}
+    for route in ROUTES:
+        if dialect in route.dialects and "{" not in route.path:
+            literal.setdefault(route.path, []).append(route)
+    return literal, [r for r in ROUTES if dialect in r.dialects and "{" in r.path]
+
+
+def _match(template: str, path: str) -> dict[str, str] | None:
+    """The ``{name}`` values when ``path`` fits ``template``, else None."""
+    parts, segments = template.split("/"), path.split("/")
+    if len(parts) != len(segments):
+        return None
+    params = {}
+    for part, segment in zip(parts, segments, strict=True):
+        head, brace, rest = part.partition("{")
+        name, _, tail = rest.partition("}")
+        value = segment[len(head) : len(segment) - len(tail)]
+        if not brace and part != segment:
+            return None
+        if brace and not (value and segment.startswith(head) and segment.endswith(tail)):
+            return None
+        if brace:
+            params[name] = value
+    return params
+
+
+def find_route(dialect: str, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route for ``path`` and the path's ``{name}`` values; None: no such path (a 404).
+
+    The route returned serves ``method`` if any route for the path does; otherwise its
+    ``method`` differs (a 405).
+    """
+    literal, templated = _routes(dialect)
+    found: list[tuple[Route, dict[str, str]]] = [(route, {}) for route in literal.get(path, ())]
+    if not found:
+        found = [(route, params) for route in templated if (params := _match(route.path, path)) is not None]
+    return min(found, key=lambda pair: pair[0].method != method, default=None)
