@@ -93,7 +93,6 @@ def test_wire_doc_itself_cites_nothing_outside_the_repository() -> None:
     assert not _foreign_citations([WIRE_DOC])
 
 
-@pytest.mark.xfail(strict=False, reason="citations are being repointed")
 def test_no_file_cites_a_document_outside_the_repository() -> None:
     # This file names the forms it forbids; docs/wire.md has its own test above.
     hits = _foreign_citations([path for path in _files() if path not in (WIRE_DOC, Path(__file__))])
