@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from grok_transport.wire import TICKS_PER_USD
+from grok_transport import TICKS_PER_USD
 
 
 @dataclass

@@ -9,17 +9,14 @@ users import from here; every other module is private. The local test server liv
 :mod:`grok_transport.testing` and is imported only when asked for.
 """
 
-import inspect
+import inspect as _inspect
 
 from grok_transport._answer import Answer, Citation, Delta, DeltaKind, ServerToolRun
 from grok_transport._batch import BatchItemError, BatchStatus, BatchSubmitError, GrokBatchJob
-from grok_transport._plan import SERVER_TOOL_TYPES, Call, Endpoint, is_server_tool, plan, server_tool
-from grok_transport._stream import AnswerStream, AsyncAnswerStream
-from grok_transport._version import __version__
-from grok_transport.catalogue import DEFAULT_MODELS, ModelInfo, known_models, lookup
-from grok_transport.client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, AsyncGrokClient, GrokClient
-from grok_transport.content import data_url, image_part
-from grok_transport.errors import (
+from grok_transport._catalogue import DEFAULT_MODELS, ModelInfo, known_models, lookup
+from grok_transport._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, AsyncGrokClient, GrokClient
+from grok_transport._content import data_url, image_part
+from grok_transport._errors import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
@@ -44,17 +41,20 @@ from grok_transport.errors import (
     UnprocessableEntityError,
     VideoGenerationError,
 )
-from grok_transport.files import FileObject
-from grok_transport.images import DEFAULT_EDIT_MODEL, DEFAULT_IMAGE_MODEL, GeneratedImage, ImageResult
-from grok_transport.keys import GeneratedKey, KeyInfo
-from grok_transport.listing import ModelCard
-from grok_transport.params import UnsupportedParameterWarning
-from grok_transport.providers import PROVIDERS, AuthStyle, Connection, Provider, resolve_connection
-from grok_transport.ratelimit import RateLimitInfo
-from grok_transport.tokens import Token, estimate_tokens
-from grok_transport.tools import JSON_OBJECT_FORMAT, function_tool, json_schema_format, normalize_tool_choice
-from grok_transport.videos import DEFAULT_VIDEO_MODEL, VideoResult, VideoStatus
-from grok_transport.wire import TICKS_PER_USD, ToolCall, Usage, parse_arguments
+from grok_transport._files import FileObject
+from grok_transport._images import DEFAULT_EDIT_MODEL, DEFAULT_IMAGE_MODEL, GeneratedImage, ImageResult
+from grok_transport._keys import GeneratedKey, KeyInfo
+from grok_transport._listing import ModelCard
+from grok_transport._params import UnsupportedParameterWarning
+from grok_transport._plan import SERVER_TOOL_TYPES, Call, Endpoint, is_server_tool, plan, server_tool
+from grok_transport._providers import PROVIDERS, AuthStyle, Connection, Provider, resolve_connection
+from grok_transport._ratelimit import RateLimitInfo
+from grok_transport._stream import AnswerStream, AsyncAnswerStream
+from grok_transport._tokens import Token, estimate_tokens
+from grok_transport._tools import JSON_OBJECT_FORMAT, function_tool, json_schema_format, normalize_tool_choice
+from grok_transport._version import __version__
+from grok_transport._videos import DEFAULT_VIDEO_MODEL, VideoResult, VideoStatus
+from grok_transport._wire import TICKS_PER_USD, ToolCall, Usage, parse_arguments
 
 __all__ = [
     "__version__",
@@ -146,6 +146,6 @@ __all__ = [
 # Show the public path in tracebacks and reprs (``grok_transport.RateLimitError``), as httpx does.
 for _name in __all__:
     _value = globals()[_name]
-    if isinstance(_value, type) or inspect.isfunction(_value):
+    if isinstance(_value, type) or _inspect.isfunction(_value):
         _value.__module__ = "grok_transport"
 del _name, _value

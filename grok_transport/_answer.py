@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from grok_transport.ratelimit import RateLimitInfo
-from grok_transport.wire import ToolCall, Usage
+from grok_transport._ratelimit import RateLimitInfo
+from grok_transport._wire import ToolCall, Usage
 
 __all__ = ["Answer", "Citation", "Delta", "DeltaKind", "ServerToolRun"]
 

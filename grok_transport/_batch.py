@@ -48,13 +48,13 @@ from urllib.parse import quote, urlencode
 
 from grok_transport._answer import Answer
 from grok_transport._chat_reader import read_chat_completion
+from grok_transport._errors import GrokError, InvalidParameterError, UnexpectedResponseError
 from grok_transport._plan import Endpoint
+from grok_transport._ratelimit import SlidingWindowLimiter
 from grok_transport._responses_reader import read_response
-from grok_transport.errors import GrokError, InvalidParameterError, UnexpectedResponseError
-from grok_transport.ratelimit import SlidingWindowLimiter
 
 if TYPE_CHECKING:
-    from grok_transport.client import AsyncGrokClient, GrokClient
+    from grok_transport._client import AsyncGrokClient, GrokClient
 
 __all__ = [
     "AsyncBatches",
@@ -606,7 +606,7 @@ class GrokBatchJob:
         async_client: AsyncGrokClient | None = None,
         total: int | None = None,
     ) -> None:
-        from grok_transport.client import AsyncGrokClient
+        from grok_transport._client import AsyncGrokClient
 
         _batch_path(batch_id)
         self._sync: GrokClient | None

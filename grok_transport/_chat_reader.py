@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from grok_transport._answer import Answer, Citation, Delta
-from grok_transport.errors import UnexpectedResponseError, error_from_payload
-from grok_transport.wire import ToolCall, Usage
+from grok_transport._errors import UnexpectedResponseError, error_from_payload
+from grok_transport._wire import ToolCall, Usage
 
 __all__ = ["ChatStreamReader", "read_chat_completion"]
 

@@ -13,7 +13,7 @@ and LlamaIndex alike:
 * **Bad input** (:mod:`grok_transport._validate`): unknown roles, malformed parts, bytes, tools
   whose parameters are not a JSON-Schema object, a conversation too large for the model's context
   window — refused with a typed error before any request.
-* **Hygiene** (:func:`grok_transport.params.chosen_params`) for both endpoints: ``None`` is "not
+* **Hygiene** (:func:`grok_transport._params.chosen_params`) for both endpoints: ``None`` is "not
   set", impossible values are refused, parameters the model rejects are dropped with one
   :class:`~grok_transport.UnsupportedParameterWarning` naming the parameter and the model.
 * **Chat completions**: an assistant ``content`` of ``None`` is sent as ``""`` (xAI rejects
@@ -37,11 +37,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from grok_transport._catalogue import lookup
+from grok_transport._errors import InvalidParameterError
+from grok_transport._params import chosen_params
+from grok_transport._providers import Provider, fold_system_messages
 from grok_transport._validate import check_messages, check_tools
-from grok_transport.catalogue import lookup
-from grok_transport.errors import InvalidParameterError
-from grok_transport.params import chosen_params
-from grok_transport.providers import Provider, fold_system_messages
 
 __all__ = ["Call", "Endpoint", "SERVER_TOOL_TYPES", "is_server_tool", "plan", "server_tool"]
 

@@ -11,7 +11,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from grok_transport.errors import InvalidParameterError, ServerError
+from grok_transport._errors import InvalidParameterError, ServerError
 
 __all__ = ["path_id", "read_json"]
 

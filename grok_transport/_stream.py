@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 
 from grok_transport._answer import Answer, Delta
-from grok_transport.errors import GrokError, StreamInterruptedError
-from grok_transport.sse import SSEDecodeError, SSEDecoder
+from grok_transport._errors import GrokError, StreamInterruptedError
+from grok_transport._sse import SSEDecodeError, SSEDecoder
 
 if TYPE_CHECKING:
     from typing_extensions import Self

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from grok_transport.errors import InvalidMessageError, InvalidToolError, PromptTooLongError
+from grok_transport._errors import InvalidMessageError, InvalidToolError, PromptTooLongError
 
 __all__ = ["ROLES", "MAX_CHARS_PER_TOKEN", "check_messages", "check_tools"]
 
@@ -128,10 +128,10 @@ def _content_chars(content: Any, index: int) -> int:
 
 
 def check_messages(messages: Sequence[Mapping[str, Any]], *, context_window: int | None) -> None:
-    """Raise :class:`~grok_transport.errors.InvalidMessageError` for a message Grok cannot take.
+    """Raise :class:`~grok_transport._errors.InvalidMessageError` for a message Grok cannot take.
 
     ``context_window`` (tokens) bounds the text; ``None`` skips that check. A conversation over
-    the bound raises :class:`~grok_transport.errors.PromptTooLongError`, which is also a
+    the bound raises :class:`~grok_transport._errors.PromptTooLongError`, which is also a
     ``ContextLengthExceededError``.
     """
     chars = 0
@@ -163,7 +163,7 @@ def check_messages(messages: Sequence[Mapping[str, Any]], *, context_window: int
 
 
 def check_tools(tools: Sequence[Mapping[str, Any]] | None) -> None:
-    """Raise :class:`~grok_transport.errors.InvalidToolError` for a tool Grok cannot take.
+    """Raise :class:`~grok_transport._errors.InvalidToolError` for a tool Grok cannot take.
 
     Accepts both the chat form (``{"type": "function", "function": {…}}``) and the flat
     Responses form (``{"type": "function", "name", "parameters"}``).

@@ -293,7 +293,7 @@ at the local server, which serves a tiny real JPEG. xAI's URLs expire after abou
         """
 import httpx
 
-from grok_transport.wire import TICKS_PER_USD
+from grok_transport import TICKS_PER_USD
 from langchain_grok import GrokImageGenerationTool
 
 painter = GrokImageGenerationTool(**CONNECTION)
@@ -548,7 +548,7 @@ output. The code is the same either way: only `base_url` and `api_key` differ.
         """
 import os
 
-from grok_transport.providers import PROVIDERS
+from grok_transport import PROVIDERS
 from grok_transport.testing import GrokTestServer
 
 servers = {}  # the local servers started here, stopped in the last cell

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +42,41 @@ def test_each_package_imports_only_what_it_may(statement, forbidden):
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     for name in forbidden:
         assert f"'{name}'" not in loaded, f"{statement} imported {name}"
+
+
+# -- the transport's contract is exactly what grok_transport exports ---------------------------
+
+
+def test_all_is_exactly_what_grok_transport_exports():
+    """As httpx does: every public name is in ``__all__``, and ``__all__`` names nothing else."""
+    import grok_transport
+
+    # "@py_builtins" & co. are pytest's: it rewrites the package of its grok_transport plugin.
+    public = {name for name in vars(grok_transport) if not name.startswith(("_", "@"))} - {"testing"}
+    assert set(grok_transport.__all__) - {"__version__"} == public
+    assert len(grok_transport.__all__) == len(set(grok_transport.__all__)), "a name is listed twice"
+
+
+def test_every_transport_module_but_the_contract_is_private():
+    import grok_transport
+
+    modules = {path.stem for path in Path(grok_transport.__file__).parent.glob("*.py")}
+    assert {name for name in modules if not name.startswith("_")} == set()
+
+
+_TRANSPORT_IMPORT = re.compile(r"^\s*(?:from|import)\s+(grok_transport[\w.]*)", re.M)
+
+
+@pytest.mark.parametrize("package", ["langchain_grok", "llama_index_grok"])
+def test_adapters_import_only_the_contract(package):
+    import grok_transport
+
+    for source in (Path(__file__).parents[1] / package).glob("*.py"):
+        text = source.read_text()
+        for module in _TRANSPORT_IMPORT.findall(text):
+            assert module == "grok_transport", f"{source.name} imports {module}"
+        for block in re.findall(r"from grok_transport import \(?([^)]*?)\)?$", text, re.M | re.S):
+            names = {n.strip().split(" as ")[0] for n in block.replace("\n", ",").split(",") if n.strip()}
+            assert names <= set(grok_transport.__all__), (
+                f"{source.name}: {names - set(grok_transport.__all__)}"
+            )

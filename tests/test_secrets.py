@@ -22,24 +22,29 @@ KEY_PATTERNS = re.compile(
     r"|(?:xai|sk-grok|grokinc)-test-[A-Za-z0-9_-]{6,}"  # keys GrokTestServer hands out
 )
 # In recorded traffic and notebook outputs any bearer token that is not a placeholder is a leak.
-RECORDED_PATTERNS = re.compile(
-    KEY_PATTERNS.pattern + r"|Bearer\s+(?!\*\*\*|REDACTED|<)[A-Za-z0-9._-]{12,}"
-)
+RECORDED_PATTERNS = re.compile(KEY_PATTERNS.pattern + r"|Bearer\s+(?!\*\*\*|REDACTED|<)[A-Za-z0-9._-]{12,}")
 SECRET_HEADERS = {"authorization", "x-api-key", "api-key"}
 PLACEHOLDERS = {"REDACTED", "***"}
 KEY_QUERY = re.compile(r"[?&](?:api[_-]?key|key|token|access_token)=(?!REDACTED)[^&\s]+", re.I)
 
 
 def _tracked() -> list[Path]:
-    out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
-                         text=True, check=False)
+    out = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode != 0:
         pytest.skip("not a git checkout")
     return [ROOT / line for line in out.stdout.splitlines() if line and (ROOT / line).is_file()]
 
 
 def _cassettes() -> list[Path]:
-    return sorted((ROOT / "cassettes").rglob("*.yaml")) + sorted((ROOT / "tests").rglob("cassettes/**/*.yaml"))
+    return sorted((ROOT / "cassettes").rglob("*.yaml")) + sorted(
+        (ROOT / "tests").rglob("cassettes/**/*.yaml")
+    )
 
 
 def test_no_key_in_any_tracked_file() -> None:

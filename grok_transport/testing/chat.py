@@ -19,7 +19,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from ..catalogue import ModelInfo, lookup
+from .._catalogue import ModelInfo, lookup
 from ._http import Response, StreamResponse
 from .answer import Answer, decide
 from .conversation import read_chat

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalogue import ModelInfo, lookup
+from .._catalogue import ModelInfo, lookup
 from .replies import ServerToolRun
 
 __all__ = ["Conversation", "measure", "read_chat", "read_responses"]

@@ -12,7 +12,7 @@ import re
 import time
 from typing import Any, NoReturn
 
-from ..catalogue import ModelInfo, known_models
+from .._catalogue import ModelInfo, known_models
 from . import media
 from ._http import Response
 from .exchange import Exchange, json_response

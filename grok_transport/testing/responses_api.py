@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from ..catalogue import ModelInfo, lookup
+from .._catalogue import ModelInfo, lookup
 from ._http import Response, StreamResponse
 from .answer import Answer, decide
 from .conversation import input_items, read_responses, text_format

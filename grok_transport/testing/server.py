@@ -22,10 +22,10 @@ from . import DEFAULT_API_KEY
 from ._http import Refused, Request, Response, ServerThread, StreamResponse
 from .dialects import Dialect, get_dialect
 from .exchange import Exchange
+from .media import MediaStore
 from .replies import Reply
 from .routes import find_route
 from .state import RecordedRequest, State, mask_headers
-from .media import MediaStore
 
 __all__ = ["GrokTestServer", "RecordedRequest"]
 

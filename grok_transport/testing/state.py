@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .replies import Reply
 from .media import MediaStore
+from .replies import Reply
 
 __all__ = ["RecordedRequest", "State", "StoredResponse", "mask_headers"]
 

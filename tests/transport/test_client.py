@@ -20,7 +20,7 @@ from grok_transport import (
     ServerError,
     StreamInterruptedError,
 )
-from grok_transport.ratelimit import RateLimitInfo, SlidingWindowLimiter
+from grok_transport._ratelimit import RateLimitInfo, SlidingWindowLimiter
 from grok_transport.testing import GrokTestServer, Reply
 
 HI = [{"role": "user", "content": "hi"}]

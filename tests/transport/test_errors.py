@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from grok_transport import errors as e
-from grok_transport.errors import error_from_response
+from grok_transport import _errors as e
+from grok_transport._errors import error_from_response
 
 
 def _err(status, body, headers=None, secret=None):

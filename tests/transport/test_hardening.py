@@ -45,11 +45,11 @@ from grok_transport import (
     StreamInterruptedError,
     resolve_connection,
 )
+from grok_transport._errors import error_from_response, error_from_transport
+from grok_transport._ratelimit import SlidingWindowLimiter
+from grok_transport._retry import RetryPolicy
+from grok_transport._sse import SSEDecodeError, SSEDecoder
 from grok_transport._validate import MAX_CHARS_PER_TOKEN, check_messages, check_tools
-from grok_transport.errors import error_from_response, error_from_transport
-from grok_transport.ratelimit import SlidingWindowLimiter
-from grok_transport.retry import RetryPolicy
-from grok_transport.sse import SSEDecodeError, SSEDecoder
 from grok_transport.testing import Reply
 
 RESET = object()
@@ -664,7 +664,7 @@ def test_a_tool_grok_cannot_take_is_refused_with_what_and_where(tool, expected):
 def test_every_typed_error_is_exported_from_grok_transport():
     defined = {
         name
-        for name, value in vars(grok_transport.errors).items()
+        for name, value in vars(grok_transport._errors).items()
         if isinstance(value, type) and issubclass(value, GrokError)
     }
     assert defined <= set(grok_transport.__all__)

@@ -29,11 +29,10 @@ from grok_transport import (
     VideoGenerationError,
     VideoStatus,
 )
-from grok_transport import files as file_api
-from grok_transport.downloads import adownload, download
-from grok_transport.images import DEFAULT_EDIT_MODEL, aedit_image, edit_image
-from grok_transport.testing import GrokTestServer
-from grok_transport.videos import (
+from grok_transport import _files as file_api
+from grok_transport._downloads import adownload, download
+from grok_transport._images import DEFAULT_EDIT_MODEL, aedit_image, edit_image
+from grok_transport._videos import (
     agenerate_video,
     aget_video,
     astart_video,
@@ -42,6 +41,7 @@ from grok_transport.videos import (
     start_video,
     wait_for_video,
 )
+from grok_transport.testing import GrokTestServer
 from tests.conformance.wire_cassettes import CASSETTE_DIR, replay, require_shared_wire
 
 EDIT = "image_edit_functionality_with_xai_reference_images_xai_grok-imagine-image-quality_supports_image_edits_with_reference_images.yaml"

@@ -1,8 +1,8 @@
 import pytest
 
 from grok_transport import GrokClient, MissingAPIKeyError, resolve_connection
-from grok_transport.errors import InvalidParameterError
-from grok_transport.providers import fold_system_messages
+from grok_transport._errors import InvalidParameterError
+from grok_transport._providers import fold_system_messages
 
 ENV = {"XAI_API_KEY": "env-key-xai", "GROKINC_API_KEY": "gi-env", "GROKAPI_API_KEY": "env-key-grokapi"}
 

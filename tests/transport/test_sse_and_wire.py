@@ -1,9 +1,9 @@
 import pytest
 
 from grok_transport import Usage, parse_arguments
+from grok_transport._catalogue import DEFAULT_MODELS, lookup
 from grok_transport._chat_reader import ChatStreamReader
-from grok_transport.catalogue import DEFAULT_MODELS, lookup
-from grok_transport.sse import SSEDecoder
+from grok_transport._sse import SSEDecoder
 
 
 def _decode(pieces):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from grok_transport.errors import InvalidParameterError
+from grok_transport._errors import InvalidParameterError
 
 __all__ = ["function_tool", "normalize_tool_choice", "json_schema_format", "JSON_OBJECT_FORMAT"]
 

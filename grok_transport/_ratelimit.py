@@ -9,7 +9,7 @@ spend a request to learn that, the client waits for a free slot itself. The limi
 window shared by every client in the process that uses the same key at the same base URL. A wait
 is logged (logger ``grok_transport``, INFO) so a slow call is explained, and bounded by the
 caller's timeout: a request that would wait longer fails at once with a
-:class:`~grok_transport.errors.RateLimitError` saying how long the wait would have been. Why not
+:class:`~grok_transport._errors.RateLimitError` saying how long the wait would have been. Why not
 ``aiolimiter`` or ``pyrate-limiter``: the first is async-only and the second brings storage
 back-ends; the client needs one small window usable from both threads and event loops.
 """
@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from grok_transport.errors import RateLimitError
+from grok_transport._errors import RateLimitError
 
 __all__ = ["RateLimitInfo", "SlidingWindowLimiter", "shared_limiter"]
 
@@ -92,7 +92,7 @@ class SlidingWindowLimiter:
     def acquire(self, timeout: float | None = None) -> None:
         """Block the thread until a slot is free, for at most ``timeout`` seconds (None: no bound).
 
-        Raises :class:`~grok_transport.errors.RateLimitError` at once, without waiting, when the
+        Raises :class:`~grok_transport._errors.RateLimitError` at once, without waiting, when the
         next free slot is further away than what remains of ``timeout``.
         """
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -11,13 +11,13 @@ Resolution order, most specific first, so that an explicit argument always wins:
   reads it) → ``GROK_BASE_URL`` → the provider's default;
 * provider: ``provider=`` → inferred from the base URL's host → ``xai``.
 
-A missing key raises :class:`~grok_transport.errors.MissingAPIKeyError` naming every variable
+A missing key raises :class:`~grok_transport._errors.MissingAPIKeyError` naming every variable
 that was tried, before any request is made.
 
 Keys are cleaned where they enter: surrounding whitespace is stripped (a key read from a file
 ends with a newline), a key that is empty once stripped counts as missing, and a key with
 whitespace, control or non-ASCII characters inside raises
-:class:`~grok_transport.errors.InvalidAPIKeyError`, whose message says where the key came from
+:class:`~grok_transport._errors.InvalidAPIKeyError`, whose message says where the key came from
 and never shows it. Such a key cannot travel in an HTTP header; unchecked, httpx would refuse
 it with a message quoting the whole header, key included.
 """
@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from grok_transport.errors import InvalidAPIKeyError, InvalidParameterError, MissingAPIKeyError
+from grok_transport._errors import InvalidAPIKeyError, InvalidParameterError, MissingAPIKeyError
 
 __all__ = [
     "AuthStyle",

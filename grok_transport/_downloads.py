@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from grok_transport.errors import InvalidParameterError
+from grok_transport._errors import InvalidParameterError
 
 if TYPE_CHECKING:
-    from grok_transport.client import AsyncGrokClient, GrokClient
+    from grok_transport._client import AsyncGrokClient, GrokClient
 
 __all__ = ["download", "adownload"]
 

@@ -8,9 +8,9 @@ closed when its loop shuts down (see :func:`_close_with_loop`), so descriptors d
 
 Every request goes through one retry loop (:meth:`GrokClient._retrying`): the client-side rate
 limit if the provider documents one, the send, the typed error for a failed answer
-(:mod:`grok_transport.errors`) — an HTTP error status, an error object inside a 200, a body that
+(:mod:`grok_transport._errors`) — an HTTP error status, an error object inside a 200, a body that
 is not JSON, an HTML page where an event stream was expected — and the retry policy
-(:mod:`grok_transport.retry`). So ``max_retries=N`` means at most N+1 requests, whatever mix of
+(:mod:`grok_transport._retry`). So ``max_retries=N`` means at most N+1 requests, whatever mix of
 failures arrives. Streams are retried only before their first byte reached the caller; requests
 that change state (key generation and deletion) are not replayed once they may have arrived.
 
@@ -37,16 +37,11 @@ from typing import Any, Literal, TypeVar
 import httpx
 from pydantic import SecretStr
 
-from grok_transport import downloads, files, videos
-from grok_transport import images as _images
+from grok_transport import _downloads, _files, _images, _videos
 from grok_transport._answer import Answer
 from grok_transport._batch import AsyncBatches, Batches
 from grok_transport._chat_reader import ChatStreamReader, read_chat_completion
-from grok_transport._plan import Call, plan
-from grok_transport._responses_reader import ResponsesStreamReader, read_response
-from grok_transport._stream import AnswerStream, AsyncAnswerStream
-from grok_transport._version import __version__
-from grok_transport.errors import (
+from grok_transport._errors import (
     APITimeoutError,
     GrokError,
     InvalidParameterError,
@@ -57,16 +52,20 @@ from grok_transport.errors import (
     error_from_response,
     error_from_transport,
 )
-from grok_transport.files import FileObject
-from grok_transport.images import DEFAULT_IMAGE_MODEL, ImageResult, build_image_body
-from grok_transport.keys import GeneratedKey, KeyInfo, parse_generated_key, parse_key_list
-from grok_transport.listing import ModelCard, parse_model_list
-from grok_transport.pool import ShardedAsyncTransport
-from grok_transport.providers import AuthStyle, Connection, resolve_connection
-from grok_transport.ratelimit import SlidingWindowLimiter, shared_limiter
-from grok_transport.retry import RetryPolicy
-from grok_transport.tokens import Token, parse_tokens
-from grok_transport.videos import VideoResult, VideoStatus
+from grok_transport._files import FileObject
+from grok_transport._images import DEFAULT_IMAGE_MODEL, ImageResult, build_image_body
+from grok_transport._keys import GeneratedKey, KeyInfo, parse_generated_key, parse_key_list
+from grok_transport._listing import ModelCard, parse_model_list
+from grok_transport._plan import Call, plan
+from grok_transport._pool import ShardedAsyncTransport
+from grok_transport._providers import AuthStyle, Connection, resolve_connection
+from grok_transport._ratelimit import SlidingWindowLimiter, shared_limiter
+from grok_transport._responses_reader import ResponsesStreamReader, read_response
+from grok_transport._retry import RetryPolicy
+from grok_transport._stream import AnswerStream, AsyncAnswerStream
+from grok_transport._tokens import Token, parse_tokens
+from grok_transport._version import __version__
+from grok_transport._videos import VideoResult, VideoStatus
 
 __all__ = ["GrokClient", "AsyncGrokClient", "DEFAULT_TIMEOUT", "DEFAULT_MAX_RETRIES"]
 
@@ -442,7 +441,7 @@ class GrokClient(_BaseClient):
         response_format: Literal["url", "b64_json"] | None = None,
         **extra: Any,
     ) -> ImageResult:
-        """``POST /images/generations``; see :mod:`grok_transport.images`."""
+        """``POST /images/generations``; see :mod:`grok_transport._images`."""
         body = build_image_body(prompt, model=model, n=n, response_format=response_format, **extra)
         return ImageResult.from_dict(self.request_json("POST", "/images/generations", body), model)
 
@@ -480,43 +479,43 @@ class GrokClient(_BaseClient):
         result: dict[str, Any] = self.request_json("POST", "/keys/delete", body, idempotent=False)
         return result
 
-    # -- Grok Imagine and files: grok_transport.images, .videos, .files, .downloads ---------------
+    # -- Grok Imagine and files: grok_transport._images, .videos, .files, .downloads ---------------
 
     def edit_image(self, prompt: str, images: Any, **options: Any) -> ImageResult:
-        """``POST /images/edits``; see :func:`grok_transport.images.edit_image`."""
+        """``POST /images/edits``; see :func:`grok_transport._images.edit_image`."""
         return _images.edit_image(self, prompt, images, **options)
 
     def generate_video(self, prompt: str, **options: Any) -> VideoResult:
-        """Start a video and wait for it; see :func:`grok_transport.videos.generate_video`."""
-        return videos.generate_video(self, prompt, **options)
+        """Start a video and wait for it; see :func:`grok_transport._videos.generate_video`."""
+        return _videos.generate_video(self, prompt, **options)
 
     def start_video(self, prompt: str, **options: Any) -> str:
         """Start a video job; returns its request id (poll it with :meth:`get_video`)."""
-        return videos.start_video(self, prompt, **options)
+        return _videos.start_video(self, prompt, **options)
 
     def get_video(self, request_id: str) -> VideoStatus:
         """One look at a video job."""
-        return videos.get_video(self, request_id)
+        return _videos.get_video(self, request_id)
 
     def wait_for_video(self, request_id: str, **options: Any) -> VideoResult:
         """Poll a started video job until it ends."""
-        return videos.wait_for_video(self, request_id, **options)
+        return _videos.wait_for_video(self, request_id, **options)
 
     def upload_file(self, file: Any, **options: Any) -> FileObject:
-        """``POST /files``; see :func:`grok_transport.files.upload_file`."""
-        return files.upload_file(self, file, **options)
+        """``POST /files``; see :func:`grok_transport._files.upload_file`."""
+        return _files.upload_file(self, file, **options)
 
     def list_files(self) -> list[FileObject]:
         """``GET /files``, every page."""
-        return files.list_files(self)
+        return _files.list_files(self)
 
     def delete_file(self, file_id: str) -> bool:
         """``DELETE /files/{file_id}``."""
-        return files.delete_file(self, file_id)
+        return _files.delete_file(self, file_id)
 
     def download(self, url: str) -> bytes:
         """The bytes behind a generated image's or video's URL (they expire within hours)."""
-        return downloads.download(self, url)
+        return _downloads.download(self, url)
 
 
 async def _close_with_loop(
@@ -559,7 +558,7 @@ class AsyncGrokClient(_BaseClient):
             return pool[0]
         if urllib.request.getproxies():  # httpx honours proxy variables only with its own transport
             client = httpx.AsyncClient(timeout=self.timeout, limits=DEFAULT_LIMITS)
-        else:  # see grok_transport.pool for why not httpx's own pool
+        else:  # see grok_transport._pool for why not httpx's own pool
             client = httpx.AsyncClient(timeout=self.timeout, transport=ShardedAsyncTransport(100))
         closer = _close_with_loop(self._pools, client)
         await closer.__anext__()  # reaches its ``yield`` at once: no other task runs in between
@@ -767,32 +766,32 @@ class AsyncGrokClient(_BaseClient):
 
     async def generate_video(self, prompt: str, **options: Any) -> VideoResult:
         """Async twin of :meth:`GrokClient.generate_video`."""
-        return await videos.agenerate_video(self, prompt, **options)
+        return await _videos.agenerate_video(self, prompt, **options)
 
     async def start_video(self, prompt: str, **options: Any) -> str:
         """Async twin of :meth:`GrokClient.start_video`."""
-        return await videos.astart_video(self, prompt, **options)
+        return await _videos.astart_video(self, prompt, **options)
 
     async def get_video(self, request_id: str) -> VideoStatus:
         """Async twin of :meth:`GrokClient.get_video`."""
-        return await videos.aget_video(self, request_id)
+        return await _videos.aget_video(self, request_id)
 
     async def wait_for_video(self, request_id: str, **options: Any) -> VideoResult:
         """Async twin of :meth:`GrokClient.wait_for_video`."""
-        return await videos.await_for_video(self, request_id, **options)
+        return await _videos.await_for_video(self, request_id, **options)
 
     async def upload_file(self, file: Any, **options: Any) -> FileObject:
         """Async twin of :meth:`GrokClient.upload_file`."""
-        return await files.aupload_file(self, file, **options)
+        return await _files.aupload_file(self, file, **options)
 
     async def list_files(self) -> list[FileObject]:
         """Async twin of :meth:`GrokClient.list_files`."""
-        return await files.alist_files(self)
+        return await _files.alist_files(self)
 
     async def delete_file(self, file_id: str) -> bool:
         """Async twin of :meth:`GrokClient.delete_file`."""
-        return await files.adelete_file(self, file_id)
+        return await _files.adelete_file(self, file_id)
 
     async def download(self, url: str) -> bytes:
         """Async twin of :meth:`GrokClient.download`."""
-        return await downloads.adownload(self, url)
+        return await _downloads.adownload(self, url)

@@ -8,7 +8,7 @@ these rules hold for both endpoints and both frameworks:
   ``frequency_penalty``; docs/wire.md, "Chat request" and "Reasoning") are dropped with an
   :class:`UnsupportedParameterWarning` instead of costing a round trip and a 400.
 * Values that cannot be right are refused before the network with
-  :class:`~grok_transport.errors.InvalidParameterError`.
+  :class:`~grok_transport._errors.InvalidParameterError`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from grok_transport.catalogue import lookup
-from grok_transport.errors import InvalidParameterError
+from grok_transport._catalogue import lookup
+from grok_transport._errors import InvalidParameterError
 
 __all__ = ["UnsupportedParameterWarning", "chosen_params", "check_params", "REASONING_EFFORTS"]
 

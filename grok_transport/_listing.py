@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from grok_transport.catalogue import lookup
+from grok_transport._catalogue import lookup
 
 __all__ = ["ModelCard", "parse_model_list"]
 

@@ -204,7 +204,7 @@ class APIConnectionError(GrokError):
 
     ``request_sent`` says whether the request may have reached the server: ``False`` only when
     the connection was never made (refused, DNS, connect timeout, no free pooled connection), so
-    a request that changes state is retried only then (see :mod:`grok_transport.retry`).
+    a request that changes state is retried only then (see :mod:`grok_transport._retry`).
     """
 
     retryable = True

@@ -11,7 +11,7 @@ An edit is a generation with one to three reference images (``images: [{"type": 
 "url": …}]``, an ``http(s)`` or ``data:`` URL each) and answers in the same shape. Local images
 travel inline as ``data:`` URLs, typed from their bytes. Generated image URLs expire after about
 four hours; ask for ``response_format="b64_json"`` (or fetch them with
-:func:`grok_transport.downloads.download`) to keep an image.
+:func:`grok_transport._downloads.download`) to keep an image.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from grok_transport.content import data_url, image_mime_type
-from grok_transport.errors import InvalidParameterError
-from grok_transport.wire import TICKS_PER_USD
+from grok_transport._content import data_url, image_mime_type
+from grok_transport._errors import InvalidParameterError
+from grok_transport._wire import TICKS_PER_USD
 
 if TYPE_CHECKING:
-    from grok_transport.client import AsyncGrokClient, GrokClient
+    from grok_transport._client import AsyncGrokClient, GrokClient
 
 __all__ = [
     "GeneratedImage",

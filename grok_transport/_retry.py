@@ -27,7 +27,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from grok_transport.errors import APIConnectionError, GrokError, RateLimitError
+from grok_transport._errors import APIConnectionError, GrokError, RateLimitError
 
 __all__ = ["RetryPolicy"]
 

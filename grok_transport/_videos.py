@@ -14,7 +14,7 @@ caller's ``timeout``, which raises :class:`JobTimeoutError` and leaves the job r
 :func:`wait_for_video` picks it up again. :func:`start_video` and :func:`get_video` are the two
 steps on their own.
 
-The video URL is temporary: keep the bytes (:func:`grok_transport.downloads.download`) rather
+The video URL is temporary: keep the bytes (:func:`grok_transport._downloads.download`) rather
 than the URL.
 """
 
@@ -26,19 +26,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from grok_transport._resources import path_id, read_json
-from grok_transport.errors import (
+from grok_transport._errors import (
     GrokError,
     InvalidParameterError,
     JobTimeoutError,
     UnexpectedResponseError,
     VideoGenerationError,
 )
-from grok_transport.images import ImageSource, reference_image
-from grok_transport.wire import TICKS_PER_USD
+from grok_transport._images import ImageSource, reference_image
+from grok_transport._resources import path_id, read_json
+from grok_transport._wire import TICKS_PER_USD
 
 if TYPE_CHECKING:
-    from grok_transport.client import AsyncGrokClient, GrokClient
+    from grok_transport._client import AsyncGrokClient, GrokClient
 
 __all__ = [
     "VideoStatus",

@@ -228,7 +228,8 @@ _XAI: tuple[ModelInfo, ...] = (
     ),
 )
 
-# Grok Inc (docs/wire.md, "Grok Inc and grokapi.io") documents names and a personality, not limits; the numbers are conservative.
+# Grok Inc documents names and a personality, not limits; the numbers are conservative
+# (docs/wire.md, "Grok Inc and grokapi.io").
 _GROKINC: tuple[ModelInfo, ...] = tuple(
     _m(
         name,
@@ -242,7 +243,8 @@ _GROKINC: tuple[ModelInfo, ...] = tuple(
     for name in ("grok-lite", "grok-pro", "grok-2-lite", "grok-2-pro", "grok-3-lite", "grok-3-pro")
 )
 
-# grokapi.io (docs/wire.md, "Grok Inc and grokapi.io") resells grok-4 and grok-3 under the bare names; the upstream limits apply.
+# grokapi.io resells grok-4 and grok-3 under the bare names; the upstream limits apply
+# (docs/wire.md, "Grok Inc and grokapi.io").
 _GROKAPI: tuple[ModelInfo, ...] = (
     _m(
         "grok-4",

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from grok_transport._errors import FileTooLargeError, InvalidParameterError
 from grok_transport._resources import path_id, read_json
-from grok_transport.errors import FileTooLargeError, InvalidParameterError
 
 if TYPE_CHECKING:
-    from grok_transport.client import AsyncGrokClient, GrokClient
+    from grok_transport._client import AsyncGrokClient, GrokClient
 
 __all__ = [
     "FileObject",
