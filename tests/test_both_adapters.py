@@ -110,3 +110,38 @@ def test_impossible_values_are_refused_before_any_request(grok_server, adapter):
     with pytest.raises(InvalidParameterError):
         ask("hello", stop=["a", "b", "c", "d", "e"])
     assert grok_server.requests == []
+
+
+def _open_descriptors() -> int:
+    import os
+
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("framework", ["langchain", "llama_index"])
+def test_descriptors_stay_flat_across_asyncio_run_calls(grok_server, framework):
+    """A sync handler calling ``asyncio.run(llm.ainvoke(...))`` must not leak a pool per call."""
+    import asyncio
+
+    if framework == "langchain":
+        from langchain_grok import ChatGrok
+
+        llm = ChatGrok(base_url=grok_server.base_url, api_key=grok_server.api_key)
+
+        def call() -> None:
+            asyncio.run(llm.ainvoke("hello"))
+    else:
+        from llama_index.core.llms import ChatMessage
+
+        from llama_index_grok import Grok
+
+        grok = Grok(base_url=grok_server.base_url, api_key=grok_server.api_key)
+
+        def call() -> None:
+            asyncio.run(grok.achat([ChatMessage(role="user", content="hello")]))
+
+    call()
+    before = _open_descriptors()
+    for _ in range(100):
+        call()
+    assert _open_descriptors() <= before + 4
