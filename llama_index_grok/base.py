@@ -582,7 +582,9 @@ class Grok(FunctionCallingLLM):
 
         Each input is a chat (a list of ``ChatMessage``, answered as a ``ChatResponse``) or a
         prompt string (answered as a ``CompletionResponse``, as ``complete`` does); ``kwargs``
-        are what ``chat`` takes, and each request is planned exactly as ``chat`` plans it.
+        are what ``chat`` takes, or LlamaIndex tools as ``chat_with_tools`` takes them
+        (``tools=[FunctionTool…]``, ``tool_required``, ``tool_choice``), and each request is
+        planned exactly as that call plans it.
         Every input is planned before the batch is created, so a bad one is refused before
         any request.
 
@@ -649,8 +651,13 @@ class Grok(FunctionCallingLLM):
     ) -> tuple[list[dict[str, Any]], Endpoint, Callable[[int, Answer], BatchResponse]]:
         """Each input's request body, planned as ``chat`` plans it; their one endpoint; the converter.
 
-        The endpoint depends on the tools and parameters only, which every input shares.
+        LlamaIndex tools (``tools=[FunctionTool...]``, with ``tool_required``, ``tool_choice``,
+        ``allow_parallel_tool_calls``) are sent as ``chat_with_tools`` sends them. The endpoint
+        depends on the tools and parameters only, which every input shares.
         """
+        if kwargs.get("tools") and not isinstance(kwargs["tools"][0], Mapping):
+            kwargs = self._prepare_chat_with_tools(**kwargs)
+            del kwargs["messages"]
         calls = [self._plan(client, input_messages(item), kwargs, stream=False) for item in inputs]
         prompts = frozenset(i for i, item in enumerate(inputs) if isinstance(item, str))
         # No input: the transport refuses the empty batch before any request.
