@@ -20,10 +20,11 @@ from langchain_core.tools import tool
 
 from grok_transport import BatchItemError
 from grok_transport.testing import GrokTestServer
-from grok_transport.testing.batch import BatchQueue, batch_queue
 from langchain_grok import ChatGrok
+from tests.test_batch_both_adapters import FAILING, ticket
+from tests.transport.test_batch import _calls, queue  # noqa: F401  (the fixture below)
 
-FAILING = 137
+pytestmark = pytest.mark.usefixtures("queue")  # items wait a second: the first look sees them pending
 
 
 @tool
@@ -40,9 +41,7 @@ def _inputs(count: int, failing: int | None = FAILING) -> list[Any]:
     """Every form ``batch`` takes; even tickets ask for a refund (the server calls the tool)."""
     inputs: list[Any] = []
     for i in range(count):
-        text = f"ticket {i}: please refund order A-{i}" if i % 2 == 0 else f"ticket {i}: the app crashes"
-        if i == failing:
-            text += " [[batch-fail]]"
+        text = ticket(i, failing)
         form = i % 3
         if form == 0:
             inputs.append(text)
@@ -51,17 +50,6 @@ def _inputs(count: int, failing: int | None = FAILING) -> list[Any]:
         else:
             inputs.append(ChatPromptValue(messages=[HumanMessage(text)]))
     return inputs
-
-
-@pytest.fixture
-def queue(grok_server: GrokTestServer) -> BatchQueue:
-    queue = batch_queue(grok_server)
-    queue.delay = 1.0  # the first look sees every item pending
-    return queue
-
-
-def _calls(server: GrokTestServer, method: str, suffix: str) -> list[Any]:
-    return [r for r in server.requests if r.method == method and r.path.endswith(suffix)]
 
 
 def _items(server: GrokTestServer) -> list[dict[str, Any]]:
@@ -97,7 +85,7 @@ def _check_in_order(results: list[Any], live: list[AIMessage]) -> None:
 
 
 def test_250_inputs_with_a_bound_tool_are_the_requests_invoke_sends_and_come_back_in_order(
-    grok_server: GrokTestServer, queue: BatchQueue
+    grok_server: GrokTestServer,
 ) -> None:
     bound = _chat(grok_server).bind_tools([refund_order])
     inputs = _inputs(250)
@@ -140,9 +128,7 @@ def test_250_inputs_with_a_bound_tool_are_the_requests_invoke_sends_and_come_bac
         pytest.param(lambda llm: llm.bind_tools([{"type": "web_search"}]), id="server_tool"),
     ],
 )
-def test_a_bound_model_submits_exactly_what_invoke_sends(
-    grok_server: GrokTestServer, queue: BatchQueue, binding: Any
-) -> None:
+def test_a_bound_model_submits_exactly_what_invoke_sends(grok_server: GrokTestServer, binding: Any) -> None:
     bound = binding(_chat(grok_server))
     prompt = "ticket 1: please refund order A-1"
     bound.invoke(prompt)
@@ -158,7 +144,7 @@ def test_a_bound_model_submits_exactly_what_invoke_sends(
     assert isinstance(message, AIMessage) and message.usage_metadata is not None
 
 
-def test_a_fresh_model_collects_the_job_by_id(grok_server: GrokTestServer, queue: BatchQueue) -> None:
+def test_a_fresh_model_collects_the_job_by_id(grok_server: GrokTestServer) -> None:
     inputs = _inputs(250)
     batch_id = _chat(grok_server).bind_tools([refund_order]).batch_submit(inputs).id
 
@@ -167,19 +153,6 @@ def test_a_fresh_model_collects_the_job_by_id(grok_server: GrokTestServer, queue
     assert job.status().total == 250
     job.wait(poll_interval=0.05, progress=False)
     _check_in_order(job.results(return_exceptions=True), fresh.bind_tools([refund_order]).batch(inputs))
-
-
-def test_cancel_leaves_every_pending_item_a_cancelled_error(
-    grok_server: GrokTestServer, queue: BatchQueue
-) -> None:
-    queue.delay = 3600.0
-    job = _chat(grok_server).batch_submit(_inputs(20, failing=None))
-    status = job.cancel()
-    assert (status.total, status.pending, status.cancelled) == (20, 0, 20)
-    results = job.results(return_exceptions=True)
-    assert all(isinstance(r, BatchItemError) and "cancelled" in r.message for r in results)
-    with pytest.raises(ModelError, match="cancelled"):
-        job.results()
 
 
 def test_bad_input_is_refused_before_any_request(grok_server: GrokTestServer) -> None:
@@ -200,7 +173,7 @@ def test_a_bound_model_still_serializes_as_a_plain_binding(grok_server: GrokTest
     assert serialized["id"] == ["langchain", "schema", "runnable", "RunnableBinding"]
 
 
-async def test_async_round_trip_and_cancel(grok_server: GrokTestServer, queue: BatchQueue) -> None:
+async def test_async_round_trip(grok_server: GrokTestServer) -> None:
     bound = _chat(grok_server).bind_tools([refund_order])
     inputs = _inputs(250)
     job = await bound.abatch_submit(inputs)
@@ -211,8 +184,3 @@ async def test_async_round_trip_and_cancel(grok_server: GrokTestServer, queue: B
     _check_in_order(await job.aresults(return_exceptions=True), await bound.abatch(inputs))
     with pytest.raises(BatchItemError):
         await job.aresults()
-
-    queue.delay = 3600.0
-    pending = await bound.abatch_submit(_inputs(5, failing=None))
-    assert (await pending.acancel()).cancelled == 5
-    assert all(isinstance(r, ModelError) for r in await pending.aresults(return_exceptions=True))

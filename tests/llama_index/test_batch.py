@@ -16,10 +16,11 @@ from llama_index.core.tools import FunctionTool
 
 from grok_transport import BatchItemError, InvalidMessageError, InvalidParameterError
 from grok_transport.testing import GrokTestServer
-from grok_transport.testing.batch import BatchQueue, batch_queue
 from llama_index_grok import Grok
+from tests.test_batch_both_adapters import FAILING, ticket
+from tests.transport.test_batch import _calls, queue  # noqa: F401  (the fixture below)
 
-FAILING = 137
+pytestmark = pytest.mark.usefixtures("queue")  # items wait a second: the first look sees them pending
 
 
 def refund_order(order_id: str) -> str:
@@ -38,9 +39,7 @@ def _inputs(count: int, failing: int | None = FAILING) -> list[Any]:
     """Chats, and every third input a prompt string; even tickets ask for a refund."""
     inputs: list[Any] = []
     for i in range(count):
-        text = f"ticket {i}: please refund order A-{i}" if i % 2 == 0 else f"ticket {i}: the app crashes"
-        if i == failing:
-            text += " [[batch-fail]]"
+        text = ticket(i, failing)
         if i % 3 == 0:
             inputs.append(text)
         else:
@@ -58,17 +57,6 @@ def _live(llm: Grok, item: Any) -> ChatResponse:
     if isinstance(item, str):
         return llm.chat_with_tools([REFUND], user_msg=item)
     return llm.chat_with_tools([REFUND], chat_history=item)
-
-
-@pytest.fixture
-def queue(grok_server: GrokTestServer) -> BatchQueue:
-    queue = batch_queue(grok_server)
-    queue.delay = 1.0  # the first look sees every item pending
-    return queue
-
-
-def _calls(server: GrokTestServer, method: str, suffix: str) -> list[Any]:
-    return [r for r in server.requests if r.method == method and r.path.endswith(suffix)]
 
 
 def _bodies(server: GrokTestServer) -> list[dict[str, Any]]:
@@ -103,7 +91,7 @@ def _check_in_order(results: list[Any], inputs: list[Any], live: list[ChatRespon
 
 
 def test_250_inputs_with_a_tool_are_the_requests_chat_sends_and_come_back_in_order(
-    grok_server: GrokTestServer, queue: BatchQueue
+    grok_server: GrokTestServer,
 ) -> None:
     llm = _llm(grok_server)
     inputs = _inputs(250)
@@ -129,9 +117,7 @@ def test_250_inputs_with_a_tool_are_the_requests_chat_sends_and_come_back_in_ord
     assert raised.value.index == FAILING
 
 
-def test_call_parameters_and_server_tools_are_planned_as_chat_plans_them(
-    grok_server: GrokTestServer, queue: BatchQueue
-) -> None:
+def test_call_parameters_and_server_tools_are_planned_as_chat_plans_them(grok_server: GrokTestServer) -> None:
     llm = Grok(
         base_url=grok_server.base_url, api_key=grok_server.api_key, server_tools=["web_search"], seed=3
     )
@@ -148,7 +134,7 @@ def test_call_parameters_and_server_tools_are_planned_as_chat_plans_them(
     assert "python 3.14" in (response.message.content or "")
 
 
-def test_a_fresh_model_collects_the_job_by_id(grok_server: GrokTestServer, queue: BatchQueue) -> None:
+def test_a_fresh_model_collects_the_job_by_id(grok_server: GrokTestServer) -> None:
     prompts = [f"ticket {i}: the app crashes" for i in range(30)]
     first = _llm(grok_server).batch_submit(prompts)
     first.wait(poll_interval=0.05, progress=False)
@@ -162,19 +148,6 @@ def test_a_fresh_model_collects_the_job_by_id(grok_server: GrokTestServer, queue
     assert all(f"ticket {i}:" in text for i, text in enumerate(expected))
 
 
-def test_cancel_leaves_every_pending_item_a_cancelled_error(
-    grok_server: GrokTestServer, queue: BatchQueue
-) -> None:
-    queue.delay = 3600.0
-    job = _llm(grok_server).batch_submit(_inputs(20, failing=None))
-    status = job.cancel()
-    assert (status.total, status.pending, status.cancelled) == (20, 0, 20)
-    results = job.results(return_exceptions=True)
-    assert all(isinstance(r, BatchItemError) and "cancelled" in r.message for r in results)
-    with pytest.raises(BatchItemError, match="cancelled"):
-        job.results()
-
-
 def test_bad_input_is_refused_before_any_request(grok_server: GrokTestServer) -> None:
     llm = _llm(grok_server)
     with pytest.raises(InvalidParameterError, match="list of ChatMessage or a prompt string"):
@@ -186,7 +159,7 @@ def test_bad_input_is_refused_before_any_request(grok_server: GrokTestServer) ->
     assert grok_server.requests == []
 
 
-async def test_async_round_trip_and_cancel(grok_server: GrokTestServer, queue: BatchQueue) -> None:
+async def test_async_round_trip(grok_server: GrokTestServer) -> None:
     llm = _llm(grok_server)
     inputs = _inputs(250)
     job = await llm.abatch_submit(inputs, tools=[REFUND])
@@ -197,8 +170,3 @@ async def test_async_round_trip_and_cancel(grok_server: GrokTestServer, queue: B
     _check_in_order(results, inputs, [_live(llm, item) for item in inputs])
     with pytest.raises(BatchItemError):
         await job.aresults()
-
-    queue.delay = 3600.0
-    pending = await llm.abatch_submit(_inputs(5, failing=None))
-    assert (await pending.acancel()).cancelled == 5
-    assert all(isinstance(r, BatchItemError) for r in await pending.aresults(return_exceptions=True))
