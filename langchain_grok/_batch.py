@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage
-from langchain_core.runnables import RunnableBinding
+from langchain_core.runnables import Runnable, RunnableBinding
 
 from grok_transport import Answer, BatchItemError, BatchStatus, GrokBatchJob, GrokError
 from langchain_grok._convert import answer_to_message
@@ -134,8 +134,8 @@ def _in_langchain_terms(items: list[Any], return_exceptions: bool) -> list[Any]:
 class ChatGrokBinding(_CoreBinding):
     """A bound ``ChatGrok`` whose batch submissions carry the bound arguments (see the module).
 
-    Everything else is LangChain's ``RunnableBinding``; ``bind`` and ``with_config`` on it keep
-    this class. It serializes as a plain ``RunnableBinding``, which is what ``load`` rebuilds.
+    Everything else is LangChain's ``RunnableBinding``, whose ``bind`` and ``with_*`` methods
+    keep this class. It serializes as a plain ``RunnableBinding``, which is what ``load`` rebuilds.
     """
 
     @classmethod
@@ -143,8 +143,12 @@ class ChatGrokBinding(_CoreBinding):
         return RunnableBinding.lc_id()
 
     @classmethod
-    def of(cls, binding: RunnableBinding[Any, Any]) -> ChatGrokBinding:
-        """The same binding (model, arguments, config, listeners, types) as this class."""
+    def of(cls, binding: Runnable[Any, Any]) -> ChatGrokBinding:
+        """The same binding (model, arguments, config, listeners, types) as this class.
+
+        ``binding`` is what ``Runnable.with_config`` and the other ``with_*`` methods return.
+        """
+        assert isinstance(binding, RunnableBinding)
         return cls(
             bound=binding.bound,
             kwargs=binding.kwargs,

@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage, get_buffer_string
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import JsonOutputKeyToolsParser, PydanticToolsParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, Generation
-from langchain_core.runnables import Runnable, RunnableBinding, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from langchain_core.utils.utils import _build_model_kwargs
@@ -597,19 +597,19 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
 
     def with_config(self, config: RunnableConfig | None = None, **kwargs: Any) -> ChatGrokBinding:
         """``Runnable.with_config``, as a binding a later ``bind`` keeps batch-aware."""
-        return ChatGrokBinding.of(_binding(super().with_config(config, **kwargs)))
+        return ChatGrokBinding.of(super().with_config(config, **kwargs))
 
     def with_listeners(self, **listeners: Any) -> ChatGrokBinding:
         """``Runnable.with_listeners``, as a binding a later ``bind`` keeps batch-aware."""
-        return ChatGrokBinding.of(_binding(super().with_listeners(**listeners)))
+        return ChatGrokBinding.of(super().with_listeners(**listeners))
 
     def with_alisteners(self, **listeners: Any) -> ChatGrokBinding:
         """``Runnable.with_alisteners``, as a binding a later ``bind`` keeps batch-aware."""
-        return ChatGrokBinding.of(_binding(super().with_alisteners(**listeners)))
+        return ChatGrokBinding.of(super().with_alisteners(**listeners))
 
     def with_types(self, **types: Any) -> ChatGrokBinding:
         """``Runnable.with_types``, as a binding a later ``bind`` keeps batch-aware."""
-        return ChatGrokBinding.of(_binding(super().with_types(**types)))
+        return ChatGrokBinding.of(super().with_types(**types))
 
     # -- token counting -------------------------------------------------------------------------
 
@@ -650,12 +650,6 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         if tools:
             text += "\n" + json.dumps([convert_to_openai_tool(t) for t in tools], ensure_ascii=False)
         return self.get_num_tokens(text)
-
-
-def _binding(runnable: Runnable[Any, Any]) -> RunnableBinding[Any, Any]:
-    """What ``Runnable``'s ``with_*`` methods return: a ``RunnableBinding``."""
-    assert isinstance(runnable, RunnableBinding)
-    return runnable
 
 
 def _refuse_broken_calls(result: list[Generation]) -> None:

@@ -584,9 +584,8 @@ class Grok(FunctionCallingLLM):
         prompt string (answered as a ``CompletionResponse``, as ``complete`` does); ``kwargs``
         are what ``chat`` takes, or LlamaIndex tools as ``chat_with_tools`` takes them
         (``tools=[FunctionTool…]``, ``tool_required``, ``tool_choice``), and each request is
-        planned exactly as that call plans it.
-        Every input is planned before the batch is created, so a bad one is refused before
-        any request.
+        planned exactly as that call plans it. Every input is planned before the batch is
+        created, so a bad one is refused before any request.
 
         A batch costs half price, does not count against rate limits and mostly finishes
         within a day. The job (``grok_transport.GrokBatchJob``) shows its progress in
