@@ -40,10 +40,10 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 from urllib.parse import quote, urlencode
 
 from grok_transport._answer import Answer
@@ -70,6 +70,7 @@ __all__ = [
 
 BatchAnswer = Answer
 """What one finished item reads as."""
+_T = TypeVar("_T")
 
 KIND_OF: dict[str, str] = {"/chat/completions": "chat_get_completion", "/responses": "responses"}
 """The wire key an item of each endpoint is wrapped in (docs/wire.md, "Batch API")."""
@@ -322,12 +323,13 @@ def _read_result(result: Mapping[str, Any], index: int) -> BatchAnswer | BatchIt
     return BatchItemError(message, index=index, batch_request_id=request_id, code=code, body=dict(result))
 
 
-class _Slots:
-    """Results put back in input order as pages arrive in any order."""
+class _Slots(Generic[_T]):
+    """Results put back in input order as pages arrive in any order, each answer converted."""
 
-    def __init__(self, status: BatchStatus) -> None:
+    def __init__(self, status: BatchStatus, convert: Callable[[int, BatchAnswer], _T]) -> None:
         self.status = status
-        self.items: list[BatchAnswer | BatchItemError | None] = [None] * status.total
+        self.convert = convert
+        self.items: list[_T | BatchItemError | None] = [None] * status.total
 
     def add(self, page: list[dict[str, Any]]) -> None:
         for result in page:
@@ -339,7 +341,8 @@ class _Slots:
                     "number; read it with client.batches.result_pages()",
                     body=result,
                 )
-            self.items[index] = _read_result(result, index)
+            item = _read_result(result, index)
+            self.items[index] = item if isinstance(item, BatchItemError) else self.convert(index, item)
 
     def finish(self, return_exceptions: bool) -> list[Any]:
         missing = "cancelled before it ran" if self.status.cancelled else "no result yet (still pending)"
@@ -479,7 +482,7 @@ class Batches:
         name: str | None = None,
         max_items: int = ADD_ITEMS,
         max_bytes: int = ADD_BYTES,
-    ) -> GrokBatchJob:
+    ) -> GrokBatchJob[BatchAnswer]:
         """Create a batch, add every body to it, and return the job to wait on and collect."""
         requests = _non_empty(requests, endpoint)
         batch = self.create(name)
@@ -557,7 +560,7 @@ class AsyncBatches:
         name: str | None = None,
         max_items: int = ADD_ITEMS,
         max_bytes: int = ADD_BYTES,
-    ) -> GrokBatchJob:
+    ) -> GrokBatchJob[BatchAnswer]:
         """Async twin of :meth:`Batches.submit`."""
         requests = _non_empty(requests, endpoint)
         batch = await self.create(name)
@@ -589,13 +592,45 @@ class AsyncBatches:
 # the job --------------------------------------------------------------------------------------
 
 
-class GrokBatchJob:
+def _as_is(index: int, answer: BatchAnswer) -> BatchAnswer:
+    return answer
+
+
+class GrokBatchJob(Generic[_T]):
     """One batch on xAI's side: its status, a wait with a progress bar, its results in input order.
 
     Re-attach from any process with ``GrokBatchJob(client, batch_id)``. Blocking methods need a
     :class:`GrokClient`, ``await``-able ones an :class:`AsyncGrokClient`; pass the other one as
     ``async_client`` / ``sync_client`` to use both from one job.
+
+    Results are :class:`Answer` objects unless ``convert`` is given: ``convert(index, answer)``
+    turns each finished item (``index`` is its position in the input) into what the caller
+    works with, such as a framework's message type, so an adapter converts results without
+    re-implementing how they are collected, ordered and failed.
     """
+
+    @overload
+    def __init__(
+        self: GrokBatchJob[BatchAnswer],
+        client: GrokClient | AsyncGrokClient,
+        batch_id: str,
+        *,
+        sync_client: GrokClient | None = ...,
+        async_client: AsyncGrokClient | None = ...,
+        total: int | None = ...,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        client: GrokClient | AsyncGrokClient,
+        batch_id: str,
+        *,
+        sync_client: GrokClient | None = ...,
+        async_client: AsyncGrokClient | None = ...,
+        total: int | None = ...,
+        convert: Callable[[int, BatchAnswer], _T],
+    ) -> None: ...
 
     def __init__(
         self,
@@ -605,6 +640,7 @@ class GrokBatchJob:
         sync_client: GrokClient | None = None,
         async_client: AsyncGrokClient | None = None,
         total: int | None = None,
+        convert: Callable[[int, BatchAnswer], Any] = _as_is,
     ) -> None:
         from grok_transport._client import AsyncGrokClient
 
@@ -618,6 +654,7 @@ class GrokBatchJob:
         self.id = batch_id
         self.total = total
         """How many items were submitted, when this job submitted them (else see :meth:`status`)."""
+        self._convert = convert
         self._final: BatchStatus | None = None  # a done status seen: results need not ask again
 
     def _seen(self, status: BatchStatus) -> BatchStatus:
@@ -684,14 +721,12 @@ class GrokBatchJob:
                 await asyncio.sleep(delay)
 
     @overload
-    def results(
-        self, *, return_exceptions: Literal[False] = ..., page_size: int = ...
-    ) -> list[BatchAnswer]: ...
+    def results(self, *, return_exceptions: Literal[False] = ..., page_size: int = ...) -> list[_T]: ...
 
     @overload
     def results(
         self, *, return_exceptions: Literal[True], page_size: int = ...
-    ) -> list[BatchAnswer | BatchItemError]: ...
+    ) -> list[_T | BatchItemError]: ...
 
     def results(self, *, return_exceptions: bool = False, page_size: int = PAGE_SIZE) -> list[Any]:
         """Every item's answer, in input order, after reading every page.
@@ -701,7 +736,7 @@ class GrokBatchJob:
         one in input order is raised.
         """
         batches = self._batches()
-        slots = _Slots(self._final or self._seen(batches.get(self.id)))
+        slots = _Slots(self._final or self._seen(batches.get(self.id)), self._convert)
         for page in batches.result_pages(self.id, limit=page_size):
             slots.add(page)
         return slots.finish(return_exceptions)
@@ -709,17 +744,17 @@ class GrokBatchJob:
     @overload
     async def aresults(
         self, *, return_exceptions: Literal[False] = ..., page_size: int = ...
-    ) -> list[BatchAnswer]: ...
+    ) -> list[_T]: ...
 
     @overload
     async def aresults(
         self, *, return_exceptions: Literal[True], page_size: int = ...
-    ) -> list[BatchAnswer | BatchItemError]: ...
+    ) -> list[_T | BatchItemError]: ...
 
     async def aresults(self, *, return_exceptions: bool = False, page_size: int = PAGE_SIZE) -> list[Any]:
         """Async twin of :meth:`results`."""
         batches = self._abatches()
-        slots = _Slots(self._final or self._seen(await batches.get(self.id)))
+        slots = _Slots(self._final or self._seen(await batches.get(self.id)), self._convert)
         async for page in batches.result_pages(self.id, limit=page_size):
             slots.add(page)
         return slots.finish(return_exceptions)

@@ -3,10 +3,12 @@
 Both talk to xAI, Grok Inc, grokapi.io or any Grok proxy through ``grok_transport``. Every error
 class of ``grok_transport`` is exported here under the same name as a class that is also the
 matching ``langchain_core.exceptions`` model error (see :mod:`langchain_grok._errors`); every
-error the two classes raise is one of them.
+error the two classes raise is one of them. ``ChatGrokBatchJob`` is what
+``ChatGrok.batch_submit`` and ``ChatGrok.batch_job`` return: a batch on xAI's Batch API,
+collected as ``AIMessage`` objects.
 
 Importing the package registers the ``"grok"`` content-block translator with langchain-core, so
-stored messages from ``ChatGrok`` render their ``content_blocks`` correctly. The two classes are
+stored messages from ``ChatGrok`` render their ``content_blocks`` correctly. The classes are
 imported on first access, as ``langchain_core.language_models`` does for its own: a chat model
 has to import LangChain's callback and tracing stack, and code that only needs an error class
 or the translator should not pay for it.
@@ -21,12 +23,17 @@ import langchain_grok._blocks  # noqa: F401  (registers the "grok" block transla
 from langchain_grok._errors import ERRORS
 
 if TYPE_CHECKING:
+    from langchain_grok._batch import ChatGrokBatchJob
     from langchain_grok.chat_models import ChatGrok
     from langchain_grok.tools import GrokImageGenerationTool
 
-__all__ = ["ChatGrok", "GrokImageGenerationTool", *ERRORS]
+__all__ = ["ChatGrok", "ChatGrokBatchJob", "GrokImageGenerationTool", *ERRORS]
 
-_CLASSES = {"ChatGrok": "langchain_grok.chat_models", "GrokImageGenerationTool": "langchain_grok.tools"}
+_CLASSES = {
+    "ChatGrok": "langchain_grok.chat_models",
+    "ChatGrokBatchJob": "langchain_grok._batch",
+    "GrokImageGenerationTool": "langchain_grok.tools",
+}
 globals().update(ERRORS)
 
 

@@ -30,6 +30,7 @@ from grok_transport import (
     Answer,
     AsyncGrokClient,
     Call,
+    Endpoint,
     GrokClient,
     estimate_tokens,
     json_schema_format,
@@ -37,6 +38,7 @@ from grok_transport import (
     normalize_tool_choice,
     server_tool,
 )
+from langchain_grok._batch import ChatGrokBatchJob, ChatGrokBinding, batch_message
 from langchain_grok._blocks import PROVIDER
 from langchain_grok._connection import GrokConnectionMixin
 from langchain_grok._convert import StreamChunks, answer_to_message, messages_to_wire
@@ -45,6 +47,7 @@ from langchain_grok._errors import translated_errors
 if TYPE_CHECKING:
     from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
     from langchain_core.language_models.base import LangSmithParams
+    from langchain_core.runnables import RunnableConfig
     from langchain_core.tools import BaseTool
     from typing_extensions import Self
 
@@ -68,6 +71,8 @@ _API_PARAMS = (
     "top_logprobs",
     "user",
 )
+# Keyword arguments LangChain's structured output binds for tracing; never sent.
+_TRACING_ONLY = frozenset({"ls_structured_output_format", "structured_output_format"})
 # Model fields that are settings of the call plan (``grok_transport.plan``), overridable per call.
 _PLAN_SETTINGS = ("use_responses_api", "stream_usage", "conversation_id", "store", "server_tools")
 
@@ -418,7 +423,7 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         strict: bool | None = None,
         parallel_tool_calls: bool | None = None,
         **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, AIMessage]:
+    ) -> ChatGrokBinding:
         """Bind tools (``BaseTool``, functions, pydantic classes, JSON-schema or OpenAI dicts).
 
         Server-side tools (``{"type": "web_search"}``, ``{"type": "x_search"}``,
@@ -443,7 +448,7 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
             kwargs["tool_choice"] = choice
         if parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = parallel_tool_calls
-        return super().bind(tools=formatted, **kwargs)
+        return self.bind(tools=formatted, **kwargs)
 
     def with_structured_output(
         self,
@@ -508,6 +513,103 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         if info.structured_output:
             return "json_schema"
         return "function_calling" if info.tools else "json_mode"
+
+    # -- xAI's Batch API ------------------------------------------------------------------------
+
+    def batch_submit(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        *,
+        stop: list[str] | None = None,
+        batch_name: str | None = None,
+        **kwargs: Any,
+    ) -> ChatGrokBatchJob:
+        """Send ``inputs`` to xAI's Batch API as one batch and return its job, without waiting.
+
+        ``inputs`` are what ``batch`` takes (strings, message lists, prompt values) and
+        ``kwargs`` what ``invoke`` takes; each request is planned exactly as ``invoke`` plans
+        it (tools, parameters, the endpoint), and a bound model (``llm.bind_tools([...])``,
+        ``llm.bind(temperature=0)``) sends what it binds. Every input is planned before the
+        batch is created, so a bad one is refused before any request.
+
+        A batch costs half price, does not count against rate limits and mostly finishes
+        within a day; ``job.wait()`` shows its progress, ``job.results()`` returns one
+        ``AIMessage`` per input in input order, and ``ChatGrok.batch_job(job.id)`` collects it
+        from another process. No callbacks run: nothing is invoked here. The
+        ``conversation_id`` header cannot travel in a batch item (on the Responses API its
+        ``prompt_cache_key`` does).
+        """
+        client = self.client
+        bodies, endpoint = self._batch_bodies(client, inputs, stop, kwargs)
+        with translated_errors():
+            job = client.batches.submit(bodies, endpoint=endpoint, name=batch_name)
+        return self._batch_job(job.id, job.total)
+
+    async def abatch_submit(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        *,
+        stop: list[str] | None = None,
+        batch_name: str | None = None,
+        **kwargs: Any,
+    ) -> ChatGrokBatchJob:
+        """Async twin of :meth:`batch_submit`."""
+        client = self.async_client
+        bodies, endpoint = self._batch_bodies(client, inputs, stop, kwargs)
+        with translated_errors():
+            job = await client.batches.submit(bodies, endpoint=endpoint, name=batch_name)
+        return self._batch_job(job.id, job.total)
+
+    def batch_job(self, batch_id: str) -> ChatGrokBatchJob:
+        """The job of a batch submitted earlier, from this process or any other, by its id."""
+        return self._batch_job(batch_id)
+
+    def _batch_job(self, batch_id: str, total: int | None = None) -> ChatGrokBatchJob:
+        with translated_errors():
+            return ChatGrokBatchJob(
+                self.client, batch_id, async_client=self.async_client, total=total, convert=batch_message
+            )
+
+    def _batch_bodies(
+        self,
+        client: GrokClient | AsyncGrokClient,
+        inputs: Sequence[LanguageModelInput],
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+    ) -> tuple[list[dict[str, Any]], Endpoint]:
+        """Each input's request body, planned as ``invoke`` plans it, and their one endpoint.
+
+        The endpoint depends on the tools and parameters only, which every input shares.
+        """
+        kwargs = {k: v for k, v in kwargs.items() if k not in _TRACING_ONLY}
+        calls = [
+            self._plan(client, self._convert_input(item).to_messages(), stop, kwargs, stream=False)
+            for item in inputs
+        ]
+        # No input: the transport refuses the empty batch before any request.
+        return [call.body for call in calls], calls[0].endpoint if calls else "/chat/completions"
+
+    # -- bindings: what they bind reaches batch_submit too -----------------------------------------
+
+    def bind(self, **kwargs: Any) -> ChatGrokBinding:
+        """``Runnable.bind``; ``batch_submit`` on the result sends the bound arguments too."""
+        return ChatGrokBinding(bound=self, kwargs=kwargs, config={})
+
+    def with_config(self, config: RunnableConfig | None = None, **kwargs: Any) -> ChatGrokBinding:
+        """``Runnable.with_config``, as a binding a later ``bind`` keeps batch-aware."""
+        return ChatGrokBinding.of(super().with_config(config, **kwargs))
+
+    def with_listeners(self, **listeners: Any) -> ChatGrokBinding:
+        """``Runnable.with_listeners``, as a binding a later ``bind`` keeps batch-aware."""
+        return ChatGrokBinding.of(super().with_listeners(**listeners))
+
+    def with_alisteners(self, **listeners: Any) -> ChatGrokBinding:
+        """``Runnable.with_alisteners``, as a binding a later ``bind`` keeps batch-aware."""
+        return ChatGrokBinding.of(super().with_alisteners(**listeners))
+
+    def with_types(self, **types: Any) -> ChatGrokBinding:
+        """``Runnable.with_types``, as a binding a later ``bind`` keeps batch-aware."""
+        return ChatGrokBinding.of(super().with_types(**types))
 
     # -- token counting -------------------------------------------------------------------------
 

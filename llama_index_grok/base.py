@@ -32,8 +32,8 @@ What it does that the alternatives get wrong (see the project's LlamaIndex notes
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from llama_index.core.base.llms.generic_utils import (
     achat_to_completion_decorator,
@@ -68,9 +68,12 @@ from llama_index.core.types import Model, PydanticProgramMode
 from grok_transport import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MODELS,
+    Answer,
     AsyncGrokClient,
     Call,
     Connection,
+    Endpoint,
+    GrokBatchJob,
     GrokClient,
     function_tool,
     json_schema_format,
@@ -79,6 +82,7 @@ from grok_transport import (
     resolve_connection,
     server_tool,
 )
+from llama_index_grok._batch import BatchResponse, as_chat, as_completion, converter, input_messages
 from llama_index_grok._clients import ClientSlot
 from llama_index_grok._convert import StreamState, answer_to_response, legacy_tool_call, to_wire_messages
 
@@ -553,6 +557,111 @@ class Grok(FunctionCallingLLM):
                         yield response
 
         return gen()
+
+    # -- xAI's Batch API --------------------------------------------------------------------------
+
+    @overload
+    def batch_submit(
+        self, inputs: Sequence[str], *, batch_name: str | None = None, **kwargs: Any
+    ) -> GrokBatchJob[CompletionResponse]: ...
+
+    @overload
+    def batch_submit(
+        self, inputs: Sequence[Sequence[ChatMessage]], *, batch_name: str | None = None, **kwargs: Any
+    ) -> GrokBatchJob[ChatResponse]: ...
+
+    @overload
+    def batch_submit(
+        self, inputs: Sequence[str | Sequence[ChatMessage]], *, batch_name: str | None = None, **kwargs: Any
+    ) -> GrokBatchJob[BatchResponse]: ...
+
+    def batch_submit(
+        self, inputs: Sequence[Any], *, batch_name: str | None = None, **kwargs: Any
+    ) -> GrokBatchJob[Any]:
+        """Send ``inputs`` to xAI's Batch API as one batch and return its job, without waiting.
+
+        Each input is a chat (a list of ``ChatMessage``, answered as a ``ChatResponse``) or a
+        prompt string (answered as a ``CompletionResponse``, as ``complete`` does); ``kwargs``
+        are what ``chat`` takes, or LlamaIndex tools as ``chat_with_tools`` takes them
+        (``tools=[FunctionTool…]``, ``tool_required``, ``tool_choice``), and each request is
+        planned exactly as that call plans it. Every input is planned before the batch is
+        created, so a bad one is refused before any request.
+
+        A batch costs half price, does not count against rate limits and mostly finishes
+        within a day. The job (``grok_transport.GrokBatchJob``) shows its progress in
+        ``job.wait()`` and returns one response per input, in input order, from
+        ``job.results()``; ``Grok.batch_job(job.id)`` collects it from another process. No
+        callbacks or instrumentation events fire: nothing is called here. The
+        ``conversation_id`` header cannot travel in a batch item (on the Responses API its
+        ``prompt_cache_key`` does).
+        """
+        client = self.client
+        bodies, endpoint, convert = self._batch_bodies(client, inputs, kwargs)
+        job = client.batches.submit(bodies, endpoint=endpoint, name=batch_name)
+        return self._batch_job(job.id, convert, job.total)
+
+    @overload
+    async def abatch_submit(
+        self, inputs: Sequence[str], *, batch_name: str | None = None, **kwargs: Any
+    ) -> GrokBatchJob[CompletionResponse]: ...
+
+    @overload
+    async def abatch_submit(
+        self, inputs: Sequence[Sequence[ChatMessage]], *, batch_name: str | None = None, **kwargs: Any
+    ) -> GrokBatchJob[ChatResponse]: ...
+
+    @overload
+    async def abatch_submit(
+        self, inputs: Sequence[str | Sequence[ChatMessage]], *, batch_name: str | None = None, **kwargs: Any
+    ) -> GrokBatchJob[BatchResponse]: ...
+
+    async def abatch_submit(
+        self, inputs: Sequence[Any], *, batch_name: str | None = None, **kwargs: Any
+    ) -> GrokBatchJob[Any]:
+        """Async twin of :meth:`batch_submit`."""
+        client = self.async_client
+        bodies, endpoint, convert = self._batch_bodies(client, inputs, kwargs)
+        job = await client.batches.submit(bodies, endpoint=endpoint, name=batch_name)
+        return self._batch_job(job.id, convert, job.total)
+
+    @overload
+    def batch_job(self, batch_id: str, *, completion: Literal[False] = ...) -> GrokBatchJob[ChatResponse]: ...
+
+    @overload
+    def batch_job(self, batch_id: str, *, completion: Literal[True]) -> GrokBatchJob[CompletionResponse]: ...
+
+    def batch_job(self, batch_id: str, *, completion: bool = False) -> GrokBatchJob[Any]:
+        """The job of a batch submitted earlier, from this process or any other, by its id.
+
+        Its results are ``ChatResponse`` objects, or ``CompletionResponse`` objects with
+        ``completion=True`` (for a batch of prompt strings): the id alone does not say which.
+        """
+        return self._batch_job(batch_id, as_completion if completion else as_chat)
+
+    def _batch_job(
+        self, batch_id: str, convert: Callable[[int, Answer], Any], total: int | None = None
+    ) -> GrokBatchJob[Any]:
+        return GrokBatchJob(
+            self.client, batch_id, async_client=self.async_client, total=total, convert=convert
+        )
+
+    def _batch_bodies(
+        self, client: GrokClient | AsyncGrokClient, inputs: Sequence[Any], kwargs: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], Endpoint, Callable[[int, Answer], BatchResponse]]:
+        """Each input's request body, planned as ``chat`` plans it; their one endpoint; the converter.
+
+        LlamaIndex tools (``tools=[FunctionTool...]``, with ``tool_required``, ``tool_choice``,
+        ``allow_parallel_tool_calls``) are sent as ``chat_with_tools`` sends them. The endpoint
+        depends on the tools and parameters only, which every input shares.
+        """
+        if kwargs.get("tools") and not isinstance(kwargs["tools"][0], Mapping):
+            kwargs = self._prepare_chat_with_tools(**kwargs)
+            del kwargs["messages"]
+        calls = [self._plan(client, input_messages(item), kwargs, stream=False) for item in inputs]
+        prompts = frozenset(i for i, item in enumerate(inputs) if isinstance(item, str))
+        # No input: the transport refuses the empty batch before any request.
+        endpoint: Endpoint = calls[0].endpoint if calls else "/chat/completions"
+        return [call.body for call in calls], endpoint, converter(prompts, len(calls))
 
     # -- tool calling -----------------------------------------------------------------------------
 

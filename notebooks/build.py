@@ -337,6 +337,70 @@ print("usage:", answer.usage_metadata["total_tokens"], "tokens in all")
         "web-search",
     ),
     md("""
+## Batch jobs: many prompts, half price, collected later
+
+xAI's Batch API runs requests on its side at half price, outside your rate limits, mostly within
+a day. `batch_submit` takes what `batch` takes and plans each request exactly as `invoke`
+would, so what a model binds (tools, parameters) goes into every one. It returns at once with
+the job; its id is all it takes to collect the results later, from any process.
+"""),
+    code(
+        """
+tickets = [
+    "I was charged twice for my subscription this month.",
+    "The app crashes when I upload a photo.",
+    "I can't log in since I changed my email address.",
+]
+instruction = ("system", "Label the support ticket: billing, bug or account. One word.")
+labeler = llm.bind(temperature=0)  # bound parameters and tools go into every request
+job = labeler.batch_submit([[instruction, ("human", ticket)] for ticket in tickets])
+batch_id = job.id  # keep it: the results can be collected with it from anywhere
+status = job.status()
+print(f"submitted {status.total} requests: {status.pending} pending")
+""",
+        "batch",
+    ),
+    md("""
+`wait()` polls with backoff (up to once a minute) and draws a progress bar with the counts and an
+ETA when `tqdm` is installed. Offline the bar is off here (`progress=LIVE`): its timings would
+change this notebook's saved output on every run. A batch can take hours: after `timeout`
+seconds `wait()` gives up, and the batch runs on. The results come one per input, in input
+order; with `return_exceptions=True` an item that failed (or has not run yet) is a
+`BatchItemError` in its slot instead of an exception.
+"""),
+    code(
+        """
+from grok_transport import TICKS_PER_USD, BatchItemError
+
+try:
+    final = job.wait(poll_interval=1, timeout=100, progress=LIVE)
+    print(f"{final.succeeded} answered, {final.failed} failed")
+except TimeoutError:
+    print("still running on xAI's side: run this cell again later")
+
+results = job.results(return_exceptions=True)
+for ticket, result in zip(tickets, results):
+    answer = result.message if isinstance(result, BatchItemError) else result.content
+    print(f"{ticket}\\n  -> {answer}")
+ticks = sum(r.response_metadata["cost_in_usd_ticks"] for r in results if not isinstance(r, BatchItemError))
+print(f"cost: ${ticks / TICKS_PER_USD:.6f}")
+""",
+        "batch-results",
+    ),
+    md("""
+Another process (a job tomorrow, another machine) needs nothing but the id:
+"""),
+    code(
+        """
+later = ChatGrok(model=MODEL, **CONNECTION).batch_job(batch_id)
+status = later.status()
+print(f"{status.succeeded} of {status.total} answered, {status.pending} pending")
+collected = later.results(return_exceptions=True)
+print("the same answers:", [str(r) for r in collected] == [str(r) for r in results])
+""",
+        "batch-resume",
+    ),
+    md("""
 ## Clean up
 
 Stop the local server (nothing to do when the notebook ran against the real API).
@@ -509,6 +573,31 @@ print("final answer:", output.response.content)
 display(Image(data=httpx.get(str(images[0].url), follow_redirects=True).content))
 """,
         "generated-image",
+    ),
+    md("""
+## Batch jobs
+
+`batch_submit` sends many requests to xAI's Batch API at once (half price, outside your rate
+limits, mostly done within a day). Prompt strings come back as `CompletionResponse`s, chats
+(lists of `ChatMessage`) as `ChatResponse`s, one per input in input order. `batch_job(id)`
+collects a batch from anywhere; it cannot tell prompts from chats, so say `completion=True`
+for a batch of prompts.
+"""),
+    code(
+        """
+prompts = [f"What does a lighthouse keeper do in {season}? One sentence." for season in ("spring", "winter")]
+job = llm.batch_submit(prompts)
+try:
+    job.wait(poll_interval=1, timeout=100, progress=LIVE)  # a tqdm bar when live
+except TimeoutError:
+    print("still running on xAI's side: run this cell again later")
+for response in job.results(return_exceptions=True):
+    print("-", getattr(response, "text", response))
+
+later = Grok(model=MODEL, **CONNECTION).batch_job(job.id, completion=True)
+print("collected by id:", later.status().succeeded, "answers")
+""",
+        "batch",
     ),
     md("""
 ## Clean up
