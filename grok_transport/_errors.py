@@ -36,36 +36,6 @@ import httpx
 if TYPE_CHECKING:
     from grok_transport._answer import Answer
 
-__all__ = [
-    "GrokError",
-    "MissingAPIKeyError",
-    "InvalidParameterError",
-    "InvalidAPIKeyError",
-    "InvalidMessageError",
-    "InvalidToolError",
-    "PromptTooLongError",
-    "AuthenticationError",
-    "PermissionDeniedError",
-    "InsufficientCreditsError",
-    "NotFoundError",
-    "BadRequestError",
-    "ContextLengthExceededError",
-    "UnprocessableEntityError",
-    "RateLimitError",
-    "ServerError",
-    "APIConnectionError",
-    "APITimeoutError",
-    "UnexpectedResponseError",
-    "error_from_transport",
-    "StreamInterruptedError",
-    "FileTooLargeError",
-    "VideoGenerationError",
-    "JobTimeoutError",
-    "error_from_response",
-    "error_from_payload",
-    "redact",
-    "MIN_SECRET_LENGTH",
-]
 
 MIN_SECRET_LENGTH = 8
 """Shorter secrets are not scrubbed: they are test placeholders, and would mangle messages."""
