@@ -132,24 +132,24 @@ def llama_index_part(t: Target) -> None:
 
 
 def main() -> int:
-    with target() as t:
-        if t.live:
+    with target() as api:
+        if api.live:
             print("Talking to the REAL xAI API (XAI_API_KEY is set). This costs a few cents.")
         else:
             print(
                 "No XAI_API_KEY set: talking to the LOCAL Grok-compatible server "
-                f"(GrokTestServer at {t.base_url}).\nIts answers are short deterministic stand-ins, "
+                f"(GrokTestServer at {api.base_url}).\nIts answers are short deterministic stand-ins, "
                 "not model output; set XAI_API_KEY to run the same code against the real API."
             )
-        langchain_part(t)
-        llama_index_part(t)
-        dollars = t.usage["ticks"] / TICKS_PER_USD
-        cost = "as xAI reported it" if t.live else "the local server's stand-in figure, nothing was charged"
+        langchain_part(api)
+        llama_index_part(api)
+        dollars = api.usage["ticks"] / TICKS_PER_USD
+        cost = "as xAI reported it" if api.live else "the local server's stand-in figure, nothing was charged"
         print(
-            f"\nLangChain total: {t.usage['input']} input tokens, {t.usage['output']} output tokens, "
+            f"\nLangChain total: {api.usage['input']} input tokens, {api.usage['output']} output tokens, "
             f"${dollars:.6f} ({cost})."
         )
-        print("Done:", "real API" if t.live else "local server", "— everything above ran over HTTP.")
+        print("Done:", "real API" if api.live else "local server", "— everything above ran over HTTP.")
     return 0
 
 

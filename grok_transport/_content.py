@@ -12,12 +12,8 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
-__all__ = ["text_part", "image_part", "data_url", "image_mime_type"]
+__all__ = ["image_part", "data_url", "image_mime_type"]
 
-
-def text_part(text: str) -> dict[str, Any]:
-    """A text part."""
-    return {"type": "text", "text": text}
 
 
 def image_mime_type(data: bytes) -> str | None:

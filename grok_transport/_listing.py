@@ -29,12 +29,6 @@ class ModelCard:
     created: int | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @property
-    def prompt_price_per_million(self) -> float | None:
-        """USD per million prompt tokens (the API states cents per 100 M tokens)."""
-        price = self.raw.get("prompt_text_token_price")
-        return None if price is None else price / 10_000
-
 
 def parse_model_list(data: dict[str, Any], provider: str | None = None) -> list[ModelCard]:
     """Read either listing shape."""

@@ -379,7 +379,7 @@ except TimeoutError:
     print("still running on xAI's side: run this cell again later")
 
 results = job.results(return_exceptions=True)
-for ticket, result in zip(tickets, results):
+for ticket, result in zip(tickets, results, strict=True):
     answer = result.message if isinstance(result, BatchItemError) else result.content
     print(f"{ticket}\\n  -> {answer}")
 ticks = sum(r.response_metadata["cost_in_usd_ticks"] for r in results if not isinstance(r, BatchItemError))
