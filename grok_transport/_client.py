@@ -20,6 +20,13 @@ the wait for the first byte and every silence between two reads.
 
 Users may hand in their own ``httpx.Client`` / ``httpx.AsyncClient`` (proxies, mTLS,
 ``httpx.MockTransport``); the key is then added per request, never stored on it.
+
+A chat turn whose messages carry a file inline (bytes, not an id or a URL) is sent in two steps:
+xAI attaches files only by id or URL (docs/wire.md, "Files"), so :meth:`GrokClient.complete` and
+:meth:`GrokClient.stream` first upload each inline file through the Files API and refer to it by
+its id. An agent resends the whole conversation every turn, so a client remembers what it
+uploaded (by content and name) and uploads a document once, not once per turn; the uploads
+expire on the server after :data:`INLINE_FILE_TTL` seconds, so they do not pile up in the account.
 """
 
 from __future__ import annotations
@@ -56,7 +63,7 @@ from grok_transport._files import FileObject
 from grok_transport._images import DEFAULT_IMAGE_MODEL, ImageResult, build_image_body
 from grok_transport._keys import GeneratedKey, KeyInfo, parse_generated_key, parse_key_list
 from grok_transport._listing import ModelCard, parse_model_list
-from grok_transport._plan import Call, plan
+from grok_transport._plan import Call, InlineFile, inline_files, plan, with_file_ids
 from grok_transport._pool import ShardedAsyncTransport
 from grok_transport._providers import AuthStyle, Connection, resolve_connection
 from grok_transport._ratelimit import SlidingWindowLimiter, shared_limiter
@@ -75,6 +82,11 @@ DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
 """Ten minutes: reasoning models can think for minutes before the first byte."""
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+
+INLINE_FILE_TTL = 86_400
+"""Seconds a file uploaded for a chat turn stays on the server (a day); it is reused until an
+hour before that."""
+_REMEMBERED_UPLOADS = 256
 
 _UNSET: Any = object()
 _T = TypeVar("_T")
@@ -147,6 +159,8 @@ class _BaseClient:
         self._limiter: SlidingWindowLimiter | None = (
             shared_limiter(self._base, self._secret or "", rpm) if rpm else None
         )
+        self._uploads: dict[str, tuple[str, float]] = {}
+        """Inline files uploaded for chat turns: ``InlineFile.key`` → (file id, reusable until)."""
 
     @property
     def provider(self) -> str:
@@ -247,6 +261,22 @@ class _BaseClient:
         if call.endpoint == "/responses":
             return ResponsesStreamReader(headers, self._secret)
         return ChatStreamReader(headers, self._secret)
+
+    def _uploaded(self, file: InlineFile) -> str | None:
+        """The id of an earlier upload of ``file`` that can still be used."""
+        known = self._uploads.get(file.key)
+        return known[0] if known is not None and known[1] > time.monotonic() else None
+
+    def _remember(self, file: InlineFile, uploaded: FileObject) -> str:
+        if len(self._uploads) >= _REMEMBERED_UPLOADS:
+            self._uploads.pop(next(iter(self._uploads)), None)
+        self._uploads[file.key] = (uploaded.id, time.monotonic() + INLINE_FILE_TTL - 3600)
+        return uploaded.id
+
+    def _forget(self, file_id: str) -> None:
+        """A deleted file is not referred to again."""
+        for key in [key for key, (known, _) in self._uploads.items() if known == file_id]:
+            self._uploads.pop(key, None)
 
     def _timed_out(self, url: httpx.URL) -> APITimeoutError:
         return APITimeoutError(f"no whole answer from {url} within {self.deadline:g} s")
@@ -393,13 +423,24 @@ class GrokClient(_BaseClient):
 
     # -- chat -------------------------------------------------------------------------------
 
+    def _attach_files(self, call: Call) -> Call:
+        """``call`` with its inline files uploaded (once per client and content), referred to by id."""
+        ids: dict[str, str] = {}
+        for data, file in inline_files(call).items():
+            ids[data] = self._uploaded(file) or self._remember(
+                file, self.upload_file(file.data, filename=file.filename, expires_after=INLINE_FILE_TTL)
+            )
+        return with_file_ids(call, ids) if ids else call
+
     def complete(self, call: Call) -> Answer:
-        """Send a planned call and read the whole answer."""
+        """Send a planned call and read the whole answer (inline files are uploaded first)."""
+        call = self._attach_files(call)
         payload, headers = self._exchange("POST", call.endpoint, call.body, headers=call.headers)
         return self._answer(call, payload, headers)
 
     def stream(self, call: Call) -> AnswerStream:
         """Send a planned streamed call; iterate the result for deltas."""
+        call = self._attach_files(call)
         request = self._request("POST", call.endpoint, call.body, True, call.headers)
 
         def attempt() -> AnswerStream:
@@ -511,6 +552,7 @@ class GrokClient(_BaseClient):
 
     def delete_file(self, file_id: str) -> bool:
         """``DELETE /files/{file_id}``."""
+        self._forget(file_id)
         return _files.delete_file(self, file_id)
 
     def download(self, url: str) -> bytes:
@@ -672,13 +714,24 @@ class AsyncGrokClient(_BaseClient):
 
     # -- chat -------------------------------------------------------------------------------
 
+    async def _attach_files(self, call: Call) -> Call:
+        """Async twin of :meth:`GrokClient._attach_files`."""
+        ids: dict[str, str] = {}
+        for data, file in inline_files(call).items():
+            ids[data] = self._uploaded(file) or self._remember(
+                file, await self.upload_file(file.data, filename=file.filename, expires_after=INLINE_FILE_TTL)
+            )
+        return with_file_ids(call, ids) if ids else call
+
     async def complete(self, call: Call) -> Answer:
         """Async twin of :meth:`GrokClient.complete`."""
+        call = await self._attach_files(call)
         payload, headers = await self._exchange("POST", call.endpoint, call.body, headers=call.headers)
         return self._answer(call, payload, headers)
 
     async def stream(self, call: Call) -> AsyncAnswerStream:
         """Async twin of :meth:`GrokClient.stream`."""
+        call = await self._attach_files(call)
         request = self._request("POST", call.endpoint, call.body, True, call.headers)
 
         async def attempt() -> AsyncAnswerStream:
@@ -790,6 +843,7 @@ class AsyncGrokClient(_BaseClient):
 
     async def delete_file(self, file_id: str) -> bool:
         """Async twin of :meth:`GrokClient.delete_file`."""
+        self._forget(file_id)
         return await _files.adelete_file(self, file_id)
 
     async def download(self, url: str) -> bytes:

@@ -6,10 +6,11 @@ routing, parameter hygiene and the Responses-API renames are decided here, once,
 and LlamaIndex alike:
 
 * **Routing.** ``/v1/responses`` when ``use_responses_api=True``, or (``None``, the default) when
-  a server-side tool is bound or a Responses-only parameter is given (``previous_response_id``,
-  ``include``, ``instructions``, ``max_output_tokens``); ``/v1/chat/completions`` otherwise.
-  Server-side tools or a Responses-only parameter with ``use_responses_api=False`` are refused
-  with :class:`~grok_transport.InvalidParameterError` before any request: xAI would answer 422.
+  a server-side tool is bound, a message carries a file, or a Responses-only parameter is given
+  (``previous_response_id``, ``include``, ``instructions``, ``max_output_tokens``);
+  ``/v1/chat/completions`` otherwise. Any of those with ``use_responses_api=False`` is refused
+  with :class:`~grok_transport.InvalidParameterError` before any request: xAI would answer 422
+  (chat completions has no file part at all, docs/wire.md, "Files").
 * **Bad input** (:mod:`grok_transport._validate`): unknown roles, malformed parts, bytes, tools
   whose parameters are not a JSON-Schema object, a conversation too large for the model's context
   window — refused with a typed error before any request.
@@ -22,28 +23,52 @@ and LlamaIndex alike:
   user turn (docs/wire.md, "Grok Inc and grokapi.io").
 * **Responses API** (docs/wire.md, "Responses API"): messages become ``input`` items
   (``tool`` results → ``function_call_output``, assistant ``tool_calls`` → ``function_call``,
-  image parts → ``input_image``, an assistant message carrying ``responses_output`` is replayed
-  verbatim); function tools are flattened; ``response_format`` → ``text.format``;
-  ``reasoning_effort`` → ``reasoning.effort``; ``max_tokens`` → ``max_output_tokens``;
+  image parts → ``input_image``, file parts → ``input_file``, an assistant message carrying
+  ``responses_output`` is replayed verbatim); function tools are flattened;
+  ``response_format`` → ``text.format``; ``reasoning_effort`` → ``reasoning.effort``;
+  ``max_tokens`` → ``max_output_tokens``;
   ``store=False`` asks for the encrypted reasoning so the next turn can replay it.
 * ``conversation_id`` becomes the ``x-grok-conv-id`` header on both endpoints (xAI's prompt-cache
   routing) and ``prompt_cache_key`` on the Responses API unless one is given.
 * ``extra_body`` is merged last, unchecked, so a user can always send what this module does not know.
+
+**Files** (docs/wire.md, "Files"). A file part is chat-completions-shaped (``{"type": "file",
+"file": {"file_id" | "file_url" | "file_data", "filename"?}}``) or already xAI's ``input_file``.
+xAI attaches a file only by id or public URL, which turns on its server-side document search, so
+inline bytes (``file_data``: a ``data:`` URL or bare base64) stay in the planned body as
+``{"type": "input_file", "file_data", "filename"?}`` and the client uploads them through the
+Files API when it sends the call (:func:`inline_files`, :func:`with_file_ids`). Inline data over
+the Files API's 48 MB is refused here, before anything is uploaded.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import mimetypes
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from grok_transport._catalogue import lookup
-from grok_transport._errors import InvalidParameterError
+from grok_transport._errors import FileTooLargeError, InvalidMessageError, InvalidParameterError
+from grok_transport._files import MAX_UPLOAD_BYTES
 from grok_transport._params import chosen_params
 from grok_transport._providers import Provider, fold_system_messages
 from grok_transport._validate import check_messages, check_tools
 
-__all__ = ["Call", "Endpoint", "SERVER_TOOL_TYPES", "is_server_tool", "plan", "server_tool"]
+__all__ = [
+    "Call",
+    "Endpoint",
+    "InlineFile",
+    "SERVER_TOOL_TYPES",
+    "inline_files",
+    "is_server_tool",
+    "plan",
+    "server_tool",
+    "with_file_ids",
+]
 
 Endpoint = Literal["/chat/completions", "/responses"]
 
@@ -64,6 +89,7 @@ SERVER_TOOL_TYPES = frozenset(
 _RESPONSES_ONLY = frozenset({"previous_response_id", "include", "instructions", "max_output_tokens"})
 """Parameters that mean something on ``/v1/responses`` only; giving one routes the call there."""
 _ENCRYPTED_REASONING = "reasoning.encrypted_content"
+_FILE_PARTS = frozenset({"file", "input_file"})
 
 
 def is_server_tool(tool: Mapping[str, Any]) -> bool:
@@ -120,9 +146,10 @@ def plan(
     check_messages(messages, context_window=lookup(model, provider.name).context_window)
     tools = [*(params.pop("tools", None) or ()), *map(server_tool, server_tools)]
     check_tools(tools)
-    wants_responses = [t["type"] for t in tools if is_server_tool(t)] + sorted(
-        name for name in _RESPONSES_ONLY if params.get(name) is not None
-    )
+    wants_responses = [t["type"] for t in tools if is_server_tool(t)]
+    if any(map(_has_file, messages)):
+        wants_responses.append("file parts")
+    wants_responses += sorted(name for name in _RESPONSES_ONLY if params.get(name) is not None)
     if use_responses_api is False and wants_responses:
         raise InvalidParameterError(
             f"{', '.join(wants_responses)} exist only on the Responses API; "
@@ -231,6 +258,8 @@ def _input_content(content: Any) -> Any:
             if isinstance(image, dict) and image.get("detail"):
                 entry["detail"] = image["detail"]
             parts.append(entry)
+        elif kind in _FILE_PARTS:
+            parts.append(_input_file(part.get("file") if kind == "file" else part))
         else:
             parts.append(part)
     return parts
@@ -284,3 +313,109 @@ def _text_format(response_format: Mapping[str, Any]) -> dict[str, Any]:
     if response_format.get("type") == "json_schema":
         return {"format": {"type": "json_schema", **(response_format.get("json_schema") or {})}}
     return {"format": dict(response_format)}
+
+
+# -- files -----------------------------------------------------------------------------------
+
+
+def _has_file(message: Mapping[str, Any]) -> bool:
+    content = message.get("content")
+    return isinstance(content, list) and any(
+        isinstance(part, Mapping) and part.get("type") in _FILE_PARTS for part in content
+    )
+
+
+def _input_file(spec: Any) -> dict[str, Any]:
+    """A file part as ``input_file``: by id, by URL, or inline (uploaded when the call is sent)."""
+    spec = spec if isinstance(spec, Mapping) else {}
+    for key in ("file_id", "file_url"):
+        if isinstance(spec.get(key), str) and spec[key]:
+            return {"type": "input_file", key: spec[key]}
+    data = spec.get("file_data")
+    if not (isinstance(data, str) and data):
+        raise InvalidMessageError(
+            "a file part needs a file_id, a file_url or file_data (a data: URL or base64), "
+            f"not {sorted(spec)}."
+        )
+    b64 = data.partition(",")[2] if data.startswith("data:") else data
+    size = len(b64) * 3 // 4 - b64[-2:].count("=")
+    if size > MAX_UPLOAD_BYTES:
+        raise FileTooLargeError(
+            f"an attached file is {size / 1e6:.1f} MB; the Files API takes files up to "
+            f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB."
+        )
+    entry = {"type": "input_file", "file_data": data}
+    if isinstance(spec.get("filename"), str) and spec["filename"]:
+        entry["filename"] = spec["filename"]
+    return entry
+
+
+@dataclass(frozen=True)
+class InlineFile:
+    """Inline file data of a planned call, decoded: what the client uploads before sending it."""
+
+    data: bytes
+    filename: str | None
+    key: str
+    """The content's SHA-256 and the file name: equal keys are the same upload."""
+
+
+def inline_files(call: Call) -> dict[str, InlineFile]:
+    """The call's inline ``input_file`` parts by their ``file_data`` (each distinct one once).
+
+    A part's name is its ``filename``, else ``document`` with the extension of its ``data:``
+    URL's type, else none (the upload names bare bytes by their content).
+    """
+    found: dict[str, InlineFile] = {}
+    for part in _inline_parts(call):
+        data = part["file_data"]
+        if data in found:
+            continue
+        header, _, b64 = data.partition(",") if data.startswith("data:") else ("", "", data)
+        try:
+            content = base64.b64decode("".join(b64.split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidMessageError(
+                f"a file part's file_data is not base64 (or a base64 data: URL): {data[:40]!r}…"
+            ) from None
+        mime_type = header[5:].partition(";")[0]
+        extension = mimetypes.guess_extension(mime_type) if mime_type else None
+        filename = part.get("filename") or (f"document{extension}" if extension else None)
+        key = f"{hashlib.sha256(content).hexdigest()}:{filename or ''}"
+        found[data] = InlineFile(content, filename, key)
+    return found
+
+
+def with_file_ids(call: Call, file_ids: Mapping[str, str]) -> Call:
+    """The call with each inline part replaced by ``{"type": "input_file", "file_id"}``.
+
+    ``file_ids`` maps a part's ``file_data`` to the id its upload got. The original call is left
+    as it was.
+    """
+    items = []
+    for item in call.body.get("input") or ():
+        content = item.get("content") if isinstance(item, dict) else None
+        if isinstance(content, list) and any(_is_inline(part) for part in content):
+            parts = [
+                {"type": "input_file", "file_id": file_ids[part["file_data"]]} if _is_inline(part) else part
+                for part in content
+            ]
+            item = {**item, "content": parts}
+        items.append(item)
+    return replace(call, body={**call.body, "input": items})
+
+
+def _is_inline(part: Any) -> bool:
+    return isinstance(part, dict) and part.get("type") == "input_file" and "file_data" in part
+
+
+def _inline_parts(call: Call) -> list[dict[str, Any]]:
+    if call.endpoint != "/responses":
+        return []
+    return [
+        part
+        for item in call.body.get("input") or ()
+        if isinstance(item, dict) and isinstance(item.get("content"), list)
+        for part in item["content"]
+        if _is_inline(part)
+    ]

@@ -14,6 +14,11 @@ GET  /v1/files/{file_id}               the file object
 DELETE /v1/files/{file_id}             ``{"id", "deleted": true, "object": "file"}``
 =====================================  ============================================================
 
+A ``/v1/responses`` request whose messages attach files (``input_file`` parts) gets them checked
+by :func:`attached_documents` (an unknown ``file_id`` is a 404) and, where the stand-in would
+answer in text, an answer quoting them (:func:`document_reply`), so a test sees the document was
+read.
+
 Shapes follow the recordings (docs/wire.md, "Images", "Video", "Files"). Ids are derived from a
 counter, not drawn at random, so a notebook rebuilt against a fresh server shows the same ids.
 A test steers the video jobs through ``server.media``: how many polls stay pending
@@ -40,11 +45,22 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from ._http import Response
+from .answer import stand_in
+from .replies import Reply
 
 if TYPE_CHECKING:
+    from .conversation import Conversation
     from .exchange import Exchange
 
-__all__ = ["MediaStore", "StoredFile", "VideoJob", "MP4_BYTES"]
+__all__ = [
+    "MediaStore",
+    "StoredFile",
+    "VideoJob",
+    "MP4_BYTES",
+    "attached_documents",
+    "document_answer",
+    "document_reply",
+]
 
 # A real one-second 16x16 H.264 MP4 (one blue frame), small enough to inline, real enough to play:
 # ffmpeg -f lavfi -i color=c=0x1d4ed8:s=16x16:r=1:d=1 -c:v libx264 -profile:v baseline
@@ -440,6 +456,55 @@ def file(x: Exchange) -> Response:
         x.state.media.delete_file(file_id)
         return _answer({"id": file_id, "deleted": True, "object": "file"})
     return _answer(stored.as_json())
+
+
+# documents attached to a conversation ------------------------------------------------------
+
+Document = StoredFile | str
+"""An attached file: an upload, or the public URL it was attached by."""
+
+
+def attached_documents(x: Exchange, items: list[Any]) -> list[Document]:
+    """The files the ``input`` items attach, in order; an unknown id or an empty part is refused."""
+    found: list[Document] = []
+    for item in items:
+        content = item.get("content") if isinstance(item, Mapping) else None
+        for part in content if isinstance(content, list) else ():
+            if not (isinstance(part, Mapping) and part.get("type") == "input_file"):
+                continue
+            if isinstance(part.get("file_id"), str):
+                stored = x.state.media.file(part["file_id"])
+                if stored is None:
+                    x.refuse(404, f"File {part['file_id']} not found, deleted, or expired.")
+                found.append(stored)
+            elif isinstance(part.get("file_url"), str):
+                found.append(part["file_url"])
+            else:
+                x.refuse(400, "An input_file part takes a `file_id` or a `file_url`.")
+    return found
+
+
+def document_reply(conversation: Conversation, documents: list[Document]) -> Reply | None:
+    """The stand-in's answer to a question about attached documents, or None if it would not be text."""
+    if not documents or conversation.last_role != "user":
+        return None
+    reply = stand_in(conversation)
+    if reply.kind != "text" or reply.server_tools:
+        return None  # the stand-in calls a function or searches: the documents wait
+    return Reply.text(document_answer(documents))
+
+
+def document_answer(documents: list[Document], words: int = 40) -> str:
+    """A stand-in answer quoting the start of each document (a URL is only named: never fetched)."""
+    quotes = []
+    for document in documents:
+        if isinstance(document, str):
+            quotes.append(f"{document} is attached")
+        else:
+            text = document.text().split()
+            excerpt = " ".join(text[:words]) + (" …" if len(text) > words else "")
+            quotes.append(f'{document.filename} says: "{excerpt}"')
+    return "from the attached documents: " + "; ".join(quotes)
 
 
 # pdf text ------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._catalogue import ModelInfo, lookup
+from . import media
 from ._http import Response, StreamResponse
 from .answer import Answer, decide
 from .conversation import input_items, read_responses, text_format
@@ -66,7 +67,10 @@ def responses(x: Exchange) -> Response | StreamResponse:
     conversation = read_responses(body, prior, info)
     conversation.prompt_tokens, conversation.image_tokens = x.prompt_tokens, x.image_tokens
     conversation.cached_tokens = cached
+    documents = media.attached_documents(x, [*prior, *input_items(body["input"])])
     reply = x.next_reply()
+    if reply is None:
+        reply = media.document_reply(conversation, documents)
     wire = _Responses(body, decide(conversation, reply))
     if wire.store and (reply is None or reply.kind in ("text", "tool_calls")):
         items = (*prior, *input_items(body["input"]), *wire.output())
