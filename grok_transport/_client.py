@@ -53,6 +53,7 @@ from grok_transport._errors import (
     GrokError,
     InvalidParameterError,
     MissingAPIKeyError,
+    NotFoundError,
     ServerError,
     UnexpectedResponseError,
     error_from_payload,
@@ -278,8 +279,18 @@ class _BaseClient:
         for key in [key for key, (known, _) in self._uploads.items() if known == file_id]:
             self._uploads.pop(key, None)
 
+    def _forget_uploads(self, call: Call) -> None:
+        """The call's inline files are uploaded again next time (an earlier upload is gone)."""
+        for file in inline_files(call).values():
+            self._uploads.pop(file.key, None)
+
     def _timed_out(self, url: httpx.URL) -> APITimeoutError:
         return APITimeoutError(f"no whole answer from {url} within {self.deadline:g} s")
+
+
+def _lost_upload(error: NotFoundError, reused: bool) -> bool:
+    """Whether a 404 may mean a reused upload is gone (deleted elsewhere, or expired)."""
+    return reused and "file" in error.message.lower()
 
 
 def _is_event_stream(response: httpx.Response) -> bool:
@@ -423,24 +434,45 @@ class GrokClient(_BaseClient):
 
     # -- chat -------------------------------------------------------------------------------
 
-    def _attach_files(self, call: Call) -> Call:
-        """``call`` with its inline files uploaded (once per client and content), referred to by id."""
+    def _attach_files(self, call: Call) -> tuple[Call, bool]:
+        """``call`` with its inline files referred to by id, and whether it reuses an earlier upload.
+
+        Each file is uploaded once per client and content (see the module docstring).
+        """
         ids: dict[str, str] = {}
+        reused = False
         for data, file in inline_files(call).items():
-            ids[data] = self._uploaded(file) or self._remember(
+            known = self._uploaded(file)
+            reused = reused or known is not None
+            ids[data] = known or self._remember(
                 file, self.upload_file(file.data, filename=file.filename, expires_after=INLINE_FILE_TTL)
             )
-        return with_file_ids(call, ids) if ids else call
+        return (with_file_ids(call, ids) if ids else call), reused
+
+    def _send(self, call: Call, send: Callable[[Call], _T]) -> _T:
+        """``send(call)`` with its files attached; again with fresh uploads if a reused one is gone."""
+        attached, reused = self._attach_files(call)
+        try:
+            return send(attached)
+        except NotFoundError as error:
+            if not _lost_upload(error, reused):
+                raise
+            self._forget_uploads(call)
+            return send(self._attach_files(call)[0])
 
     def complete(self, call: Call) -> Answer:
         """Send a planned call and read the whole answer (inline files are uploaded first)."""
-        call = self._attach_files(call)
+        return self._send(call, self._complete)
+
+    def _complete(self, call: Call) -> Answer:
         payload, headers = self._exchange("POST", call.endpoint, call.body, headers=call.headers)
         return self._answer(call, payload, headers)
 
     def stream(self, call: Call) -> AnswerStream:
         """Send a planned streamed call; iterate the result for deltas."""
-        call = self._attach_files(call)
+        return self._send(call, self._stream)
+
+    def _stream(self, call: Call) -> AnswerStream:
         request = self._request("POST", call.endpoint, call.body, True, call.headers)
 
         def attempt() -> AnswerStream:
@@ -714,24 +746,42 @@ class AsyncGrokClient(_BaseClient):
 
     # -- chat -------------------------------------------------------------------------------
 
-    async def _attach_files(self, call: Call) -> Call:
+    async def _attach_files(self, call: Call) -> tuple[Call, bool]:
         """Async twin of :meth:`GrokClient._attach_files`."""
         ids: dict[str, str] = {}
+        reused = False
         for data, file in inline_files(call).items():
-            ids[data] = self._uploaded(file) or self._remember(
+            known = self._uploaded(file)
+            reused = reused or known is not None
+            ids[data] = known or self._remember(
                 file, await self.upload_file(file.data, filename=file.filename, expires_after=INLINE_FILE_TTL)
             )
-        return with_file_ids(call, ids) if ids else call
+        return (with_file_ids(call, ids) if ids else call), reused
+
+    async def _send(self, call: Call, send: Callable[[Call], Awaitable[_T]]) -> _T:
+        """Async twin of :meth:`GrokClient._send`."""
+        attached, reused = await self._attach_files(call)
+        try:
+            return await send(attached)
+        except NotFoundError as error:
+            if not _lost_upload(error, reused):
+                raise
+            self._forget_uploads(call)
+            return await send((await self._attach_files(call))[0])
 
     async def complete(self, call: Call) -> Answer:
         """Async twin of :meth:`GrokClient.complete`."""
-        call = await self._attach_files(call)
+        return await self._send(call, self._complete)
+
+    async def _complete(self, call: Call) -> Answer:
         payload, headers = await self._exchange("POST", call.endpoint, call.body, headers=call.headers)
         return self._answer(call, payload, headers)
 
     async def stream(self, call: Call) -> AsyncAnswerStream:
         """Async twin of :meth:`GrokClient.stream`."""
-        call = await self._attach_files(call)
+        return await self._send(call, self._stream)
+
+    async def _stream(self, call: Call) -> AsyncAnswerStream:
         request = self._request("POST", call.endpoint, call.body, True, call.headers)
 
         async def attempt() -> AsyncAnswerStream:
