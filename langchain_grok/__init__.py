@@ -1,9 +1,9 @@
-"""LangChain integration for Grok: ``ChatGrok`` and ``GrokImageGenerationTool``.
+"""LangChain integration for Grok: ``ChatGrok``, ``GrokImageGenerationTool`` and ``GrokVideoGenerationTool``.
 
-Both talk to xAI, Grok Inc, grokapi.io or any Grok proxy through ``grok_transport``. Every error
+All three talk to xAI, Grok Inc, grokapi.io or any Grok proxy through ``grok_transport``. Every error
 class of ``grok_transport`` is exported here under the same name as a class that is also the
 matching ``langchain_core.exceptions`` model error (see :mod:`langchain_grok._errors`); every
-error the two classes raise is one of them. ``ChatGrokBatchJob`` is what
+error the classes raise is one of them. ``ChatGrokBatchJob`` is what
 ``ChatGrok.batch_submit`` and ``ChatGrok.batch_job`` return: a batch on xAI's Batch API,
 collected as ``AIMessage`` objects.
 
@@ -25,14 +25,15 @@ from langchain_grok._errors import ERRORS
 if TYPE_CHECKING:
     from langchain_grok._batch import ChatGrokBatchJob
     from langchain_grok.chat_models import ChatGrok
-    from langchain_grok.tools import GrokImageGenerationTool
+    from langchain_grok.tools import GrokImageGenerationTool, GrokVideoGenerationTool
 
-__all__ = ["ChatGrok", "ChatGrokBatchJob", "GrokImageGenerationTool", *ERRORS]
+__all__ = ["ChatGrok", "ChatGrokBatchJob", "GrokImageGenerationTool", "GrokVideoGenerationTool", *ERRORS]
 
 _CLASSES = {
     "ChatGrok": "langchain_grok.chat_models",
     "ChatGrokBatchJob": "langchain_grok._batch",
     "GrokImageGenerationTool": "langchain_grok.tools",
+    "GrokVideoGenerationTool": "langchain_grok.tools",
 }
 globals().update(ERRORS)
 

@@ -116,8 +116,9 @@ def async_client(config: ClientConfig, http_client: httpx.AsyncClient | None = N
 class GrokConnectionMixin(BaseModel):
     """Where and how to reach Grok: fields, their resolution, and lazily built clients.
 
-    Subclasses call :meth:`_resolve_connection_fields` from a model validator and
-    :meth:`_require_api_key` at the end of ``__init__``.
+    Subclasses call :meth:`_resolve_connection_fields` from a model validator, and
+    :meth:`_require_api_key` at the end of ``__init__`` if a missing key must fail there; else it
+    is looked up again, and required, when the first client is built.
     """
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
@@ -190,7 +191,14 @@ class GrokConnectionMixin(BaseModel):
                 )
             )
 
+    def _connection_settings(self) -> dict[str, Any]:
+        """Every connection field by name: what another object needs to reach the same server."""
+        return {name: getattr(self, name) for name in GrokConnectionMixin.model_fields}
+
     def _client_config(self) -> ClientConfig:
+        if self.api_key is None:  # not found at construction: it may have been set since
+            self._resolve_connection_fields()
+            self._require_api_key()
         timeout = self.timeout
         assert self.api_key is not None and self.provider is not None and self.base_url is not None
         return ClientConfig(

@@ -16,13 +16,18 @@ Choices that differ from ``ChatXAI``:
   ``completion_tokens`` excludes reasoning) and ``total_tokens`` is always
   ``input_tokens + output_tokens``, which equals xAI's own ``total_tokens``;
 * tool-call arguments that are not a JSON object become ``invalid_tool_calls``; ``""`` and
-  ``"null"`` mean no arguments.
+  ``"null"`` mean no arguments;
+* ``file`` blocks (PDF or text; base64, a URL or a file id; v1 or the older ``source_type``
+  shape) reach the model: they become file parts, which ``plan`` sends to the Responses API as
+  ``input_file`` (xAI's document search) and the transport uploads when they are inline. A URL
+  is attached as it is, for xAI to fetch; core's OpenAI converter would refuse it.
 
 Nothing in this module does I/O.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -53,7 +58,8 @@ if TYPE_CHECKING:
 __all__ = ["messages_to_wire", "answer_to_message", "StreamChunks"]
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
-_DATA_BLOCKS = frozenset({"image", "file", "audio"})
+_DATA_BLOCKS = frozenset({"image", "audio"})
+_FILE_BLOCKS = frozenset({"file", "text-plain"})
 # v1 / provider blocks that describe the model's own output; they are never sent back as content.
 _OUTPUT_ONLY = frozenset(
     {
@@ -92,6 +98,8 @@ def _part(block: Any) -> dict[str, Any] | None:
     if kind == "image_url":  # OpenAI's shape: passes through, ``detail`` included
         image = block.get("image_url")
         return {"type": "image_url", "image_url": image if isinstance(image, dict) else {"url": image}}
+    if kind in _FILE_BLOCKS:
+        return _file_part(block)
     if kind in _DATA_BLOCKS and ("source_type" in block or _is_v1_data(block)):
         part = convert_to_openai_data_block(block)
         detail = (block.get("extras") or block.get("metadata") or {}).get("detail")
@@ -101,6 +109,32 @@ def _part(block: Any) -> dict[str, Any] | None:
     if kind in _OUTPUT_ONLY:
         return None
     return dict(block)  # an API part this module does not know: the server decides
+
+
+def _file_part(block: dict[str, Any]) -> dict[str, Any]:
+    """A ``file`` (or ``text-plain``) block as a chat-style file part: by id, by URL, or inline.
+
+    OpenAI's own shape (``{"type": "file", "file": {…}}``) passes as it is.
+    """
+    if isinstance(block.get("file"), dict):
+        return dict(block)
+    source = block.get("source_type")
+    file_id = block.get("id") if source == "id" else block.get("file_id")
+    url = block.get("url") if source in (None, "url") else None
+    data = block.get("data") if source == "base64" else block.get("base64")
+    text = block.get("text") if source in (None, "text") else None
+    mime_type = block.get("mime_type") or ("text/plain" if block.get("type") == "text-plain" else None)
+    if isinstance(text, str) and not (file_id or url or data):
+        data, mime_type = base64.b64encode(text.encode()).decode(), mime_type or "text/plain"
+    if isinstance(url, str) and url.startswith("data:"):
+        url, data = None, url
+    elif isinstance(data, str) and mime_type:
+        data = f"data:{mime_type};base64,{data}"
+    spec = {"file_id": file_id} if file_id else {"file_url": url} if url else {"file_data": data}
+    filename = block.get("filename") or (block.get("extras") or block.get("metadata") or {}).get("filename")
+    if filename and "file_data" in spec:
+        spec["filename"] = filename
+    return {"type": "file", "file": spec}
 
 
 def _is_v1_data(block: dict[str, Any]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from functools import lru_cache
 from operator import itemgetter
@@ -32,6 +33,7 @@ from grok_transport import (
     Call,
     Endpoint,
     GrokClient,
+    ModelInfo,
     estimate_tokens,
     json_schema_format,
     lookup,
@@ -108,6 +110,11 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
     xAI's Responses API, which runs the tools and cites its sources (see ``use_responses_api``).
     Which endpoint serves a call is ``grok_transport.plan``'s decision; the answer has the same
     shape either way.
+
+    Documents: a ``file`` content block (PDF or text, as ``base64``, a ``url`` or a ``file_id``)
+    moves the call to the Responses API too, where xAI searches the document for the answer.
+    Inline data is uploaded through the Files API first (up to 48 MB; once per document, however
+    many turns resend it). ``profile["pdf_inputs"]`` says whether the model takes documents.
 
     Errors are ``grok_transport`` errors that are also ``langchain_core.exceptions`` model errors
     (``except ModelRateLimitError`` and ``except grok_transport.RateLimitError`` both work).
@@ -686,6 +693,20 @@ class _JsonToolParser(JsonOutputKeyToolsParser):
         return super().parse_result(result, partial=partial)
 
 
+_AGENTIC_FAMILY = re.compile(r"grok-(?:[4-9]|\d\d)")
+"""grok-4 and later: the models xAI's server-side tools, document search included, run on."""
+
+
+def _reads_files(info: ModelInfo, provider: str) -> bool:
+    """Whether ``info``'s model takes documents (PDF, text).
+
+    xAI reads an attached file with its server-side document search on the Responses API
+    (docs/wire.md, "Files"), an agentic tool its grok-4 family and later run; Grok Inc and
+    grokapi.io have no Files API.
+    """
+    return provider in ("xai", "custom") and info.tools and bool(_AGENTIC_FAMILY.match(info.name))
+
+
 @lru_cache(maxsize=256)
 def _profile_items(model: str, provider: str) -> tuple[tuple[str, Any], ...]:
     info = lookup(model, provider)
@@ -695,7 +716,7 @@ def _profile_items(model: str, provider: str) -> tuple[tuple[str, Any], ...]:
         "text_inputs": True,
         "image_inputs": info.vision,
         "image_url_inputs": info.vision,
-        "pdf_inputs": False,
+        "pdf_inputs": _reads_files(info, provider),
         "audio_inputs": False,
         "video_inputs": False,
         "text_outputs": not info.image_generation,

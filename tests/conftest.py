@@ -16,9 +16,10 @@ Replay prefers the real API's recording when both exist. ``scripts/record-casset
 re-records: against the real API when ``XAI_API_KEY`` is set, otherwise against a local server.
 
 Matching is on method, path, query and the JSON body (key order and tool-call ids ignored: ids
-are the model's, and langchain-tests makes some of its own at random), never on host or port, so
-a cassette recorded against one base URL replays against another. Secrets are filtered at record
-time: ``Authorization``, ``X-API-Key`` and cookies, and key-like query parameters.
+are the model's, and langchain-tests makes some of its own at random) or the multipart form (its
+random boundary ignored), never on host or port, so a cassette recorded against one base URL
+replays against another. Secrets are filtered at record time: ``Authorization``, ``X-API-Key``
+and cookies, and key-like query parameters.
 """
 
 from __future__ import annotations
@@ -44,10 +45,20 @@ def recording_origin() -> str:
     return "xai-api" if os.environ.get("XAI_API_KEY") else "local-server"
 
 
+def _multipart(body: bytes) -> bytes | None:
+    """A ``multipart/form-data`` body with its random boundary replaced, else None."""
+    first, newline, _ = body.partition(b"\r\n")
+    if not (newline and first.startswith(b"--") and b"Content-Disposition: form-data" in body[:1000]):
+        return None
+    return body.replace(first[2:], b"BOUNDARY")
+
+
 def _normalized(body: Any) -> Any:
     if body is None:
         return None
     if isinstance(body, bytes):
+        if (form := _multipart(body)) is not None:
+            return form
         body = body.decode("utf-8", errors="replace")
     try:
         data = json.loads(body)

@@ -6,11 +6,11 @@ a missing or mismatched cassette fails, nothing reaches the network. ``scripts/r
 re-records them, against the real API when ``XAI_API_KEY`` is set, else against
 ``GrokTestServer``.
 
-Capability flags are set to what ``ChatGrok`` does against xAI's chat completions: tool calling
-and ``tool_choice``, structured output (``json_schema`` by default, from the profile), JSON mode,
-image inputs (base64 and URL), and usage details for reasoning and cached prompt tokens. PDF,
-audio, image-in-tool-message and Anthropic-format inputs are left off: xAI's chat completions
-does not take them.
+Capability flags are set to what ``ChatGrok`` does against xAI: tool calling and
+``tool_choice``, structured output (``json_schema`` by default, from the profile), JSON mode,
+image inputs (base64 and URL), PDF inputs (from the profile: uploaded through the Files API and
+attached on the Responses API), and usage details for reasoning and cached prompt tokens. Audio,
+image- and PDF-in-tool-message and Anthropic-format inputs are left off: xAI does not take them.
 
 When recording against the local server, the standard tests that assert on the *model's* words
 (``magic_function(3)`` must be called with ``input=3``) get scripted replies, as a real model
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,8 +33,9 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from grok_transport import UnsupportedParameterWarning
 from grok_transport.testing import Reply
-from langchain_grok import ChatGrok
+from langchain_grok import ChatGrok, _connection
 from tests.conftest import GrokTarget
+from tests.transport.test_media import pdf
 
 MODEL = "grok-4.3"
 pytestmark = pytest.mark.vcr
@@ -70,6 +72,7 @@ def _png(width: int = 8, height: int = 8) -> bytes:
 
 
 _STANDARD_IMAGE_HOST = "raw.githubusercontent.com"
+_STANDARD_PDF_HOST = "www.w3.org"
 
 # Replies a real model would give where the standard test checks the model's words.
 _MAGIC_CALL = {"name": "magic_function", "arguments": {"input": 3}}
@@ -130,6 +133,10 @@ class TestChatGrokIntegration(ChatModelIntegrationTests):
         return True
 
     @property
+    def supports_pdf_inputs(self) -> bool:
+        return bool(ChatGrok(model=MODEL, api_key="profile-only").profile["pdf_inputs"])
+
+    @property
     def supported_usage_metadata_details(self) -> dict[str, list[str]]:
         details = ["reasoning_output", "cache_read_input"]
         return {"invoke": details, "stream": details}
@@ -144,23 +151,30 @@ class TestChatGrokIntegration(ChatModelIntegrationTests):
 
     @pytest.fixture(autouse=True)
     def _script(self, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-        """A clean server per test, the scripted replies it needs, and no internet downloads."""
+        """A clean server per test, the scripted replies it needs, and no internet downloads.
+
+        Clients start fresh too, as in a new process: a client remembers the documents it
+        uploaded, and a cassette must not depend on which tests ran before it.
+        """
         name = request.node.originalname
         if _TARGET is not None and _TARGET.scripted:
             _TARGET.server.clear()
             _TARGET.server.enqueue(*_SCRIPTS.get(name, ()))
-        if name == "test_image_inputs":
-            # The standard test downloads a PNG from GitHub; serve a local one instead. The
-            # image still reaches the server as base64 and as a URL, which is what is tested.
-            real_get = httpx.get
-            image = _png()
+        monkeypatch.setattr(_connection, "_shared_sync", OrderedDict())
+        monkeypatch.setattr(_connection, "_shared_async", OrderedDict())
+        # The standard image and PDF tests download their inputs (a PNG from GitHub, a PDF from
+        # the W3C); serve local ones instead. They still reach the server as base64, as a URL,
+        # or uploaded, which is what is tested.
+        downloads = {_STANDARD_IMAGE_HOST: _png(), _STANDARD_PDF_HOST: pdf("Dummy PDF file")}
+        real_get = httpx.get
 
-            def get(url: str, *args: Any, **kwargs: Any) -> httpx.Response:
-                if _STANDARD_IMAGE_HOST in str(url):
-                    return httpx.Response(200, content=image, request=httpx.Request("GET", url))
-                return real_get(url, *args, **kwargs)
+        def get(url: str, *args: Any, **kwargs: Any) -> httpx.Response:
+            content = downloads.get(httpx.URL(str(url)).host)
+            if content is not None:
+                return httpx.Response(200, content=content, request=httpx.Request("GET", url))
+            return real_get(url, *args, **kwargs)
 
-            monkeypatch.setattr(httpx, "get", get)
+        monkeypatch.setattr(httpx, "get", get)
         if name == "test_stop_sequence":
             # grok-4.3 rejects `stop`: ChatGrok drops it with a warning (asserted here, since
             # langchain-tests forbids overriding its tests) and the call succeeds.
