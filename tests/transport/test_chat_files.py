@@ -169,3 +169,24 @@ def test_async_uploads_once_and_streams(grok_server):
     text = asyncio.run(run())
     assert paths(grok_server) == ["/v1/files", "/v1/responses", "/v1/responses"]
     assert "The launch is on 12 March." in text
+
+
+def test_a_reused_upload_gone_from_the_server_is_uploaded_again(grok_server):
+    c = client(grok_server)
+    c.chat(ask(inline()), model="grok-4.3")
+    gone = grok_server.media.files()[0].id
+    grok_server.media.delete_file(gone)  # deleted elsewhere: the console, another process
+    answer = c.chat(ask(inline()), model="grok-4.3")
+    assert paths(grok_server)[2:] == ["/v1/responses", "/v1/files", "/v1/responses"]
+    assert grok_server.requests[2].json["input"][0]["content"][1]["file_id"] == gone
+    assert grok_server.requests[4].json["input"][0]["content"][1]["file_id"] != gone
+    assert "The launch is on 12 March." in answer.text
+
+
+def test_other_404s_are_not_retried_with_fresh_uploads(grok_server):
+    c = client(grok_server)
+    c.chat(ask(inline()), model="grok-4.3")
+    grok_server.enqueue(Reply.error(404, "The model grok-9 does not exist."))
+    with pytest.raises(NotFoundError, match="grok-9"):
+        c.chat(ask(inline()), model="grok-4.3")
+    assert paths(grok_server) == ["/v1/files", "/v1/responses", "/v1/responses"]
