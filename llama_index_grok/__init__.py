@@ -1,4 +1,6 @@
-"""LlamaIndex integration for Grok: ``Grok`` (a ``FunctionCallingLLM``) and ``GrokImageToolSpec``.
+"""LlamaIndex integration for Grok: ``Grok`` (a ``FunctionCallingLLM``) and Grok Imagine tool specs.
+
+``GrokImageToolSpec`` generates and edits images, ``GrokVideoToolSpec`` generates videos.
 
 Import path: ``from llama_index_grok import Grok`` (a flat package, not the ``llama_index.llms.*``
 namespace, because the ``llama-index-llms-grok`` name on PyPI belongs to another project).
@@ -7,6 +9,6 @@ namespace, because the ``llama-index-llms-grok`` name on PyPI belongs to another
 from __future__ import annotations
 
 from llama_index_grok.base import Grok
-from llama_index_grok.tools import GrokImageToolSpec
+from llama_index_grok.tools import GrokImageToolSpec, GrokVideoToolSpec
 
-__all__ = ["Grok", "GrokImageToolSpec"]
+__all__ = ["Grok", "GrokImageToolSpec", "GrokVideoToolSpec"]

@@ -13,6 +13,9 @@ endpoint):
   Cohere's ``chatbot`` and Gemini's ``model`` are assistants. A role LlamaIndex does not define
   (a message built with ``model_construct``) is passed on as it is, for the transport's message
   check to refuse with a typed error.
+* A ``DocumentBlock`` in a user message: a text document is inlined as text (any endpoint
+  takes it); any other (a PDF) becomes a file part, which moves the call to the Responses API,
+  where xAI searches the document; the transport uploads inline data through the Files API.
 * Images go out as ``image_url`` parts, from a URL, inline bytes or a path. An image inside a
   *tool result* is not dropped (OpenAI's integration drops it): the tool message carries the
   text and names the image, and the image itself follows, after the run of tool messages, in a
@@ -55,8 +58,10 @@ from __future__ import annotations
 
 import base64
 import json
+import mimetypes
 from collections.abc import Sequence
 from io import IOBase
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from llama_index.core.base.llms.types import (
@@ -120,47 +125,61 @@ def _image_to_part(block: ImageBlock) -> dict[str, Any]:
     raise InvalidParameterError("An ImageBlock needs a url, image bytes or a path.")
 
 
-def _document_text(block: DocumentBlock) -> str:
-    """Text documents are inlined; Grok's chat completions take no other file type."""
+def _document_part(block: DocumentBlock, role: str) -> dict[str, Any]:
+    """A text document inlined as text; any other (a PDF…) as a file part.
+
+    The call plan sends a file part to the Responses API, where xAI searches the document, and
+    the transport uploads it first when it is inline (docs/wire.md, "Files"). A URL is attached
+    as it is, for xAI to fetch.
+    """
     mimetype = block.document_mimetype or ""
-    if not mimetype.startswith(_TEXT_DOCUMENT_TYPES):
+    if mimetype.startswith(_TEXT_DOCUMENT_TYPES):
+        data = block.resolve_document().read()  # decoded bytes, from data, path or url
+        return {"type": "text", "text": f"{block.title}:\n{data.decode('utf-8', errors='replace')}"}
+    if role != "user":
         raise InvalidParameterError(
-            f"Grok chat completions cannot take a {mimetype or 'binary'} DocumentBlock; "
-            "extract its text first (only text documents are inlined)."
+            f"A {mimetype or 'binary'} DocumentBlock can be sent in a user message, not a {role} message."
         )
-    data = block.resolve_document().read()  # decoded bytes, from data, path or url
-    return f"{block.title}:\n{data.decode('utf-8', errors='replace')}"
+    if block.url is not None:
+        return {"type": "file", "file": {"file_url": str(block.url)}}
+    b64 = base64.b64encode(block.resolve_document().read()).decode("ascii")  # from data, path or IO
+    name = Path(block.path).name if block.path else (block.title or "document")
+    if not Path(name).suffix:
+        name += mimetypes.guess_extension(mimetype) or ""
+    file_data = f"data:{mimetype};base64,{b64}" if mimetype else b64
+    return {"type": "file", "file": {"file_data": file_data, "filename": name}}
 
 
 def _parts(blocks: Sequence[Any], role: str) -> tuple[list[dict[str, Any]], bool]:
-    """Text and image parts of a message's visible content, and whether any is an image."""
+    """The parts of a message's visible content, and whether any is an image or a file."""
     parts: list[dict[str, Any]] = []
-    has_image = False
+    has_media = False
     for block in blocks:
         if isinstance(block, TextBlock):
             parts.append({"type": "text", "text": block.text})
         elif isinstance(block, ImageBlock):
             parts.append(_image_to_part(block))
-            has_image = True
+            has_media = True
         elif isinstance(block, (ThinkingBlock, ToolCallBlock)):
             continue  # sent as reasoning_content / tool_calls by the caller
         elif isinstance(block, CitableBlock):
-            nested, image = _parts(block.content, role)
+            nested, media = _parts(block.content, role)
             parts.extend(nested)
-            has_image = has_image or image
+            has_media = has_media or media
         elif isinstance(block, CitationBlock):
-            nested, image = _parts([block.cited_content], role)
+            nested, media = _parts([block.cited_content], role)
             parts.extend(nested)
-            has_image = has_image or image
+            has_media = has_media or media
         elif isinstance(block, DocumentBlock):
-            parts.append({"type": "text", "text": _document_text(block)})
+            parts.append(_document_part(block, role))
+            has_media = has_media or parts[-1]["type"] == "file"
         elif isinstance(block, CachePoint):
             continue  # xAI caches prompts by itself; there is no marker to send
         else:
             raise InvalidParameterError(
                 f"Grok chat completions cannot take a {type(block).__name__} in a {role} message."
             )
-    return parts, has_image
+    return parts, has_media
 
 
 def _text_of(parts: list[dict[str, Any]]) -> str:
@@ -275,10 +294,10 @@ def to_wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
         elif len(blocks) == 1 and isinstance(blocks[0], TextBlock):
             out.append({"role": role, "content": blocks[0].text})
         else:
-            parts, has_image = _parts(blocks, role)
-            if has_image and role == "user":
+            parts, has_media = _parts(blocks, role)
+            if has_media and role == "user":
                 out.append({"role": role, "content": parts})
-            elif has_image:
+            elif has_media:
                 raise InvalidParameterError(f"Images can be sent in user or tool messages, not {role}.")
             else:
                 out.append({"role": role, "content": _text_of(parts)})

@@ -1,14 +1,21 @@
-"""``GrokImageToolSpec``: image generation as a LlamaIndex tool an agent can reason about.
+"""Grok Imagine as LlamaIndex tools an agent can reason about: images (generated or edited), videos.
 
 An agent sees a tool's result through ``ToolOutput.content``, which holds only the text blocks;
 an image-only result reads as an empty string, and the model concludes the tool failed. So
-``generate_image`` returns a ``TextBlock`` saying what was made (the URL, the model's revised
-prompt when the model returns one, the count) *and* an ``ImageBlock`` per image, which
-``Grok`` sends back to the model as an image when it supports vision.
+``generate_image`` and ``edit_image`` return a ``TextBlock`` saying what was made (the URL, the
+model's revised prompt when the model returns one, the count) *and* an ``ImageBlock`` per image,
+which ``Grok`` sends back to the model as an image when it supports vision. ``generate_video``
+returns text (the video's URL): a model reads no video back.
 
-The request goes through ``grok_transport`` (``POST /v1/images/generations``): OpenAI's
-``size`` / ``quality`` / ``style`` are refused before the network, and the answer of every model
-generation (with or without ``revised_prompt``, URL or base64) is read the same way.
+The requests go through ``grok_transport`` (``POST /v1/images/generations``, ``/v1/images/edits``,
+``/v1/videos/generations`` and its polls): OpenAI's ``size`` / ``quality`` / ``style`` are
+refused before the network, and the answer of every model generation (with or without
+``revised_prompt``, URL or base64) is read the same way. The URLs are temporary (about four
+hours for an image, one for a video).
+
+Reference images and starting frames come from the model, so they must be ``http(s)`` or
+``data:`` URLs: the transport reads any other string as a local path, and a model must not be
+able to upload files from your disk.
 """
 
 from __future__ import annotations
@@ -18,20 +25,80 @@ from typing import TYPE_CHECKING, Any, Literal
 from llama_index.core.base.llms.types import ContentBlock, ImageBlock, TextBlock
 from llama_index.core.tools.tool_spec.base import BaseToolSpec
 
-from grok_transport import DEFAULT_IMAGE_MODEL, AsyncGrokClient, GrokClient, ImageResult, resolve_connection
+from grok_transport import (
+    DEFAULT_EDIT_MODEL,
+    DEFAULT_IMAGE_MODEL,
+    DEFAULT_VIDEO_MODEL,
+    AsyncGrokClient,
+    GrokClient,
+    ImageResult,
+    InvalidParameterError,
+    VideoResult,
+    resolve_connection,
+)
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
-__all__ = ["GrokImageToolSpec"]
+__all__ = ["GrokImageToolSpec", "GrokVideoToolSpec"]
+
+_URL_SCHEMES = ("http://", "https://", "data:image/")
 
 
-class GrokImageToolSpec(BaseToolSpec):
-    """Generate images with Grok; use ``to_tool_list()`` to hand the tool to an agent.
+class _GrokToolSpec(BaseToolSpec):
+    """The connection of a Grok tool spec, and its clients, built on first use."""
+
+    model: str
+
+    def __init__(
+        self,
+        api_key: str | SecretStr | None,
+        *,
+        base_url: str | None,
+        provider: str | None,
+        auth_style: Literal["bearer", "x-api-key"] | None,
+        timeout: float | None,
+        max_retries: int,
+        default_headers: dict[str, str] | None,
+    ) -> None:
+        self._client_kwargs: dict[str, Any] = {
+            "connection": resolve_connection(
+                provider=provider, base_url=base_url, api_key=api_key, auth_style=auth_style
+            ),
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "default_headers": default_headers,
+        }
+        self._client: GrokClient | None = None
+        self._aclient: AsyncGrokClient | None = None
+
+    @property
+    def client(self) -> GrokClient:
+        """The transport client (``client.download(url)`` keeps a result's bytes)."""
+        if self._client is None:
+            self._client = GrokClient(**self._client_kwargs)
+        return self._client
+
+    @property
+    def async_client(self) -> AsyncGrokClient:
+        """The async transport client."""
+        if self._aclient is None:
+            self._aclient = AsyncGrokClient(**self._client_kwargs)
+        return self._aclient
+
+    def __repr__(self) -> str:
+        connection = self._client_kwargs["connection"]
+        return f"{type(self).__name__}(model={self.model!r}, base_url={connection.base_url!r})"
+
+
+class GrokImageToolSpec(_GrokToolSpec):
+    """Generate and edit images with Grok; use ``to_tool_list()`` to hand the tools to an agent.
 
     Args:
         api_key: API key; else the provider's environment variable, then ``GROK_API_KEY``.
         model: Image model (default ``grok-imagine-image``; names change, so it is a parameter).
+        edit_model: Model for edits (default ``grok-imagine-image-quality``, which keeps the
+            reference images most faithfully).
         base_url / provider / auth_style: Where to send the request, as for ``Grok``.
         response_format: ``"url"`` (temporary, about four hours on xAI) or ``"b64_json"``.
         n: Images per call (1-10).
@@ -46,13 +113,14 @@ class GrokImageToolSpec(BaseToolSpec):
         ```
     """
 
-    spec_functions = [("generate_image", "agenerate_image")]
+    spec_functions = [("generate_image", "agenerate_image"), ("edit_image", "aedit_image")]
 
     def __init__(
         self,
         api_key: str | SecretStr | None = None,
         *,
         model: str = DEFAULT_IMAGE_MODEL,
+        edit_model: str = DEFAULT_EDIT_MODEL,
         base_url: str | None = None,
         provider: str | None = None,
         auth_style: Literal["bearer", "x-api-key"] | None = None,
@@ -62,23 +130,22 @@ class GrokImageToolSpec(BaseToolSpec):
         max_retries: int = 2,
         default_headers: dict[str, str] | None = None,
     ) -> None:
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            provider=provider,
+            auth_style=auth_style,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+        )
         self.model = model
+        self.edit_model = edit_model
         self.response_format = response_format
         self.n = n
-        self._client_kwargs: dict[str, Any] = {
-            "connection": resolve_connection(
-                provider=provider, base_url=base_url, api_key=api_key, auth_style=auth_style
-            ),
-            "timeout": timeout,
-            "max_retries": max_retries,
-            "default_headers": default_headers,
-        }
-        self._client: GrokClient | None = None
-        self._aclient: AsyncGrokClient | None = None
 
-    def __repr__(self) -> str:
-        connection = self._client_kwargs["connection"]
-        return f"GrokImageToolSpec(model={self.model!r}, base_url={connection.base_url!r})"
+    def _options(self, aspect_ratio: str | None) -> dict[str, Any]:
+        return {"n": self.n, "response_format": self.response_format, "aspect_ratio": aspect_ratio}
 
     def generate_image(self, prompt: str, aspect_ratio: str | None = None) -> list[ContentBlock]:
         """Generate an image from a text description and return its URL and the image.
@@ -87,16 +154,9 @@ class GrokImageToolSpec(BaseToolSpec):
             prompt (str): A detailed description of the image to create.
             aspect_ratio (str | None): Optional shape such as "1:1", "16:9" or "9:16".
         """
-        if self._client is None:
-            self._client = GrokClient(**self._client_kwargs)
-        result = self._client.generate_image(
-            prompt,
-            model=self.model,
-            n=self.n,
-            response_format=self.response_format,
-            aspect_ratio=aspect_ratio,
+        return _image_blocks(
+            self.client.generate_image(prompt, model=self.model, **self._options(aspect_ratio))
         )
-        return _blocks(result)
 
     async def agenerate_image(self, prompt: str, aspect_ratio: str | None = None) -> list[ContentBlock]:
         """Generate an image from a text description and return its URL and the image.
@@ -105,19 +165,151 @@ class GrokImageToolSpec(BaseToolSpec):
             prompt (str): A detailed description of the image to create.
             aspect_ratio (str | None): Optional shape such as "1:1", "16:9" or "9:16".
         """
-        if self._aclient is None:
-            self._aclient = AsyncGrokClient(**self._client_kwargs)
-        result = await self._aclient.generate_image(
-            prompt,
-            model=self.model,
-            n=self.n,
-            response_format=self.response_format,
-            aspect_ratio=aspect_ratio,
+        result = await self.async_client.generate_image(
+            prompt, model=self.model, **self._options(aspect_ratio)
         )
-        return _blocks(result)
+        return _image_blocks(result)
+
+    def edit_image(
+        self, prompt: str, image_urls: list[str], aspect_ratio: str | None = None
+    ) -> list[ContentBlock]:
+        """Edit images: make a new image from one to three reference images and return it.
+
+        Args:
+            prompt (str): The change to make, or what to make from the references.
+            image_urls (list[str]): One to three images to start from, as http(s) or data: URLs.
+            aspect_ratio (str | None): Optional shape such as "1:1", "16:9" or "9:16".
+        """
+        result = self.client.edit_image(
+            prompt, _image_urls(image_urls), model=self.edit_model, **self._options(aspect_ratio)
+        )
+        return _image_blocks(result)
+
+    async def aedit_image(
+        self, prompt: str, image_urls: list[str], aspect_ratio: str | None = None
+    ) -> list[ContentBlock]:
+        """Edit images: make a new image from one to three reference images and return it.
+
+        Args:
+            prompt (str): The change to make, or what to make from the references.
+            image_urls (list[str]): One to three images to start from, as http(s) or data: URLs.
+            aspect_ratio (str | None): Optional shape such as "1:1", "16:9" or "9:16".
+        """
+        result = await self.async_client.edit_image(
+            prompt, _image_urls(image_urls), model=self.edit_model, **self._options(aspect_ratio)
+        )
+        return _image_blocks(result)
 
 
-def _blocks(result: ImageResult) -> list[ContentBlock]:
+class GrokVideoToolSpec(_GrokToolSpec):
+    """Generate short videos with Grok; use ``to_tool_list()`` to hand the tool to an agent.
+
+    A video is a job: the tool starts it and polls it, with a growing interval, until it is done
+    (seconds to minutes). A job that fails, expires or is withheld by moderation raises
+    ``VideoGenerationError``; one still running after ``max_wait`` seconds raises
+    ``JobTimeoutError``, whose ``job_id`` lets ``spec.client.wait_for_video`` pick it up again.
+
+    Args:
+        api_key: API key; else the provider's environment variable, then ``GROK_API_KEY``.
+        model: Video model (default ``grok-imagine-video``).
+        duration: Seconds (1-15) when the model asks for no length.
+        resolution: ``"480p"``, ``"720p"`` or ``"1080p"``.
+        aspect_ratio: e.g. ``"16:9"``.
+        poll_interval: Seconds before the first poll (later waits are longer).
+        max_wait: Seconds to wait for the video (default ten minutes).
+        base_url / provider / auth_style, timeout, max_retries, default_headers: As for ``Grok``.
+
+    Examples:
+        ```python
+        from llama_index.core.agent.workflow import FunctionAgent
+        from llama_index_grok import Grok, GrokVideoToolSpec
+
+        agent = FunctionAgent(tools=GrokVideoToolSpec(duration=5).to_tool_list(), llm=Grok())
+        ```
+    """
+
+    spec_functions = [("generate_video", "agenerate_video")]
+
+    def __init__(
+        self,
+        api_key: str | SecretStr | None = None,
+        *,
+        model: str = DEFAULT_VIDEO_MODEL,
+        duration: int | None = None,
+        resolution: str | None = None,
+        aspect_ratio: str | None = None,
+        poll_interval: float | None = None,
+        max_wait: float | None = None,
+        base_url: str | None = None,
+        provider: str | None = None,
+        auth_style: Literal["bearer", "x-api-key"] | None = None,
+        timeout: float | None = None,
+        max_retries: int = 2,
+        default_headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            provider=provider,
+            auth_style=auth_style,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+        )
+        self.model = model
+        self._settings = {
+            "duration": duration,
+            "resolution": resolution,
+            "aspect_ratio": aspect_ratio,
+            "poll_interval": poll_interval,
+            "timeout": max_wait,
+        }
+
+    def _options(self, image_url: str | None, duration: int | None) -> dict[str, Any]:
+        options = {
+            **self._settings,
+            "model": self.model,
+            "image": None if image_url is None else _image_urls([image_url])[0],
+        }
+        if duration is not None:
+            options["duration"] = duration
+        return {name: value for name, value in options.items() if value is not None}
+
+    def generate_video(self, prompt: str, image_url: str | None = None, duration: int | None = None) -> str:
+        """Generate a short video from a text description and return its URL.
+
+        Args:
+            prompt (str): What the video shows: subject, motion, camera, mood.
+            image_url (str | None): Optional first frame, as an http(s) or data: URL.
+            duration (int | None): Optional length in whole seconds, 1 to 15.
+        """
+        return _video_text(self.client.generate_video(prompt, **self._options(image_url, duration)))
+
+    async def agenerate_video(
+        self, prompt: str, image_url: str | None = None, duration: int | None = None
+    ) -> str:
+        """Generate a short video from a text description and return its URL.
+
+        Args:
+            prompt (str): What the video shows: subject, motion, camera, mood.
+            image_url (str | None): Optional first frame, as an http(s) or data: URL.
+            duration (int | None): Optional length in whole seconds, 1 to 15.
+        """
+        result = await self.async_client.generate_video(prompt, **self._options(image_url, duration))
+        return _video_text(result)
+
+
+def _image_urls(urls: list[str]) -> list[str]:
+    """The model's references, refused before any request unless they are image URLs."""
+    for url in urls:
+        if not (isinstance(url, str) and url.startswith(_URL_SCHEMES)):
+            raise InvalidParameterError(
+                f"an image must be an http(s) URL or a data:image URL, not {str(url)[:40]!r}."
+            )
+    return urls
+
+
+def _image_blocks(result: ImageResult) -> list[ContentBlock]:
     """A text summary the model can read, then the images themselves."""
     if not result.images:
         return [TextBlock(text=f"{result.model} returned no image.")]
@@ -133,3 +325,9 @@ def _blocks(result: ImageResult) -> list[ContentBlock]:
         else:
             images.append(ImageBlock(image=image.image_bytes(), image_mimetype=image.mime_type))
     return [TextBlock(text="\n".join(lines)), *images]
+
+
+def _video_text(result: VideoResult) -> str:
+    """What the model reads: the video's URL, length and model."""
+    length = f"{result.duration:g} s " if result.duration is not None else ""
+    return f"Generated a {length}video with {result.model}: {result.url}"

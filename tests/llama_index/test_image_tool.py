@@ -46,13 +46,15 @@ async def test_agenerate_image_inline_and_revised_prompt(server) -> None:
     assert "inline image/jpeg" in text.text
 
 
-def test_tool_list_has_one_tool_with_sync_and_async_paths(spec) -> None:
-    (tool,) = spec.to_tool_list()
-    assert tool.metadata.name == "generate_image"
+def test_tool_list_has_generate_and_edit_with_sync_and_async_paths(spec) -> None:
+    tool, edit = spec.to_tool_list()
+    assert (tool.metadata.name, edit.metadata.name) == ("generate_image", "edit_image")
     assert tool.fn is not None and tool.async_fn is not None
+    assert edit.fn is not None and edit.async_fn is not None
     params = tool.metadata.get_parameters_dict()
     assert params["required"] == ["prompt"]
     assert params["properties"]["prompt"]["description"] == "A detailed description of the image to create."
+    assert edit.metadata.get_parameters_dict()["required"] == ["prompt", "image_urls"]
     output = tool.call(prompt="a cat")
     assert output.content.startswith("Generated 1 image(s)")  # text the agent can read
 
@@ -93,7 +95,10 @@ async def test_agent_generates_an_image_and_the_model_sees_it(make_llm, server, 
 
 
 async def test_agent_with_the_servers_default_replies(make_llm, server, spec) -> None:
-    agent = FunctionAgent(tools=spec.to_tool_list(), llm=make_llm(), streaming=True)
+    # The server's stand-in model calls every tool whose description shares a word with the
+    # message; "image" is in both, so hand it the one a real model would pick.
+    tools = spec.to_tool_list(spec_functions=[("generate_image", "agenerate_image")])
+    agent = FunctionAgent(tools=tools, llm=make_llm(), streaming=True)
     handler = agent.run(user_msg="Generate an image of a lighthouse at dusk")
     results = [e async for e in handler.stream_events() if isinstance(e, ToolCallResult)]
     output = await handler

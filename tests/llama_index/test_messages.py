@@ -162,13 +162,17 @@ def test_an_image_only_tool_result_is_not_an_empty_result(llm, server) -> None:
     assert sent[3]["content"][1]["image_url"]["url"].startswith("data:image/png;base64,")
 
 
-def test_text_documents_are_inlined_and_others_refused(llm, server) -> None:
+def test_text_documents_are_inlined_and_others_are_files_of_user_messages(llm, server) -> None:
     doc = DocumentBlock(data=b"line one", document_mimetype="text/plain", title="notes.txt")
     llm.chat([ChatMessage(role="user", blocks=[TextBlock(text="summarize"), doc])])
     assert _sent(server)[0]["content"] == "summarize\nnotes.txt:\nline one"
     pdf = DocumentBlock(data=b"%PDF-1.4", document_mimetype="application/pdf")
+    llm.chat([ChatMessage(role="user", blocks=[pdf])])
+    assert server.requests[-1].json["input"][0]["content"][0]["type"] == "input_file"
+    sent = len(server.requests)
     with pytest.raises(InvalidParameterError, match="application/pdf"):
-        llm.chat([ChatMessage(role="user", blocks=[pdf])])
+        llm.chat([ChatMessage(role="system", blocks=[pdf]), ChatMessage(role="user", content="hi")])
+    assert len(server.requests) == sent
 
 
 def test_images_in_a_system_message_are_refused_before_sending(llm, server) -> None:
