@@ -92,23 +92,56 @@ else:
     )
 
 
+PDF_MAKER = """
+import zlib
+
+
+def one_page_pdf(text: str) -> bytes:
+    \"\"\"A one-page PDF that shows ``text`` in Helvetica, made by hand (no PDF library needed).\"\"\"
+    page = zlib.compress(f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode("latin-1"))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\\nstream\\n%s\\nendstream" % (len(page), page),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    pdf, offsets = b"%PDF-1.4\\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\\n%s\\nendobj\\n" % (number, body)
+    start = len(pdf)
+    pdf += b"xref\\n0 6\\n0000000000 65535 f \\n"
+    pdf += b"".join(b"%010d 00000 n \\n" % offset for offset in offsets)
+    return pdf + b"trailer\\n<< /Size 6 /Root 1 0 R >>\\nstartxref\\n%d\\n%%%%EOF\\n" % start
+
+
+launch_plan = one_page_pdf("Launch plan: the rocket launches on 12 March from pad 39A.")
+"""
+"""The PDF both quickstarts ask about: a cell of its own, so a reader can swap in a real file."""
+
+
 # -- langchain_quickstart.ipynb --------------------------------------------------------------
 
 LANGCHAIN = [
     md("""
 # ChatGrok for LangChain: a quickstart
 
-`ChatGrok` is a LangChain chat model for Grok, and `GrokImageGenerationTool` is a LangChain tool
-that makes images with Grok. This notebook goes through a chain, streaming, tool calling, an
-agent, structured output, image input, and image generation.
+`ChatGrok` is a LangChain chat model for Grok; `GrokImageGenerationTool` and
+`GrokVideoGenerationTool` are LangChain tools that make images and videos with Grok. This
+notebook goes through a chain, streaming, tool calling, an agent, structured output, image
+input, image generation and editing, a video, web search, a question about a PDF, and a batch
+job.
 
 **Offline or live.** With `XAI_API_KEY` set, the notebook talks to the real xAI API (it costs a
-few cents). Without it, the first cell starts `GrokTestServer`, a local Grok-compatible server
-on 127.0.0.1, and says so. That server answers deterministically with labelled stand-ins: a
-short reply that quotes the prompt, tool calls whose arguments come from the question where a
-word fits (the city it names, say), JSON that fits the requested schema, and after a tool has
-run, a sentence with its result. Nothing it says is model output. The code below is the same
-either way: only `base_url` and `api_key` differ.
+few cents, and the video a little more). Without it, the first cell starts `GrokTestServer`, a
+local Grok-compatible server on 127.0.0.1, and says so. That server answers deterministically
+with labelled stand-ins: a short reply that quotes the prompt, tool calls whose arguments come
+from the question where a word fits (the city it names, say), JSON that fits the requested
+schema, after a tool has run a sentence with its result, and for a document its first words.
+Nothing it says is model output. The code below is the same either way: only `base_url` and
+`api_key` differ.
 
 Install: `pip install "grok-integrations[langchain]" langchain` (the agent comes from `langchain`).
 """),
@@ -283,9 +316,10 @@ if not LIVE:
 ## Image generation
 
 `GrokImageGenerationTool` is a LangChain tool (`grok-imagine-image` by default). Bound to the
-model with `tool_choice` naming it, the model must call it and writes the prompt itself. The
-`ToolMessage` it returns has a short text for the model (the image URL) and an `artifact` with
-the images for your code. The image is fetched and shown inline. Offline, the URL points back
+model with `tool_choice` naming it, the model must call it and writes the prompt itself.
+`from_model(llm)` gives the tool the model's connection (URL, key, pool). The `ToolMessage` it
+returns has a short text for the model (the image URL) and an `artifact` with the images for your
+code. The image is fetched and shown inline. Offline, the URL points back
 at the local server, which serves a tiny real JPEG. xAI's URLs expire after about four hours; pass
 `image_format="b64_json"` to get the bytes inline instead.
 """),
@@ -296,7 +330,7 @@ import httpx
 from grok_transport import TICKS_PER_USD
 from langchain_grok import GrokImageGenerationTool
 
-painter = GrokImageGenerationTool(**CONNECTION)
+painter = GrokImageGenerationTool.from_model(llm)
 ai = llm.bind_tools([painter], tool_choice=painter.name).invoke(
     "Make a watercolour picture of a lighthouse at dusk."
 )
@@ -311,6 +345,46 @@ image = tool_message.artifact["images"][0]
 display(Image(data=httpx.get(image["url"], follow_redirects=True).content))
 """,
         "generated-image",
+    ),
+    md("""
+## Editing the image
+
+Given reference images (one to three URLs, such as the one just made, or `data:` URLs), the same
+tool edits instead of generating: `POST /v1/images/edits` with `grok-imagine-image-quality`. A
+model passes `reference_images` itself when it calls the tool; here the call is written by hand.
+"""),
+    code(
+        """
+edit = {"prompt": "The same lighthouse under a starry night sky.", "reference_images": [image["url"]]}
+edited = painter.invoke({"type": "tool_call", "id": "edit-1", "name": painter.name, "args": edit})
+print("the model sees:", edited.content)
+display(Image(data=httpx.get(edited.artifact["images"][0]["url"], follow_redirects=True).content))
+""",
+        "edited-image",
+    ),
+    md("""
+## A video
+
+`GrokVideoGenerationTool` starts a video job (here from the edited image as its first frame) and
+polls it until the video is ready: seconds to minutes live, three polls offline. Its URL expires
+within the hour, so keep the bytes (`director.client.download`) if you need them later. Offline,
+the video is a one-second blue square.
+"""),
+    code(
+        """
+from IPython.display import Markdown
+
+from langchain_grok import GrokVideoGenerationTool
+
+director = GrokVideoGenerationTool.from_model(llm, duration=3, poll_interval=1)
+args = {"prompt": "Waves roll in under the lighthouse.", "image_url": edited.artifact["images"][0]["url"]}
+video = director.invoke({"type": "tool_call", "id": "video-1", "name": director.name, "args": args})
+print("the model sees:", video.content)
+mp4 = director.client.download(video.artifact["url"])
+print(f"downloaded {len(mp4):,} bytes, an MP4: {mp4[4:8] == b'ftyp'}")
+display(Markdown(f"[Watch the video]({video.artifact['url']})"))
+""",
+        "video",
     ),
     md("""
 ## Web search with citations (the Responses API)
@@ -335,6 +409,31 @@ for block in answer.content_blocks:
 print("usage:", answer.usage_metadata["total_tokens"], "tokens in all")
 """,
         "web-search",
+    ),
+    md("""
+## A question about a PDF
+
+A `file` content block (PDF or text; `base64`, a `url` or a `file_id`) moves the call to the
+Responses API too, where xAI searches the document. Inline bytes are uploaded through the Files
+API first: once per document, however many turns resend it (up to 48 MB). This cell makes a
+one-page PDF by hand, so the notebook needs no file; use `Path("report.pdf").read_bytes()` for
+yours.
+"""),
+    code(PDF_MAKER),
+    code(
+        """
+document = {
+    "type": "file",
+    "base64": base64.b64encode(launch_plan).decode(),
+    "mime_type": "application/pdf",
+    "filename": "launch-plan.pdf",
+}
+question = HumanMessage([{"type": "text", "text": "When and where is the launch? One sentence."}, document])
+print(llm.invoke([question]).content)
+if not LIVE:
+    print([request.path for request in server.requests[-2:]])  # the upload, then the question
+""",
+        "pdf",
     ),
     md("""
 ## Batch jobs: many prompts, half price, collected later
@@ -419,17 +518,19 @@ LLAMA_INDEX = [
     md("""
 # Grok for LlamaIndex: a quickstart
 
-`Grok` is a LlamaIndex `FunctionCallingLLM`, and `GrokImageToolSpec` gives an agent image
-generation. This notebook goes through a query engine, a chat engine, a `FunctionAgent` with
-tools, structured prediction, and the image tool.
+`Grok` is a LlamaIndex `FunctionCallingLLM`; `GrokImageToolSpec` and `GrokVideoToolSpec` give an
+agent image generation and editing, and video. This notebook goes through a query engine, a chat
+engine, a `FunctionAgent` with tools, structured prediction, the image tools, a video, a
+question about a PDF, and a batch job.
 
 **Offline or live.** With `XAI_API_KEY` set, the notebook talks to the real xAI API (it costs a
-few cents). Without it, the first cell starts `GrokTestServer`, a local Grok-compatible server
-on 127.0.0.1, and says so. That server answers deterministically with labelled stand-ins: a
-short reply that quotes the prompt, tool calls whose arguments come from the question where a
-word fits (the city it names, say), JSON that fits the requested schema, and after a tool has
-run, a sentence with its result. Nothing it says is model output. The code below is the same
-either way: only `base_url` and `api_key` differ.
+few cents, and the video a little more). Without it, the first cell starts `GrokTestServer`, a
+local Grok-compatible server on 127.0.0.1, and says so. That server answers deterministically
+with labelled stand-ins: a short reply that quotes the prompt, tool calls whose arguments come
+from the question where a word fits (the city it names, say), JSON that fits the requested
+schema, after a tool has run a sentence with its result, and for a document its first words.
+Nothing it says is model output. The code below is the same either way: only `base_url` and
+`api_key` differ.
 
 Install: `pip install "grok-integrations[llama-index]"`. The import path is `llama_index_grok`.
 """),
@@ -545,12 +646,12 @@ lighthouse = llm.structured_predict(
 print(repr(lighthouse))
 """),
     md("""
-## The image tool
+## The image tools
 
-`GrokImageToolSpec().to_tool_list()` gives an agent a `generate_image` tool. Its result is a text
-for the model (the URL) and the image itself, which `Grok` hands back to the model as an image
-in a follow-up user turn. The image is taken from the tool result and shown inline (offline, the
-URL points back at the local server, which serves a tiny real JPEG).
+`GrokImageToolSpec().to_tool_list()` gives an agent a `generate_image` and an `edit_image` tool.
+Their result is a text for the model (the URL) and the image itself, which `Grok` hands back to
+the model as an image in a follow-up user turn. The image is taken from the tool result and
+shown inline (offline, the URL points back at the local server, which serves a tiny real JPEG).
 """),
     code(
         """
@@ -560,19 +661,87 @@ from llama_index.core.base.llms.types import ImageBlock
 
 from llama_index_grok import GrokImageToolSpec
 
-painter = FunctionAgent(tools=GrokImageToolSpec(**CONNECTION).to_tool_list(), llm=llm)
-handler = painter.run(user_msg="Generate an image of a lighthouse at dusk, in watercolour.")
-images = []
+images = GrokImageToolSpec(**CONNECTION)
+painter = FunctionAgent(tools=images.to_tool_list(), llm=llm)
+handler = painter.run(user_msg="Generate a watercolour of a lighthouse at dusk.")
+made = []
 async for event in handler.stream_events():
     if isinstance(event, ToolCallResult):
         print(f"agent called {event.tool_name}({event.tool_kwargs})")
         print(event.tool_output.content)
-        images += [block for block in event.tool_output.blocks if isinstance(block, ImageBlock)]
+        made += [block for block in event.tool_output.blocks if isinstance(block, ImageBlock)]
 output = await handler
 print("final answer:", output.response.content)
-display(Image(data=httpx.get(str(images[0].url), follow_redirects=True).content))
+display(Image(data=httpx.get(str(made[0].url), follow_redirects=True).content))
 """,
         "generated-image",
+    ),
+    md("""
+## Editing the image
+
+`edit_image` makes a new image from one to three reference images (URLs, such as the one just
+made, or `data:` URLs) and a description of the change: `POST /v1/images/edits` with
+`grok-imagine-image-quality`. An agent calls it with the URLs it has seen; here it is called
+directly.
+"""),
+    code(
+        """
+text, edited = images.edit_image("The same lighthouse under a starry night sky.", [str(made[0].url)])
+print(text.text)
+display(Image(data=httpx.get(str(edited.url), follow_redirects=True).content))
+""",
+        "edited-image",
+    ),
+    md("""
+## A video
+
+`GrokVideoToolSpec` gives an agent a `generate_video` tool. It starts a video job (here from the
+edited image as its first frame) and polls it until the video is ready: seconds to minutes live,
+three polls offline. The model reads the URL; it expires within the hour, so keep the bytes
+(`client.download`) if you need them later. Offline, the video is a one-second blue square.
+"""),
+    code(
+        """
+from IPython.display import Markdown
+
+from llama_index_grok import GrokVideoToolSpec
+
+videos = GrokVideoToolSpec(**CONNECTION, duration=3, poll_interval=1)
+said = videos.generate_video("Waves roll in under the lighthouse.", image_url=str(edited.url))
+print(said)
+url = said.rsplit(" ", 1)[1]
+mp4 = videos.client.download(url)
+print(f"downloaded {len(mp4):,} bytes, an MP4: {mp4[4:8] == b'ftyp'}")
+display(Markdown(f"[Watch the video]({url})"))
+""",
+        "video",
+    ),
+    md("""
+## A question about a PDF
+
+A `DocumentBlock` holding a PDF (from `data=`, `path=` or `url=`) moves the call to the Responses
+API, where xAI searches the document. Inline bytes are uploaded through the Files API first:
+once per document, however many turns resend it (up to 48 MB). Text documents are simply
+inlined. This cell makes a one-page PDF by hand, so the notebook needs no file; use
+`DocumentBlock(path="report.pdf")` for yours.
+"""),
+    code(PDF_MAKER),
+    code(
+        """
+from llama_index.core.base.llms.types import ChatMessage, DocumentBlock, TextBlock
+
+question = ChatMessage(
+    role="user",
+    blocks=[
+        TextBlock(text="When and where is the launch? One sentence."),
+        DocumentBlock(data=launch_plan, title="launch-plan.pdf"),
+    ],
+)
+print(llm.chat([question]).message.content)
+if not LIVE:
+    print([request.path for request in server.requests[-2:]])  # the upload, then the question
+""",
+        "pdf",
     ),
     md("""
 ## Batch jobs

@@ -4,7 +4,8 @@ Each committed notebook is read into memory and executed there (the file is neve
 ``notebooks/build.py``'s :func:`execute`: a fresh kernel on this interpreter, in a temporary
 directory, with every key variable removed, so each notebook starts its local servers. A cell
 that raises fails the test. The checks look for what a reader would notice: the first cell says
-it is offline, images appear, agents reach a final answer, and typed errors are printed.
+it is offline, images appear (generated and edited), a video is made, a PDF question is answered,
+agents reach a final answer, and typed errors are printed.
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def test_langchain_quickstart(executed) -> None:
     image = _tagged(nb, "generated-image")
     assert "image/jpeg" in _mime_types(image)
     assert "the model sees: Image: http://127.0.0.1:" in _text(image)
+    _shows_the_edit_the_video_and_the_pdf_answer(nb)
 
 
 def test_llama_index_quickstart(executed) -> None:
@@ -146,6 +148,17 @@ def test_llama_index_quickstart(executed) -> None:
     image = _tagged(nb, "generated-image")
     assert "image/jpeg" in _mime_types(image)
     assert "agent called generate_image(" in _text(image)
+    _shows_the_edit_the_video_and_the_pdf_answer(nb)
+
+
+def _shows_the_edit_the_video_and_the_pdf_answer(nb: nbformat.NotebookNode) -> None:
+    edited = _tagged(nb, "edited-image")
+    assert "image/jpeg" in _mime_types(edited) and "/files/img-2.jpeg" in _text(edited)
+    video = _tagged(nb, "video")
+    assert "an MP4: True" in _text(video) and "text/markdown" in _mime_types(video)
+    pdf = _tagged(nb, "pdf")
+    assert 'launch-plan.pdf says: "Launch plan: the rocket launches on 12 March' in _text(pdf)
+    assert "['/v1/files', '/v1/responses']" in _text(pdf)
 
 
 def test_providers(executed) -> None:
