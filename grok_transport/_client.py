@@ -263,10 +263,18 @@ class _BaseClient:
             return ResponsesStreamReader(headers, self._secret)
         return ChatStreamReader(headers, self._secret)
 
-    def _uploaded(self, file: InlineFile) -> str | None:
-        """The id of an earlier upload of ``file`` that can still be used."""
-        known = self._uploads.get(file.key)
-        return known[0] if known is not None and known[1] > time.monotonic() else None
+    def _known_uploads(self, call: Call) -> tuple[dict[str, str], list[tuple[str, InlineFile]]]:
+        """The ids of the call's inline files uploaded before (still usable), and the others."""
+        ids: dict[str, str] = {}
+        missing: list[tuple[str, InlineFile]] = []
+        now = time.monotonic()
+        for data, file in inline_files(call).items():
+            known = self._uploads.get(file.key)
+            if known is not None and known[1] > now:
+                ids[data] = known[0]
+            else:
+                missing.append((data, file))
+        return ids, missing
 
     def _remember(self, file: InlineFile, uploaded: FileObject) -> str:
         if len(self._uploads) >= _REMEMBERED_UPLOADS:
@@ -439,14 +447,11 @@ class GrokClient(_BaseClient):
 
         Each file is uploaded once per client and content (see the module docstring).
         """
-        ids: dict[str, str] = {}
-        reused = False
-        for data, file in inline_files(call).items():
-            known = self._uploaded(file)
-            reused = reused or known is not None
-            ids[data] = known or self._remember(
-                file, self.upload_file(file.data, filename=file.filename, expires_after=INLINE_FILE_TTL)
-            )
+        ids, missing = self._known_uploads(call)
+        reused = bool(ids)
+        for data, file in missing:
+            uploaded = self.upload_file(file.data, filename=file.filename, expires_after=INLINE_FILE_TTL)
+            ids[data] = self._remember(file, uploaded)
         return (with_file_ids(call, ids) if ids else call), reused
 
     def _send(self, call: Call, send: Callable[[Call], _T]) -> _T:
@@ -748,14 +753,11 @@ class AsyncGrokClient(_BaseClient):
 
     async def _attach_files(self, call: Call) -> tuple[Call, bool]:
         """Async twin of :meth:`GrokClient._attach_files`."""
-        ids: dict[str, str] = {}
-        reused = False
-        for data, file in inline_files(call).items():
-            known = self._uploaded(file)
-            reused = reused or known is not None
-            ids[data] = known or self._remember(
-                file, await self.upload_file(file.data, filename=file.filename, expires_after=INLINE_FILE_TTL)
-            )
+        ids, missing = self._known_uploads(call)
+        reused = bool(ids)
+        for data, file in missing:
+            upload = self.upload_file(file.data, filename=file.filename, expires_after=INLINE_FILE_TTL)
+            ids[data] = self._remember(file, await upload)
         return (with_file_ids(call, ids) if ids else call), reused
 
     async def _send(self, call: Call, send: Callable[[Call], Awaitable[_T]]) -> _T:

@@ -122,10 +122,22 @@ launch_plan = one_page_pdf("Launch plan: the rocket launches on 12 March from pa
 """The PDF both quickstarts ask about: a cell of its own, so a reader can swap in a real file."""
 
 
+OFFLINE_OR_LIVE = """\
+**Offline or live.** With `XAI_API_KEY` set, the notebook talks to the real xAI API (it costs a
+few cents, and the video a little more). Without it, the first cell starts `GrokTestServer`, a
+local Grok-compatible server on 127.0.0.1, and says so. That server answers deterministically
+with labelled stand-ins: a short reply that quotes the prompt, tool calls whose arguments come
+from the question where a word fits (the city it names, say), JSON that fits the requested
+schema, after a tool has run a sentence with its result, and for a document its first words.
+Nothing it says is model output. The code below is the same either way: only `base_url` and
+`api_key` differ."""
+"""The quickstarts' second paragraph: what runs where, and what the local server's answers are."""
+
+
 # -- langchain_quickstart.ipynb --------------------------------------------------------------
 
 LANGCHAIN = [
-    md("""
+    md(f"""
 # ChatGrok for LangChain: a quickstart
 
 `ChatGrok` is a LangChain chat model for Grok; `GrokImageGenerationTool` and
@@ -134,14 +146,7 @@ notebook goes through a chain, streaming, tool calling, an agent, structured out
 input, image generation and editing, a video, web search, a question about a PDF, and a batch
 job.
 
-**Offline or live.** With `XAI_API_KEY` set, the notebook talks to the real xAI API (it costs a
-few cents, and the video a little more). Without it, the first cell starts `GrokTestServer`, a
-local Grok-compatible server on 127.0.0.1, and says so. That server answers deterministically
-with labelled stand-ins: a short reply that quotes the prompt, tool calls whose arguments come
-from the question where a word fits (the city it names, say), JSON that fits the requested
-schema, after a tool has run a sentence with its result, and for a document its first words.
-Nothing it says is model output. The code below is the same either way: only `base_url` and
-`api_key` differ.
+{OFFLINE_OR_LIVE}
 
 Install: `pip install "grok-integrations[langchain]" langchain` (the agent comes from `langchain`).
 """),
@@ -515,7 +520,7 @@ print("done")
 # -- llama_index_quickstart.ipynb ------------------------------------------------------------
 
 LLAMA_INDEX = [
-    md("""
+    md(f"""
 # Grok for LlamaIndex: a quickstart
 
 `Grok` is a LlamaIndex `FunctionCallingLLM`; `GrokImageToolSpec` and `GrokVideoToolSpec` give an
@@ -523,14 +528,7 @@ agent image generation and editing, and video. This notebook goes through a quer
 engine, a `FunctionAgent` with tools, structured prediction, the image tools, a video, a
 question about a PDF, and a batch job.
 
-**Offline or live.** With `XAI_API_KEY` set, the notebook talks to the real xAI API (it costs a
-few cents, and the video a little more). Without it, the first cell starts `GrokTestServer`, a
-local Grok-compatible server on 127.0.0.1, and says so. That server answers deterministically
-with labelled stand-ins: a short reply that quotes the prompt, tool calls whose arguments come
-from the question where a word fits (the city it names, say), JSON that fits the requested
-schema, after a tool has run a sentence with its result, and for a document its first words.
-Nothing it says is model output. The code below is the same either way: only `base_url` and
-`api_key` differ.
+{OFFLINE_OR_LIVE}
 
 Install: `pip install "grok-integrations[llama-index]"`. The import path is `llama_index_grok`.
 """),
