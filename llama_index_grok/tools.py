@@ -20,7 +20,7 @@ able to upload files from your disk.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from llama_index.core.base.llms.types import ContentBlock, ImageBlock, TextBlock
 from llama_index.core.tools.tool_spec.base import BaseToolSpec
@@ -39,10 +39,22 @@ from grok_transport import (
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
+    from typing_extensions import Unpack
 
 __all__ = ["GrokImageToolSpec", "GrokVideoToolSpec"]
 
 _URL_SCHEMES = ("http://", "https://", "data:image/")
+
+
+class ConnectionOptions(TypedDict, total=False):
+    """Where and how a spec reaches Grok, as for ``Grok``."""
+
+    base_url: str | None
+    provider: str | None
+    auth_style: Literal["bearer", "x-api-key"] | None
+    timeout: float | None
+    max_retries: int
+    default_headers: dict[str, str] | None
 
 
 class _GrokToolSpec(BaseToolSpec):
@@ -50,24 +62,20 @@ class _GrokToolSpec(BaseToolSpec):
 
     model: str
 
-    def __init__(
-        self,
-        api_key: str | SecretStr | None,
-        *,
-        base_url: str | None,
-        provider: str | None,
-        auth_style: Literal["bearer", "x-api-key"] | None,
-        timeout: float | None,
-        max_retries: int,
-        default_headers: dict[str, str] | None,
-    ) -> None:
+    def __init__(self, api_key: str | SecretStr | None, connection: ConnectionOptions) -> None:
+        unknown = sorted(set(connection) - set(ConnectionOptions.__annotations__))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {', '.join(unknown)}")
         self._client_kwargs: dict[str, Any] = {
             "connection": resolve_connection(
-                provider=provider, base_url=base_url, api_key=api_key, auth_style=auth_style
+                provider=connection.get("provider"),
+                base_url=connection.get("base_url"),
+                api_key=api_key,
+                auth_style=connection.get("auth_style"),
             ),
-            "timeout": timeout,
-            "max_retries": max_retries,
-            "default_headers": default_headers,
+            "timeout": connection.get("timeout"),
+            "max_retries": connection.get("max_retries", 2),
+            "default_headers": connection.get("default_headers"),
         }
         self._client: GrokClient | None = None
         self._aclient: AsyncGrokClient | None = None
@@ -121,24 +129,11 @@ class GrokImageToolSpec(_GrokToolSpec):
         *,
         model: str = DEFAULT_IMAGE_MODEL,
         edit_model: str = DEFAULT_EDIT_MODEL,
-        base_url: str | None = None,
-        provider: str | None = None,
-        auth_style: Literal["bearer", "x-api-key"] | None = None,
         response_format: Literal["url", "b64_json"] | None = None,
         n: int | None = None,
-        timeout: float | None = None,
-        max_retries: int = 2,
-        default_headers: dict[str, str] | None = None,
+        **connection: Unpack[ConnectionOptions],
     ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            provider=provider,
-            auth_style=auth_style,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-        )
+        super().__init__(api_key, connection)
         self.model = model
         self.edit_model = edit_model
         self.response_format = response_format
@@ -240,22 +235,9 @@ class GrokVideoToolSpec(_GrokToolSpec):
         aspect_ratio: str | None = None,
         poll_interval: float | None = None,
         max_wait: float | None = None,
-        base_url: str | None = None,
-        provider: str | None = None,
-        auth_style: Literal["bearer", "x-api-key"] | None = None,
-        timeout: float | None = None,
-        max_retries: int = 2,
-        default_headers: dict[str, str] | None = None,
+        **connection: Unpack[ConnectionOptions],
     ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            provider=provider,
-            auth_style=auth_style,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-        )
+        super().__init__(api_key, connection)
         self.model = model
         self._settings = {
             "duration": duration,

@@ -77,6 +77,11 @@ def test_edits_from_anything_but_image_urls_never_leave(server, references) -> N
     assert server.requests == []
 
 
+def test_a_misspelt_setting_is_refused(server) -> None:
+    with pytest.raises(TypeError, match="base_ur"):
+        GrokVideoToolSpec(api_key=server.api_key, base_ur=server.base_url)
+
+
 # -- videos ------------------------------------------------------------------------------------
 
 
