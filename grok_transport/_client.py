@@ -276,16 +276,20 @@ class _BaseClient:
                 missing.append((data, file))
         return ids, missing
 
+    # The uploads are read and written from any thread: every walk is over a copy (``list`` of a
+    # dict is one step under the GIL), so a concurrent upload cannot break it.
+
     def _remember(self, file: InlineFile, uploaded: FileObject) -> str:
-        if len(self._uploads) >= _REMEMBERED_UPLOADS:
-            self._uploads.pop(next(iter(self._uploads)), None)
+        for oldest in list(self._uploads)[: max(0, len(self._uploads) - _REMEMBERED_UPLOADS + 1)]:
+            self._uploads.pop(oldest, None)
         self._uploads[file.key] = (uploaded.id, time.monotonic() + INLINE_FILE_TTL - 3600)
         return uploaded.id
 
     def _forget(self, file_id: str) -> None:
         """A deleted file is not referred to again."""
-        for key in [key for key, (known, _) in self._uploads.items() if known == file_id]:
-            self._uploads.pop(key, None)
+        for key, (known, _) in list(self._uploads.items()):
+            if known == file_id:
+                self._uploads.pop(key, None)
 
     def _forget_uploads(self, call: Call) -> None:
         """The call's inline files are uploaded again next time (an earlier upload is gone)."""
