@@ -26,6 +26,9 @@ _REASONING_REJECTS = frozenset({"stop", "presence_penalty", "frequency_penalty"}
 _ALL_REJECTS = frozenset({"reasoning_effort"}) | _REASONING_REJECTS
 
 
+_AGENTIC_FAMILY = re.compile(r"grok-(?:[4-9]|\d\d)")
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """What one model is known to do. Instances are shared and immutable."""
@@ -53,6 +56,16 @@ class ModelInfo:
     def accepts(self, param: str) -> bool:
         """Whether the model takes ``param`` without a 400."""
         return param not in self.rejected_params
+
+    @property
+    def documents(self) -> bool:
+        """Whether attached files (PDF, text) reach the model.
+
+        xAI reads them with its server-side document search on the Responses API (docs/wire.md,
+        "Files"), an agentic tool its grok-4 family and later run; Grok Inc and grokapi.io have
+        no Files API.
+        """
+        return self.provider in ("xai", "custom") and self.tools and bool(_AGENTIC_FAMILY.match(self.name))
 
 
 def _m(name: str, **kw: object) -> ModelInfo:

@@ -15,7 +15,6 @@ from typing import Any
 __all__ = ["image_part", "data_url", "image_mime_type"]
 
 
-
 def image_mime_type(data: bytes) -> str | None:
     """``image/png``, ``image/jpeg`` or ``image/webp`` from the file's magic bytes.
 

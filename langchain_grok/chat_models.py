@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from functools import lru_cache
 from operator import itemgetter
@@ -33,7 +32,6 @@ from grok_transport import (
     Call,
     Endpoint,
     GrokClient,
-    ModelInfo,
     estimate_tokens,
     json_schema_format,
     lookup,
@@ -693,20 +691,6 @@ class _JsonToolParser(JsonOutputKeyToolsParser):
         return super().parse_result(result, partial=partial)
 
 
-_AGENTIC_FAMILY = re.compile(r"grok-(?:[4-9]|\d\d)")
-"""grok-4 and later: the models xAI's server-side tools, document search included, run on."""
-
-
-def _reads_files(info: ModelInfo, provider: str) -> bool:
-    """Whether ``info``'s model takes documents (PDF, text).
-
-    xAI reads an attached file with its server-side document search on the Responses API
-    (docs/wire.md, "Files"), an agentic tool its grok-4 family and later run; Grok Inc and
-    grokapi.io have no Files API.
-    """
-    return provider in ("xai", "custom") and info.tools and bool(_AGENTIC_FAMILY.match(info.name))
-
-
 @lru_cache(maxsize=256)
 def _profile_items(model: str, provider: str) -> tuple[tuple[str, Any], ...]:
     info = lookup(model, provider)
@@ -716,7 +700,7 @@ def _profile_items(model: str, provider: str) -> tuple[tuple[str, Any], ...]:
         "text_inputs": True,
         "image_inputs": info.vision,
         "image_url_inputs": info.vision,
-        "pdf_inputs": _reads_files(info, provider),
+        "pdf_inputs": info.documents,
         "audio_inputs": False,
         "video_inputs": False,
         "text_outputs": not info.image_generation,

@@ -1,4 +1,4 @@
-"""The three packages pass ``mypy --strict``, as their ``py.typed`` markers promise users."""
+"""The code as users and maintainers meet it: typed (``mypy --strict``, ``py.typed``) and ruff-clean."""
 
 from __future__ import annotations
 
@@ -24,3 +24,11 @@ def test_mypy_strict_passes() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_check_and_format_are_clean() -> None:
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
