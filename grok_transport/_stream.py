@@ -88,6 +88,8 @@ class _Events:
             return error
         if isinstance(error, SSEDecodeError):
             return self.interrupted("undecodable bytes in stream", error)
+        if isinstance(error, httpx.TimeoutException):  # the timeout bounds every silence
+            return self.interrupted("the stream fell silent for longer than the timeout", error)
         return self.interrupted("connection lost mid-stream", error)
 
 

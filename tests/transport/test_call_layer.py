@@ -206,3 +206,28 @@ def test_a_whole_body_cut_inside_a_utf8_character_is_a_typed_error(raw_server):
     url = raw_server(lambda conn: _answer(conn, body[:-24], length=len(body)))
     with pytest.raises((ServerError, APIConnectionError)):
         GrokClient(base_url=url, api_key="k" * 20, max_retries=0).chat(HI, model="grok-4.3")
+
+
+# -- what bounds a stream: the first byte and every silence, not the whole stream --------------
+
+
+def test_a_stream_whose_first_byte_never_comes_times_out(grok_server):
+    grok_server.enqueue(Reply.text("late", first_byte_delay=3))
+    client = _client(grok_server, timeout=0.5, max_retries=0)
+    with pytest.raises(APITimeoutError):
+        client.stream_chat(HI, model="grok-4.3")
+
+
+def test_a_stream_that_falls_silent_raises_with_the_text_so_far(grok_server):
+    grok_server.enqueue(Reply.text(["one ", "two ", "three"], chunk_delay=1.5))
+    client = _client(grok_server, timeout=0.5, max_retries=0)
+    with pytest.raises(StreamInterruptedError, match="fell silent for longer than the timeout") as info:
+        list(client.stream_chat(HI, model="grok-4.3"))
+    assert info.value.text == "one "
+
+
+def test_a_long_stream_with_short_silences_is_not_cut_by_the_timeout(grok_server):
+    grok_server.enqueue(Reply.text([f"{i} " for i in range(8)], chunk_delay=0.2))
+    client = _client(grok_server, timeout=0.5, max_retries=0)
+    with client.stream_chat(HI, model="grok-4.3") as stream:
+        assert "".join(d.text for d in stream if d.kind == "text") == "0 1 2 3 4 5 6 7 "
