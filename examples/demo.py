@@ -1,4 +1,4 @@
-"""The Grok integrations end to end: a LangChain chain and agent, a LlamaIndex query engine, an image.
+"""The Grok integrations end to end: a chain, an agent, images, a video, a PDF, a LlamaIndex query engine.
 
 Run from the repository root with ``scripts/demo`` (or ``python examples/demo.py`` once the
 package is installed). With ``XAI_API_KEY`` set it talks to the real xAI API; with no key it
@@ -8,6 +8,7 @@ same either way: only the base URL and the key differ.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import sys
@@ -48,11 +49,12 @@ def count(t: Target, message: object) -> None:
 
 def langchain_part(t: Target) -> None:
     from langchain.agents import create_agent
+    from langchain_core.messages import HumanMessage
     from langchain_core.output_parsers import StrOutputParser
     from langchain_core.prompts import ChatPromptTemplate
     from langchain_core.tools import tool
 
-    from langchain_grok import ChatGrok, GrokImageGenerationTool
+    from langchain_grok import ChatGrok, GrokImageGenerationTool, GrokVideoGenerationTool
 
     model = ChatGrok(model=t.model, base_url=t.base_url, api_key=t.api_key)
 
@@ -103,6 +105,48 @@ def langchain_part(t: Target) -> None:
     print(f"    {tool_message.content}")
     t.usage["ticks"] += tool_message.artifact.get("cost_in_usd_ticks") or 0
 
+    print("\n[5] Grok Imagine and documents: an edit of that image, a video, a question to a PDF")
+    first = tool_message.artifact["images"][0]["url"]
+    edit = painter.invoke({"prompt": "the same lighthouse at night", "reference_images": [first]})
+    print(f"    edited: {edit}")
+    if not t.live or os.environ.get("GROK_DEMO_VIDEO"):
+        director = GrokVideoGenerationTool.from_model(model, poll_interval=None if t.live else 0.05)
+        print(f"    video: {director.invoke({'prompt': 'waves under the lighthouse', 'image_url': first})}")
+    else:
+        print("    video: skipped on the real API (a minute or two, and billed); set GROK_DEMO_VIDEO=1")
+    document = {
+        "type": "file",
+        "base64": _pdf("The lighthouse keeper's shift starts at 18:00."),
+        "mime_type": "application/pdf",
+        "filename": "rota.pdf",
+    }
+    question = HumanMessage([{"type": "text", "text": "When does the keeper's shift start?"}, document])
+    answer = model.invoke([question])
+    count(t, answer)
+    print(f"    the PDF says: {answer.content}")
+
+
+def _pdf(text: str) -> str:
+    """A one-page PDF holding ``text``, base64-encoded: a real document without a file on disk."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    pdf, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return base64.b64encode(pdf).decode()
+
 
 def llama_index_part(t: Target) -> None:
     from llama_index.core import Document, SummaryIndex
@@ -110,7 +154,7 @@ def llama_index_part(t: Target) -> None:
 
     from llama_index_grok import Grok
 
-    print("\n[5] LlamaIndex query engine over three documents (Grok)")
+    print("\n[6] LlamaIndex query engine over three documents (Grok)")
     llm = Grok(model=t.model, base_url=t.base_url, api_key=t.api_key)
     documents = [
         Document(text="The lighthouse at Cap Fréhel was built in 1950 and is 103 metres above the sea."),
@@ -123,7 +167,7 @@ def llama_index_part(t: Target) -> None:
     for node in response.source_nodes:
         print(f"    source: {node.node.get_content()[:70]}…")
 
-    print("\n[6] Web search with citations (xAI's Responses API, from LlamaIndex)")
+    print("\n[7] Web search with citations (xAI's Responses API, from LlamaIndex)")
     searcher = Grok(model=t.model, base_url=t.base_url, api_key=t.api_key, server_tools=["web_search"])
     answer = searcher.chat([ChatMessage(role="user", content="Search the web: latest stable Python?")])
     print(f"    {answer.message.content}")

@@ -24,5 +24,7 @@ def test_demo_runs_end_to_end_against_the_local_server_and_says_so() -> None:
     assert "final answer:" in text
     assert "(the local server's stand-in figure, nothing was charged)" in text
     assert "Image: http://127.0.0.1:" in text
+    assert "edited: Image: http://127.0.0.1:" in text and "video: Video (" in text
+    assert "the PDF says:" in text and "18:00" in text  # the answer quotes the document
     assert "cites: https://" in text
     assert "Done: local server" in text
