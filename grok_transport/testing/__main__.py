@@ -1,20 +1,15 @@
 """``grok-test-server`` (or ``python -m grok_transport.testing``): serve until Ctrl-C or SIGTERM.
 
-Prints the base URL and then the API key, one per line on stdout, flushed at once, so that a
-script or a notebook can start it as a subprocess and read exactly two lines::
-
-    $ grok-test-server --port 8080
-    http://127.0.0.1:8080/v1
-    grok-local-test-key
-
-The key is ``grok-local-test-key`` unless ``--api-key`` gives another; with a fixed ``--port``
-the URL is fixed too, so a notebook built against the server reads the same on every run.
-Human-readable hints go to stderr, so stdout stays machine-readable.
+Prints the base URL, then the API key (``grok-local-test-key`` unless ``--api-key`` says
+otherwise), one per line on stdout, flushed at once, so a script or a notebook can start it as a
+subprocess and read exactly two lines; with a fixed ``--port`` both are the same on every run.
+Human-readable hints go to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -29,12 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     about = "A local Grok-compatible HTTP server (offline, deterministic)."
     parser = argparse.ArgumentParser(prog="grok-test-server", description=about)
     add = parser.add_argument
-    add(
-        "--dialect",
-        choices=("xai", "grokinc", "grokapi"),
-        default="xai",
-        help="provider to imitate (default: xai)",
-    )
+    add("--dialect", choices=("xai", "grokinc", "grokapi"), default="xai", help="provider to imitate")
     add("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     add("--port", type=int, default=0, help="port to bind; 0 picks a free one (default: 0)")
     add("--api-key", action="append", dest="api_keys", metavar="KEY", help=_KEY_HELP)
@@ -65,11 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(server.base_url, server.api_key, sep="\n", flush=True)
         hint = f"grok test server ({args.dialect}) on {server.url}; Ctrl-C to stop"
         print(hint, file=sys.stderr, flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             while not stop.wait(0.5):
                 pass
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

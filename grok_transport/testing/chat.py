@@ -11,6 +11,7 @@ response ``model`` resolves catalogue aliases on xAI. Citations become the spec'
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 import uuid
 import zlib
@@ -29,8 +30,6 @@ from .replies import Reply, ToolCall
 __all__ = ["chat_completions"]
 
 _XAI_ROLES = ("assistant", "developer", "function", "system", "tool", "user")
-_CAMEL = {"reasoning_effort": "reasoningEffort", "presence_penalty": "presencePenalty"}
-_CAMEL["frequency_penalty"] = "frequencyPenalty"
 _GROKINC_ROLE = "invalid role '{}' in messages[{}]: grok inc only takes 'user' and 'assistant' messages."
 _LIVE_SEARCH_GONE = "Live search is deprecated. Please switch to the Agent Tools API: "
 _LIVE_SEARCH_GONE += "https://docs.x.ai/docs/guides/tools/overview"
@@ -75,19 +74,15 @@ def _validate(x: Exchange, body: Mapping[str, Any], info: ModelInfo) -> None:
         x.refuse(410, _LIVE_SEARCH_GONE)
     for param in ("reasoning_effort", "stop", "presence_penalty", "frequency_penalty"):
         if name != "grokinc" and info.known and body.get(param) is not None and param in info.rejected_params:
-            unsupported = f"Model {body['model']} does not support parameter {_CAMEL.get(param)}."
+            camel = re.sub(r"_(\w)", lambda m: m[1].upper(), param)
+            unsupported = f"Model {body['model']} does not support parameter {camel}."
             message = "Argument not supported on this model: stop" if param == "stop" else unsupported
             x.refuse(400, message, None if name == "xai" else "unsupported_parameter")
-    response_format = body.get("response_format")
-    if (
-        name != "grokinc"
-        and isinstance(response_format, Mapping)
-        and response_format.get("type") == "json_schema"
-    ):
-        spec = response_format.get("json_schema")
-        if not isinstance(spec, Mapping) or "schema" not in spec:
-            missing = "Missing required parameter: 'response_format.json_schema.schema'."
-            x.refuse(400, missing, None if name == "xai" else "missing_required_parameter")
+    fmt = body["response_format"] if isinstance(body.get("response_format"), Mapping) else {}
+    spec = fmt.get("json_schema") if fmt.get("type") == "json_schema" else {"schema": None}
+    if name != "grokinc" and not (isinstance(spec, Mapping) and "schema" in spec):
+        missing = "Missing required parameter: 'response_format.json_schema.schema'."
+        x.refuse(400, missing, None if name == "xai" else "missing_required_parameter")
     x.within_context(x.prompt_tokens, info.context_window)
 
 

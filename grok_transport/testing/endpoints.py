@@ -10,7 +10,7 @@ import base64
 import hashlib
 import re
 import time
-from typing import Any, NoReturn
+from typing import Any
 
 from .._catalogue import ModelInfo, known_models
 from . import media
@@ -85,8 +85,17 @@ def _entries(dialect: str) -> list[dict[str, Any]]:
     return [{"id": m.name, **_owned(), "owned_by": owner} for m in known_models(dialect)]
 
 
-def _not_found(x: Exchange) -> NoReturn:
-    x.refuse(404, f"The model {x.params['id']} does not exist or your team does not have access to it.")
+def _language_models() -> list[dict[str, Any]]:
+    return [_language_model(m) for m in _listed() if not m.image_generation]
+
+
+def _one(x: Exchange, entries: list[dict[str, Any]]) -> Response:
+    """The entry named ``{id}`` (aliases are found too), else xAI's 404."""
+    name = x.params["id"]
+    entry = next((e for e in entries if name in (e["id"], *e.get("aliases", ()))), None)
+    if entry is None:
+        x.refuse(404, f"The model {name} does not exist or your team does not have access to it.")
+    return json_response(entry)
 
 
 def models(x: Exchange) -> Response:
@@ -95,26 +104,18 @@ def models(x: Exchange) -> Response:
 
 
 def model(x: Exchange) -> Response:
-    """``GET /v1/models/{id}`` (aliases are found too)."""
-    name = x.params["id"]
-    entry = next((e for e in _entries(x.dialect.name) if name in (e["id"], *e.get("aliases", ()))), None)
-    if entry is None:
-        _not_found(x)
-    return json_response(entry)
+    """``GET /v1/models/{id}``."""
+    return _one(x, _entries(x.dialect.name))
 
 
 def language_models(x: Exchange) -> Response:
     """``GET /v1/language-models``: note ``models``, not ``data``, and no ``object``."""
-    return json_response({"models": [_language_model(m) for m in _listed() if not m.image_generation]})
+    return json_response({"models": _language_models()})
 
 
 def language_model(x: Exchange) -> Response:
     """``GET /v1/language-models/{id}``."""
-    name = x.params["id"]
-    for info in _listed():
-        if not info.image_generation and (info.name == name or name in info.aliases):
-            return json_response(_language_model(info))
-    _not_found(x)
+    return _one(x, _language_models())
 
 
 # images ------------------------------------------------------------------------------------

@@ -314,8 +314,3 @@ class Reply:
     def content(self) -> str:
         """The whole answer text."""
         return "".join(self.content_pieces)
-
-    @property
-    def reasoning(self) -> str | None:
-        """The whole reasoning text, if any."""
-        return None if self.reasoning_pieces is None else "".join(self.reasoning_pieces)

@@ -35,15 +35,8 @@ __all__ = ["responses"]
 _MARKER = re.compile(r"\[\[(\d+)\]\]\(([^)\s]+)\)")
 _ROLES = ("assistant", "developer", "system", "user")
 _ITEM_TYPES = ("message", "function_call", "function_call_output", "reasoning", "item_reference")
-_TOOL_TYPES: tuple[str, ...] = (
-    "function",
-    "web_search",
-    "x_search",
-    "code_interpreter",
-    "code_execution",
-    "file_search",
-)
-_TOOL_TYPES += ("collections_search", "document_search", "mcp")  # in serde's order, as its errors list them
+_BUILT_IN = ("web_search", "x_search", "code_interpreter", "code_execution", "file_search")
+_TOOL_TYPES = ("function", *_BUILT_IN, "collections_search", "document_search", "mcp")  # serde's order
 _USAGE_KINDS = ("web_search", "x_search", "code_interpreter", "file_search", "mcp", "document_search")
 _CALL_PREFIX = {"web_search": "ws", "x_search": "xs", "code_interpreter": "ci"}
 Item = tuple[dict[str, Any], tuple[str, ...]]  # an output item and the pieces its text streams in
@@ -296,7 +289,7 @@ class _Responses:
             at = {"item_id": data["id"], "output_index": index}
             ev.add("response.output_item.added", item=_pending(data), output_index=index)
             if data["type"] == "message":
-                _message_events(ev, {"content_index": 0, **at}, data["content"][0], pieces)
+                _message_events(ev, at, data["content"][0], pieces)
             elif data["type"] == "reasoning" and data["summary"]:
                 _summary_events(ev, at, data["summary"][0]["text"], pieces)
             elif data["type"] == "function_call":
@@ -369,14 +362,11 @@ def _summary_events(ev: _Events, at: dict[str, Any], text: str, pieces: tuple[st
 
 
 def _message_events(ev: _Events, at: dict[str, Any], part: dict[str, Any], pieces: tuple[str, ...]) -> None:
-    ev.add("response.content_part.added", **at, part={**part, "text": "", "annotations": []})
+    part_at = {"content_index": 0, **at}
+    ev.add("response.content_part.added", **part_at, part={**part, "text": "", "annotations": []})
     for piece in pieces:
-        ev.add("response.output_text.delta", content_index=0, delta=piece, **_tail(at), logprobs=[])
+        ev.add("response.output_text.delta", content_index=0, delta=piece, **at, logprobs=[])
     for number, note in enumerate(part["annotations"]):
-        ev.add("response.output_text.annotation.added", annotation=note, annotation_index=number, **at)
-    ev.add("response.output_text.done", **at, text=part["text"], logprobs=[])
-    ev.add("response.content_part.done", **at, part=part)
-
-
-def _tail(at: dict[str, Any]) -> dict[str, Any]:
-    return {"item_id": at["item_id"], "output_index": at["output_index"]}
+        ev.add("response.output_text.annotation.added", annotation=note, annotation_index=number, **part_at)
+    ev.add("response.output_text.done", **part_at, text=part["text"], logprobs=[])
+    ev.add("response.content_part.done", **part_at, part=part)

@@ -353,27 +353,10 @@ def _write(items: Any, groups: dict[int, str] | None = None) -> str:
 
 
 def _member(items: Any) -> str:
-    """A character of a ``[...]`` set: its first member, or for ``[^...]`` one it leaves out."""
-    if _name(items[0][0]) != "NEGATE":
-        kind, av = _name(items[0][0]), items[0][1]
-        if kind in ("LITERAL", "RANGE"):
-            return chr(av if kind == "LITERAL" else av[0])
-        if kind == "CATEGORY":
-            return _SAMPLES.get(_name(av), "a")
-        raise ValueError(f"unsupported set member {kind}")
-    for char in "aA0_-. xZ9":
-        if not _in(char, items[1:]):
-            return char
-    raise ValueError("no character outside the negated set")
-
-
-def _in(char: str, items: Any) -> bool:
-    categories = {"DIGIT": r"\d", "NOT_DIGIT": r"\D", "WORD": r"\w", "NOT_WORD": r"\W", "SPACE": r"\s"}
-    categories["NOT_SPACE"] = r"\S"
-    for op, av in items:
-        kind = _name(op)
-        if (kind == "LITERAL" and av == ord(char)) or (kind == "RANGE" and av[0] <= ord(char) <= av[1]):
-            return True
-        if kind == "CATEGORY" and re.fullmatch(categories.get(_name(av), "(?!)"), char):
-            return True
-    return False
+    """A character of a ``[...]`` set: its first member (a ``[^...]`` set is left to the stock)."""
+    kind, av = _name(items[0][0]), items[0][1]
+    if kind in ("LITERAL", "RANGE"):
+        return chr(av if kind == "LITERAL" else av[0])
+    if kind == "CATEGORY":
+        return _SAMPLES.get(_name(av), "a")
+    raise ValueError(f"unsupported set member {kind}")

@@ -254,13 +254,7 @@ def search_sources(kind: str, query: str) -> tuple[str, ...]:
 def search_answer(runs: Sequence[ServerToolRun]) -> tuple[str, list[str]]:
     """A short answer citing the first two sources, with the ``[[n]](url)`` markers inline."""
     kinds = {run.type for run in runs}
-    where = (
-        "the web and x"
-        if kinds == {"web_search", "x_search"}
-        else "x"
-        if kinds == {"x_search"}
-        else "the web"
-    )
+    where = "the web and x" if len(kinds) > 1 else "x" if kinds == {"x_search"} else "the web"
     sources = [url for run in runs for url in run.sources][:2]
     text = f'i searched {where} for "{runs[0].query}".'
     if sources:
