@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import secrets
 import time
 from typing import Any
 
@@ -193,7 +194,7 @@ def keys_generate(x: Exchange) -> Response:
     user = x.body().get("user_identifier")
     if not isinstance(user, str) or not user.strip():
         x.missing("user_identifier")
-    key = x.dialect.new_key()
+    key = f"grokinc-{secrets.token_hex(16)}"
     x.state.keys[key] = (user, int(time.time()))
     return json_response({"api_key": key, "user_identifier": user})
 

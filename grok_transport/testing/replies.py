@@ -192,20 +192,7 @@ class Reply:
         )
 
     @classmethod
-    def tool_calls(
-        cls,
-        calls: Sequence[Mapping[str, Any]],
-        *,
-        content: str = "",
-        reasoning: str | Sequence[str] | None = None,
-        model: str | None = None,
-        usage: Mapping[str, Any] | None = None,
-        first_byte_delay: float = 0.0,
-        cut_after: int | None = None,
-        chunk_delay: float = 0.0,
-        citations: Sequence[str | Mapping[str, Any] | Citation] | None = None,
-        server_tools: Sequence[ServerToolRun | Mapping[str, Any]] | None = None,
-    ) -> Reply:
+    def tool_calls(cls, calls: Sequence[Mapping[str, Any]], *, content: str = "", **options: Any) -> Reply:
         """Function calls; each ``{"name", "arguments": dict | str, "id": optional}``.
 
         Missing ids become ``call_`` plus 8 digits derived from the request (``call-<uuid>-<n>``
@@ -224,9 +211,7 @@ class Reply:
             parsed.append(ToolCall(str(call["name"]), arguments, call.get("id")))
         if not parsed:
             raise ValueError("Reply.tool_calls needs at least one call")
-        text = cls.text(content, reasoning=reasoning, model=model, usage=usage, citations=citations)
-        text = replace(text, first_byte_delay=first_byte_delay, cut_after=cut_after, chunk_delay=chunk_delay)
-        text = replace(text, server_tools=_server_tools(server_tools))
+        text = cls.text(content, **options)
         return replace(text, kind="tool_calls", calls=tuple(parsed), finish_reason="tool_calls")
 
     @classmethod
