@@ -48,11 +48,7 @@ class Request:
 
 @dataclass(slots=True)
 class Response:
-    """A complete response written in one go, optionally late or short.
-
-    ``declared_length`` larger than ``len(body)`` announces more bytes than are sent; the
-    connection is then closed, which is how a body cut off mid-transfer looks to a client.
-    """
+    """A response written in one go, maybe late; ``declared_length`` > ``len(body)``: cut mid-body."""
 
     status: int
     body: bytes = b""
@@ -64,11 +60,7 @@ class Response:
 
 @dataclass(slots=True)
 class StreamResponse:
-    """A ``Transfer-Encoding: chunked`` response; each item of ``events`` is one chunk.
-
-    ``cut_after`` closes the connection after that many events without the terminating
-    zero-length chunk, so the client sees a stream that dies mid-way.
-    """
+    """A chunked response, one chunk per event; ``cut_after`` drops the connection after that many."""
 
     status: int
     events: list[bytes]
@@ -210,12 +202,7 @@ class _Connection(asyncio.Protocol):
             self._serve()
 
     def _frames(self, response: Response | StreamResponse) -> tuple[list[bytes], bool]:
-        """The bytes of ``response`` as written between delays, and whether it ends cleanly.
-
-        The head goes out with the first event. A response that does not end cleanly (a body
-        shorter than its ``Content-Length``, a stream cut after ``cut_after`` events) is followed
-        by a dropped connection.
-        """
+        """The bytes written between delays (the head with the first), and whether they end cleanly."""
         send = self._h11.send
         if isinstance(response, Response):
             body = response.body
@@ -266,10 +253,7 @@ class _Connection(asyncio.Protocol):
 
 
 class ServerThread:
-    """Serve ``app`` on an event loop of its own, in a daemon thread.
-
-    A daemon thread, so a test that forgets ``stop()`` cannot hang the interpreter at exit.
-    """
+    """Serve ``app`` on a loop of its own, in a daemon thread: a forgotten ``stop()`` cannot hang exit."""
 
     def __init__(self, app: App, host: str, port: int) -> None:
         self._app, self._host, self._requested_port = app, host, port

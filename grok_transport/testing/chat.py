@@ -1,11 +1,8 @@
 r"""``POST /v1/chat/completions``: refuse what the real API refuses, then render the answer.
 
-The bytes follow the recordings (docs/wire.md, "Chat response", "Streaming" and "Tool calls"):
-the recorded key orders; ``role`` riding on the first content, reasoning or tool-call chunk; each
-tool call whole in one chunk with its ``index``; a finish chunk with an empty delta; usage in a
-``choices: []`` chunk only when ``stream_options.include_usage`` asks; then ``[DONE]``. The
-response ``model`` resolves catalogue aliases on xAI. Citations become the spec's top-level
-``citations`` list (non-streamed only); server-side tool runs exist on ``/v1/responses`` only.
+The bytes follow the recordings key for key and chunk for chunk (docs/wire.md, "Chat response",
+"Streaming" and "Tool calls"). Citations become the top-level ``citations`` list (non-streamed
+only); server-side tool runs exist on ``/v1/responses`` only.
 """
 
 from __future__ import annotations
@@ -88,11 +85,7 @@ def _validate(x: Exchange, body: Mapping[str, Any], info: ModelInfo) -> None:
 
 @lru_cache(maxsize=64)
 def _encoded(pieces: tuple[str, ...]) -> tuple[str, ...]:
-    """Each piece as a JSON string literal, once per distinct answer.
-
-    A sticky benchmark reply streams thousands of pieces per request; encoding them once keeps
-    the per-chunk cost at a string concatenation.
-    """
+    """Each piece as a JSON string literal, encoded once per distinct answer (benchmarks repeat one)."""
     return tuple(dumps(piece) for piece in pieces)
 
 
@@ -123,10 +116,8 @@ class _Chat:
 
     def usage(self) -> dict[str, Any]:
         a = self.answer
-        text = a.prompt_tokens - a.image_tokens
-        prompt = dict(
-            text_tokens=text, audio_tokens=0, image_tokens=a.image_tokens, cached_tokens=a.cached_tokens
-        )
+        text, images = a.prompt_tokens - a.image_tokens, a.image_tokens
+        prompt = dict(text_tokens=text, audio_tokens=0, image_tokens=images, cached_tokens=a.cached_tokens)
         completion = dict(reasoning_tokens=a.reasoning_tokens, audio_tokens=0, accepted_prediction_tokens=0)
         usage = {
             "prompt_tokens": a.prompt_tokens,

@@ -29,7 +29,7 @@ JPEG_B64 = (
 )
 JPEG_BYTES = base64.b64decode(JPEG_B64)
 _IMAGE_COST_TICKS = 200_000_000
-_CREATED = 1_767_225_600  # 2026-01-01, a fixed "created" for model listings
+_OWNED = {"created": 1_767_225_600, "object": "model"}  # a fixed "created" (2026-01-01) for model listings
 
 
 # models ------------------------------------------------------------------------------------
@@ -55,21 +55,17 @@ def _prices(info: ModelInfo, table: dict[str, int]) -> dict[str, int]:
 def _xai_model(info: ModelInfo) -> dict[str, Any]:
     """A ``/v1/models`` entry in the Jul-2026 shape (docs/wire.md, "Model listing")."""
     head = {"id": info.name} if info.image_generation else {"id": info.name, "aliases": list(info.aliases)}
-    entry = {**head, "context_length": info.context_window, **_owned(), "owned_by": "xai"}
+    entry = {**head, "context_length": info.context_window, **_OWNED, "owned_by": "xai"}
     if info.image_generation:
         return {**entry, "image_price": _IMAGE_COST_TICKS}
     return {**entry, **_prices(info, _PRICES), **_long_context(info)}
-
-
-def _owned() -> dict[str, Any]:
-    return {"created": _CREATED, "object": "model"}
 
 
 def _language_model(info: ModelInfo) -> dict[str, Any]:
     """A ``/v1/language-models`` entry (docs/wire.md, "Model listing")."""
     fingerprint = f"fp_{hashlib.md5(info.name.encode()).hexdigest()[:10]}"
     inputs = ["text", "image"] if info.vision else ["text"]
-    entry = {"id": info.name, "fingerprint": fingerprint, **_owned(), "owned_by": "xai", "version": "1.0.0"}
+    entry = {"id": info.name, "fingerprint": fingerprint, **_OWNED, "owned_by": "xai", "version": "1.0.0"}
     entry |= {"input_modalities": inputs, "output_modalities": ["text"], **_prices(info, _PRICES)}
     return {**entry, "search_price": 0, **_long_context(info), "aliases": list(info.aliases)}
 
@@ -83,7 +79,7 @@ def _entries(dialect: str) -> list[dict[str, Any]]:
     if dialect == "xai":
         return [_xai_model(m) for m in _listed()]
     owner = "grokinc" if dialect == "grokinc" else "xai"
-    return [{"id": m.name, **_owned(), "owned_by": owner} for m in known_models(dialect)]
+    return [{"id": m.name, **_OWNED, "owned_by": owner} for m in known_models(dialect)]
 
 
 def _language_models() -> list[dict[str, Any]]:

@@ -1,15 +1,13 @@
 """What a test scripts the server to say: :class:`Reply` and the parts it is built from.
 
-A :class:`Reply` describes an answer, not bytes: the server renders it as a ``chat.completion``,
-a chat stream, a Responses object or a Responses stream, whichever the request asked for, so one
-script serves every code path of a client. Faults (a slow first byte, a cut stream, a delay
-between events) are options of the reply because they belong to one answer.
+A :class:`Reply` describes an answer, not bytes: the server renders it for whichever endpoint and
+streaming mode the request asked for, so one script serves every code path of a client. Faults
+(a slow first byte, a cut stream, a delay between events) are options of the one answer.
 
-``citations`` and ``server_tools`` are shown fully on ``/v1/responses`` only, as xAI does: each
-citation becomes a ``[[n]](url)`` marker in the text (appended if the text lacks it) with a
-``url_citation`` annotation, and each :class:`ServerToolRun` a ``web_search_call`` /
-``x_search_call`` / ``code_interpreter_call`` item before the answer. Chat completions list the
-cited URLs in a top-level ``citations`` array (non-streamed) and do not show the runs.
+On ``/v1/responses`` each citation becomes a ``[[n]](url)`` marker (appended if the text lacks
+it) with a ``url_citation`` annotation, and each :class:`ServerToolRun` an output item before the
+answer; chat completions list cited URLs in a top-level ``citations`` array (non-streamed) and do
+not show the runs, as xAI does (docs/wire.md, "Responses API").
 """
 
 from __future__ import annotations

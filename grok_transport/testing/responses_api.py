@@ -1,14 +1,10 @@
 r"""``POST /v1/responses``: xAI's Responses API, shaped like the Aug-2026 grok-4.3 recordings.
 
-The object, its output items, their ids, the usage arithmetic and the event stream follow the
-recordings key for key (docs/wire.md, "Responses API"). Choices where nothing was recorded: the
-streamed server-tool events and ``response.output_text.annotation.added`` follow vercel-ai's
-xAI fixtures; ``x_search_call`` (``xs_``) and ``code_interpreter_call`` (``ci_``) mirror
-``web_search_call``; ``encrypted_content`` appears only when ``include`` asks for it; the
-``response.completed`` event carries exactly the object the non-streamed call returns, so a
-client can rely on one shape. Errors use :class:`.dialects.XaiResponsesDialect`. Answers are
-stored for ``previous_response_id`` unless the request says ``store: false``; a follow-up's
-stored prefix is reported as ``cached_tokens``.
+The object, its items, ids, usage arithmetic and event stream follow the recordings key for key
+(docs/wire.md, "Responses API"). Where nothing was recorded: streamed server-tool events and
+``response.output_text.annotation.added`` follow vercel-ai's xAI fixtures; ``x_search_call``
+(``xs_``) and ``code_interpreter_call`` (``ci_``) mirror ``web_search_call``. Answers are stored
+for ``previous_response_id`` unless ``store: false``; the stored prefix counts as cached tokens.
 """
 
 from __future__ import annotations

@@ -1,16 +1,13 @@
 """Which endpoints each dialect serves: one row per endpoint.
 
 To add an endpoint, write ``handler(x: Exchange) -> Response | StreamResponse`` (see
-:mod:`.exchange`) and add its row here. ``{name}`` in a path matches (the rest of) one segment and
-reaches the handler as ``x.params["name"]``; text after it must follow, so
-``/v1/batches/{id}:cancel`` is a route of its own beside ``/v1/batches/{id}``.
+:mod:`.exchange`) and add its row here. ``{name}`` in a path matches one segment (or its start,
+as in ``/v1/batches/{id}:cancel``) and reaches the handler as ``x.params["name"]``.
 
-A row's options: ``public`` routes need no key and are not rate limited. ``metered`` routes are
-gated by the credit balance and, on xAI, answer with ``X-Ratelimit-*`` headers; ``images``
-selects the image endpoints' request-only header pair. ``measure`` estimates a model route's
-``(prompt_tokens, image_tokens)`` up front, because the token count feeds the rate-limit window
-before the handler runs. ``dialect`` replaces the server's dialect for this route (auth, limits
-and errors included): ``/v1/responses`` words its errors differently.
+Options: ``public`` routes need no key and are not rate limited; ``metered`` ones are gated by
+credits and, on xAI, answer with ``X-Ratelimit-*`` headers (``images``: the image endpoints'
+pair). ``measure`` estimates ``(prompt_tokens, image_tokens)`` before the handler runs, for the
+rate-limit window. ``dialect`` overrides the server's (``/v1/responses`` words errors its way).
 """
 
 from __future__ import annotations
