@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 from . import DEFAULT_API_KEY
 
@@ -39,16 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     key, *others = args.api_keys or [DEFAULT_API_KEY]
-    limits = {} if args.rate_limit_rpm is None else {"rate_limit_rpm": args.rate_limit_rpm}
-    server = GrokTestServer(
-        args.dialect,
-        host=args.host,
-        port=args.port,
-        api_key=key,
-        api_keys=others,
-        credits=args.credits,
-        **limits,
-    )
+    options: dict[str, Any] = dict(host=args.host, port=args.port, api_key=key, api_keys=others)
+    if args.rate_limit_rpm is not None:  # unset: the dialect's own limit
+        options["rate_limit_rpm"] = args.rate_limit_rpm
+    server = GrokTestServer(args.dialect, credits=args.credits, **options)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with server:

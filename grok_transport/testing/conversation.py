@@ -215,19 +215,12 @@ def _read_item(conversation: Conversation, item: Mapping[str, Any]) -> None:
     """One input item; replayed ``reasoning`` items and unknown kinds say nothing used here."""
     kind, messages = item.get("type"), conversation.messages
     if kind in (None, "message") and isinstance(item.get("role"), str):
-        conversation.add(
-            {
-                "role": "system" if item["role"] == "developer" else item["role"],
-                "content": item.get("content"),
-            }
-        )
+        role = "system" if item["role"] == "developer" else item["role"]
+        conversation.add({"role": role, "content": item.get("content")})
     elif kind == "function_call":
         function = {"name": str(item.get("name", "")), "arguments": str(item.get("arguments") or "{}")}
-        call = {
-            "id": str(item.get("call_id") or item.get("id") or ""),
-            "type": "function",
-            "function": function,
-        }
+        call_id = str(item.get("call_id") or item.get("id") or "")
+        call = {"id": call_id, "type": "function", "function": function}
         if messages and messages[-1].get("role") == "assistant" and "tool_calls" in messages[-1]:
             messages[-1]["tool_calls"].append(call)
         else:

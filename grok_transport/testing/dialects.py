@@ -276,13 +276,8 @@ class GrokApiDialect(Dialect):
     def error_body(self, status: int, message: str, code: str | None) -> dict[str, Any]:
         kind = _OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
         known = status in HTTPStatus._value2member_map_
-        return {
-            "error": {
-                "message": message,
-                "type": kind,
-                "code": code or (HTTPStatus(status).name.lower() if known else "error"),
-            }
-        }
+        code = code or (HTTPStatus(status).name.lower() if known else "error")
+        return {"error": {"message": message, "type": kind, "code": code}}
 
     def out_of_credits(self) -> Response:
         return self.error(402, _GROKAPI_NO_CREDITS, "insufficient_credits")

@@ -146,9 +146,8 @@ def images(x: Exchange) -> Response:
             item["mime_type"] = "image/jpeg"
         items.append(item)
     if dialect.name == "xai":
-        return json_response(
-            {"data": items, "usage": {"cost_in_usd_ticks": _IMAGE_COST_TICKS * count}}, reply
-        )
+        usage = {"cost_in_usd_ticks": _IMAGE_COST_TICKS * count}
+        return json_response({"data": items, "usage": usage}, reply)
     return json_response({"created": int(time.time()), "data": items}, reply)
 
 

@@ -1,15 +1,13 @@
 """A JSON value that validates against a JSON schema, with words from the conversation.
 
-Tool-call arguments must validate against the tool's ``parameters`` (a framework rejects an
-invalid call before the code under test runs) and structured output against its schema. The
-schemas come from pydantic (``$defs``/``$ref``, ``anyOf`` with ``null``, ``allOf``), LangChain's
-``convert_to_openai_tool`` and hand-written dicts, so those keywords are covered, not all of
-JSON Schema. Values are plausible and deterministic: a string takes a word of the user's message
-that fits its name (a place for ``city``, a name for ``author``, a quoted title for ``title``,
-the user's words for ``query``), an example its description gives, or an obvious placeholder
-(``"Springfield"``, ``"Jane Doe"``, ``"Untitled"``); numbers come from the message in order, else a
-small one inside the bounds. Optional properties appear only at the top level of structured
-output (recursive schemas stay finite), never in tool arguments, as a model leaves them out.
+Tool arguments must validate against ``parameters`` (a framework rejects an invalid call before
+the code under test runs), structured output against its schema. The keywords pydantic,
+LangChain's ``convert_to_openai_tool`` and hand-written dicts use are covered, not all of JSON
+Schema. A string takes a word of the user's message that fits its name (a place for ``city``, a
+quoted title for ``title``, the user's words for ``query``), an example its description gives, or
+a placeholder (``"Springfield"``, ``"Jane Doe"``); numbers come from the message in order, else a
+small one in bounds. Optional properties appear only at the top level of structured output, never
+in tool arguments, as a model leaves them out.
 """
 
 from __future__ import annotations

@@ -86,10 +86,6 @@ class Clues:
 # free text -----------------------------------------------------------------------------------
 
 
-def _digest(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
-
-
 def _snippet(text: str, words: int = 8) -> str:
     """The question in a message (its last sentence ending in "?"), else its first words."""
     questions = re.findall(r"[^\s?.!:][^?.!:\n]*\?", text)
@@ -112,7 +108,8 @@ def voice(text: str, provider: str) -> str:
     if provider == "grokinc":
         if not snippet:
             return "hey hey. what's good? 😎"
-        return _GROKINC_LINES[_digest(text) % len(_GROKINC_LINES)].format(s=snippet)
+        digest = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+        return _GROKINC_LINES[digest % len(_GROKINC_LINES)].format(s=snippet)
     if not snippet:
         return "hello from the local grok test server."
     return f'"{snippet}" — got it. this is a stand-in reply from the local grok test server.'
