@@ -65,10 +65,8 @@ class Exchange:
     def within_context(self, tokens: int, window: int) -> None:
         """Refuse a prompt longer than the model's context window."""
         if tokens > window:
-            message = (
-                f"This model's maximum prompt length is {window} but the request contains {tokens} tokens."
-            )
-            self.refuse(400, message, None if self.dialect.name == "xai" else "context_length_exceeded")
+            text = f"This model's maximum prompt length is {window} but the request contains {tokens} tokens."
+            self.refuse(400, text, None if self.dialect.name == "xai" else "context_length_exceeded")
 
     def missing(self, name: str) -> NoReturn:
         """Refuse a body that lacks field ``name``, as the dialect words it."""

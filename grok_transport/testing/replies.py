@@ -104,7 +104,7 @@ def _server_tools(values: Sequence[ServerToolRun | Mapping[str, Any]] | None) ->
             runs.append(value)
         elif isinstance(value, Mapping) and isinstance(value.get("type"), str):
             sources, output = value.get("sources") or (), value.get("output")
-            urls = (sources,) if isinstance(sources, str) else tuple(map(str, sources))
+            urls = (sources,) if isinstance(sources, str) else tuple(str(u) for u in sources)
             runs.append(
                 ServerToolRun(value["type"], str(value.get("query", "")), urls, output and str(output))
             )

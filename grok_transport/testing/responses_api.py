@@ -222,13 +222,10 @@ class _Responses:
         """A reasoning item; a ``tco_`` item prefixes its ``encrypted_content`` with its id, as recorded."""
         texts = [_summary(summary)] if summary else []
         item: dict[str, Any] = {"id": item_id, "summary": texts, "type": "reasoning", "status": "completed"}
-        if self.encrypted:  # seeded per request, not per response id: streamed == plain
-            blob = b"".join(
-                hashlib.blake2b(f"{self.call_uuid}:{seed}:{summary or ''}:{i}".encode()).digest()
-                for i in range(5)
-            )  # stands in for xAI's encrypted reasoning, never decrypted
+        if self.encrypted:  # stands in for xAI's encrypted reasoning; seeded per request: streamed == plain
+            blob = hashlib.shake_256(f"{self.call_uuid}:{seed}:{summary or ''}".encode()).digest(258)
             prefix = f"{item_id}_" if item_id.startswith("tco_") else ""
-            item["encrypted_content"] = prefix + base64.b64encode(blob[:258]).decode()
+            item["encrypted_content"] = prefix + base64.b64encode(blob).decode()
         return item
 
     def _text(self) -> list[str]:
