@@ -132,7 +132,7 @@ class _Chat:
 
     def json(self) -> dict[str, Any]:
         a = self.answer
-        message: dict[str, Any] = {"role": "assistant", "content": a.content}
+        message: dict[str, Any] = {"role": "assistant", "content": "".join(a.text)}
         if a.reasoning is not None:
             message["reasoning_content"] = "".join(a.reasoning)
         if self.calls:

@@ -243,9 +243,8 @@ def search_sources(kind: str, query: str) -> tuple[str, ...]:
         digest = hashlib.blake2b(query.encode(), digest_size=16).digest()
         posts = (int.from_bytes(digest[i : i + 8], "big") % 10**19 for i in (0, 8))
         return tuple(f"https://x.com/example/status/{post}" for post in posts)
-    return tuple(
-        f"https://{site}/{slug}" for site in ("example.com/articles", "docs.example.org", "news.example.net")
-    )
+    sites = ("example.com/articles", "docs.example.org", "news.example.net")
+    return tuple(f"https://{site}/{slug}" for site in sites)
 
 
 def search_answer(runs: Sequence[ServerToolRun]) -> tuple[str, list[str]]:
