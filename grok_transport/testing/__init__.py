@@ -29,11 +29,7 @@ DEFAULT_API_KEY = "grok-local-test-key"
 """The key a server accepts unless told otherwise: fixed, so notebooks and docs read the same on
 every run, and plainly not a secret (the server is local and answers with stand-ins)."""
 
-_EXPORTS = {
-    "GrokTestServer": ".server",
-    "Reply": ".replies",
-    "RecordedRequest": ".state",
-}
+_EXPORTS = {"GrokTestServer": ".server", "Reply": ".replies", "RecordedRequest": ".state"}
 
 
 def __getattr__(name: str) -> Any:

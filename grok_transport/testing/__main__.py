@@ -1,27 +1,24 @@
 """``grok-test-server`` (or ``python -m grok_transport.testing``): serve until Ctrl-C or SIGTERM.
 
-Prints the base URL and then the API key, one per line on stdout, flushed at once, so that a
-script or a notebook can start it as a subprocess and read exactly two lines::
-
-    $ grok-test-server --port 8080
-    http://127.0.0.1:8080/v1
-    grok-local-test-key
-
-The key is ``grok-local-test-key`` unless ``--api-key`` gives another; with a fixed ``--port``
-the URL is fixed too, so a notebook built against the server reads the same on every run.
-Human-readable hints go to stderr, so stdout stays machine-readable.
+Prints the base URL, then the API key (``grok-local-test-key`` unless ``--api-key`` says
+otherwise), one per line on stdout, flushed at once, so a script or a notebook can start it as a
+subprocess and read exactly two lines; with a fixed ``--port`` both are the same on every run.
+Human-readable hints go to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 from . import DEFAULT_API_KEY
 
+_DIALECTS = ("xai", "grokinc", "grokapi")
 _KEY_HELP = f"the key clients must send (default: {DEFAULT_API_KEY}); repeat it to accept several"
 
 
@@ -29,12 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     about = "A local Grok-compatible HTTP server (offline, deterministic)."
     parser = argparse.ArgumentParser(prog="grok-test-server", description=about)
     add = parser.add_argument
-    add(
-        "--dialect",
-        choices=("xai", "grokinc", "grokapi"),
-        default="xai",
-        help="provider to imitate (default: xai)",
-    )
+    add("--dialect", choices=_DIALECTS, default="xai", help="provider to imitate (default: xai)")
     add("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     add("--port", type=int, default=0, help="port to bind; 0 picks a free one (default: 0)")
     add("--api-key", action="append", dest="api_keys", metavar="KEY", help=_KEY_HELP)
@@ -49,27 +41,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     key, *others = args.api_keys or [DEFAULT_API_KEY]
-    limits = {} if args.rate_limit_rpm is None else {"rate_limit_rpm": args.rate_limit_rpm}
-    server = GrokTestServer(
-        args.dialect,
-        host=args.host,
-        port=args.port,
-        api_key=key,
-        api_keys=others,
-        credits=args.credits,
-        **limits,
-    )
+    options: dict[str, Any] = dict(host=args.host, port=args.port, api_key=key, api_keys=others)
+    if args.rate_limit_rpm is not None:  # unset: the dialect's own limit
+        options["rate_limit_rpm"] = args.rate_limit_rpm
+    server = GrokTestServer(args.dialect, credits=args.credits, **options)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with server:
         print(server.base_url, server.api_key, sep="\n", flush=True)
         hint = f"grok test server ({args.dialect}) on {server.url}; Ctrl-C to stop"
         print(hint, file=sys.stderr, flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             while not stop.wait(0.5):
                 pass
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

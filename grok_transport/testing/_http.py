@@ -1,25 +1,16 @@
 """HTTP/1.1 on asyncio, framed by ``h11``, served from a daemon thread.
 
-Why not :mod:`http.server`: it spends a thread per connection and parses headers through
-:mod:`email`, a few hundred requests per second, and the benchmarks drive the test server with
-hundreds of concurrent keep-alive connections. One :class:`asyncio.Protocol` per connection
-over ``h11`` (the HTTP/1.1 state machine httpx itself is built on, installed with it) gets
-keep-alive, pipelining, chunked request bodies, ``Expect: 100-continue`` and HTTP/1.0 right
-without a parser of our own.
+Not :mod:`http.server`: a thread per connection and headers parsed through :mod:`email` give a
+few hundred requests per second, and the benchmarks keep hundreds of keep-alive connections busy.
+One :class:`asyncio.Protocol` per connection over ``h11`` (the HTTP/1.1 state machine httpx is
+built on) gets keep-alive, pipelining, chunked bodies, ``Expect: 100-continue`` and HTTP/1.0
+right. Measured on a shared 2-core machine with 200 keep-alive connections: about 200 µs of
+server CPU per short chat request, 3,500-5,000 requests/s (a hand-written parser managed
+6,000-13,000), over twice what the fastest benchmarked client reaches (about 2,000/s).
 
-Measured on a shared 2-core machine, the server in one process and a raw asyncio client keeping
-200 keep-alive connections busy with short non-streamed chat requests in another: the former
-hand-written parser cost about 78 µs of server CPU per request and served 6,000-13,000
-requests/s; on ``h11`` a request costs about 200 µs (h11 validates every header in and out) and
-the server serves 3,500-5,000 requests/s, about 5,000 per core. That is still more than twice
-what the benchmarks' fastest client reaches (about 2,000 requests/s with 200 concurrent calls),
-so the shared, well-tested parser wins. Stream chunks are framed here rather than by one
-``h11.send`` per event, which keeps a 2,000-event stream at about 1 ms either way.
-
-The application is a plain callable ``app(Request) -> Response | StreamResponse``. It runs on the
-event-loop thread and must not block; the waits a fault asks for (a slow first byte, a delay
-between events) are expressed in the returned object and performed here, so one slow reply never
-holds up another connection.
+The application is ``app(Request) -> Response | StreamResponse``, run on the loop thread; it
+must not block, so the waits a fault asks for (a slow first byte, a delay between events) are
+carried by the returned object and performed here, never holding up another connection.
 """
 
 from __future__ import annotations
@@ -31,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
+from functools import partial
 from http import HTTPStatus
 
 import h11
@@ -56,11 +48,7 @@ class Request:
 
 @dataclass(slots=True)
 class Response:
-    """A complete response written in one go, optionally late or short.
-
-    ``declared_length`` larger than ``len(body)`` announces more bytes than are sent; the
-    connection is then closed, which is how a body cut off mid-transfer looks to a client.
-    """
+    """A response written in one go, maybe late; ``declared_length`` > ``len(body)``: cut mid-body."""
 
     status: int
     body: bytes = b""
@@ -72,11 +60,7 @@ class Response:
 
 @dataclass(slots=True)
 class StreamResponse:
-    """A ``Transfer-Encoding: chunked`` response; each item of ``events`` is one chunk.
-
-    ``cut_after`` closes the connection after that many events without the terminating
-    zero-length chunk, so the client sees a stream that dies mid-way.
-    """
+    """A chunked response, one chunk per event; ``cut_after`` drops the connection after that many."""
 
     status: int
     events: list[bytes]
@@ -187,10 +171,7 @@ class _Connection(asyncio.Protocol):
         """Run the app on the request just read; True when the answer is sent later."""
         head = self._request
         assert head is not None
-        target = head.target.decode("latin-1")
-        if target.startswith(("http://", "https://")):  # absolute form, as proxies send it
-            target = "/" + target.split("/", 3)[3] if target.count("/") >= 3 else "/"
-        path, _, query = target.partition("?")
+        path, _, query = head.target.decode("latin-1").partition("?")
         headers: dict[str, str] = {}
         for name, value in head.headers:
             key, text = name.decode("latin-1"), value.decode("latin-1")
@@ -221,21 +202,14 @@ class _Connection(asyncio.Protocol):
             self._serve()
 
     def _frames(self, response: Response | StreamResponse) -> tuple[list[bytes], bool]:
-        """The bytes of ``response`` as written between delays, and whether it ends cleanly.
-
-        The head goes out with the first event. A response that does not end cleanly (a body
-        shorter than its ``Content-Length``, a stream cut after ``cut_after`` events) is followed
-        by a dropped connection.
-        """
+        """The bytes written between delays (the head with the first), and whether they end cleanly."""
         send = self._h11.send
         if isinstance(response, Response):
             body = response.body
             declared = len(body) if response.declared_length is None else response.declared_length
             head = send(_head(response.status, response.headers, response.content_type, declared)) or b""
-            frames, clean = (
-                [head + (send(h11.Data(data=body)) or b"" if body else b"")],
-                declared == len(body),
-            )
+            clean = declared == len(body)
+            frames = [head + (send(h11.Data(data=body)) or b"" if body else b"")]
         else:
             clean = response.cut_after is None
             events = response.events if clean else response.events[: max(0, response.cut_after or 0)]
@@ -279,10 +253,7 @@ class _Connection(asyncio.Protocol):
 
 
 class ServerThread:
-    """Serve ``app`` on an event loop of its own, in a daemon thread.
-
-    A daemon thread, so a test that forgets ``stop()`` cannot hang the interpreter at exit.
-    """
+    """Serve ``app`` on a loop of its own, in a daemon thread: a forgotten ``stop()`` cannot hang exit."""
 
     def __init__(self, app: App, host: str, port: int) -> None:
         self._app, self._host, self._requested_port = app, host, port
@@ -302,7 +273,8 @@ class ServerThread:
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=self._run, args=(loop,), name="grok-test-server", daemon=True)
         thread.start()
-        listen = loop.create_server(self._connection, self._host, self._requested_port, backlog=4096)
+        connection = partial(_Connection, self._app, self._connections)
+        listen = loop.create_server(connection, self._host, self._requested_port, backlog=4096)
         try:
             server = asyncio.run_coroutine_threadsafe(listen, loop).result()
         except BaseException:
@@ -311,9 +283,6 @@ class ServerThread:
             raise
         self.port = server.sockets[0].getsockname()[1]
         self._loop, self._thread, self._server = loop, thread, server
-
-    def _connection(self) -> _Connection:
-        return _Connection(self._app, self._connections)
 
     @staticmethod
     def _run(loop: asyncio.AbstractEventLoop) -> None:

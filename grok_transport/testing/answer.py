@@ -66,11 +66,6 @@ class Answer:
     reasoning_tokens: int
     usage: Mapping[str, Any] | None = None
 
-    @property
-    def content(self) -> str:
-        """The whole text."""
-        return "".join(self.text)
-
     def cost_ticks(self, runs: int) -> int:
         """The stand-in price: $0.20/M fresh and $0.05/M cached input, $0.50/M output, $5 per 1,000 runs."""
         fresh = self.prompt_tokens - self.cached_tokens

@@ -1,16 +1,14 @@
 r"""``POST /v1/chat/completions``: refuse what the real API refuses, then render the answer.
 
-The bytes follow the recordings (docs/wire.md, "Chat response", "Streaming" and "Tool calls"):
-the recorded key orders; ``role`` riding on the first content, reasoning or tool-call chunk; each
-tool call whole in one chunk with its ``index``; a finish chunk with an empty delta; usage in a
-``choices: []`` chunk only when ``stream_options.include_usage`` asks; then ``[DONE]``. The
-response ``model`` resolves catalogue aliases on xAI. Citations become the spec's top-level
-``citations`` list (non-streamed only); server-side tool runs exist on ``/v1/responses`` only.
+The bytes follow the recordings key for key and chunk for chunk (docs/wire.md, "Chat response",
+"Streaming" and "Tool calls"). Citations become the top-level ``citations`` list (non-streamed
+only); server-side tool runs exist on ``/v1/responses`` only.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 import uuid
 import zlib
@@ -29,8 +27,6 @@ from .replies import Reply, ToolCall
 __all__ = ["chat_completions"]
 
 _XAI_ROLES = ("assistant", "developer", "function", "system", "tool", "user")
-_CAMEL = {"reasoning_effort": "reasoningEffort", "presence_penalty": "presencePenalty"}
-_CAMEL["frequency_penalty"] = "frequencyPenalty"
 _GROKINC_ROLE = "invalid role '{}' in messages[{}]: grok inc only takes 'user' and 'assistant' messages."
 _LIVE_SEARCH_GONE = "Live search is deprecated. Please switch to the Agent Tools API: "
 _LIVE_SEARCH_GONE += "https://docs.x.ai/docs/guides/tools/overview"
@@ -75,29 +71,21 @@ def _validate(x: Exchange, body: Mapping[str, Any], info: ModelInfo) -> None:
         x.refuse(410, _LIVE_SEARCH_GONE)
     for param in ("reasoning_effort", "stop", "presence_penalty", "frequency_penalty"):
         if name != "grokinc" and info.known and body.get(param) is not None and param in info.rejected_params:
-            unsupported = f"Model {body['model']} does not support parameter {_CAMEL.get(param)}."
+            camel = re.sub(r"_(\w)", lambda m: m[1].upper(), param)
+            unsupported = f"Model {body['model']} does not support parameter {camel}."
             message = "Argument not supported on this model: stop" if param == "stop" else unsupported
             x.refuse(400, message, None if name == "xai" else "unsupported_parameter")
-    response_format = body.get("response_format")
-    if (
-        name != "grokinc"
-        and isinstance(response_format, Mapping)
-        and response_format.get("type") == "json_schema"
-    ):
-        spec = response_format.get("json_schema")
-        if not isinstance(spec, Mapping) or "schema" not in spec:
-            missing = "Missing required parameter: 'response_format.json_schema.schema'."
-            x.refuse(400, missing, None if name == "xai" else "missing_required_parameter")
+    fmt = body["response_format"] if isinstance(body.get("response_format"), Mapping) else {}
+    spec = fmt.get("json_schema") if fmt.get("type") == "json_schema" else {"schema": None}
+    if name != "grokinc" and not (isinstance(spec, Mapping) and "schema" in spec):
+        missing = "Missing required parameter: 'response_format.json_schema.schema'."
+        x.refuse(400, missing, None if name == "xai" else "missing_required_parameter")
     x.within_context(x.prompt_tokens, info.context_window)
 
 
 @lru_cache(maxsize=64)
 def _encoded(pieces: tuple[str, ...]) -> tuple[str, ...]:
-    """Each piece as a JSON string literal, once per distinct answer.
-
-    A sticky benchmark reply streams thousands of pieces per request; encoding them once keeps
-    the per-chunk cost at a string concatenation.
-    """
+    """Each piece as a JSON string literal, encoded once per distinct answer (benchmarks repeat one)."""
     return tuple(dumps(piece) for piece in pieces)
 
 
@@ -128,10 +116,8 @@ class _Chat:
 
     def usage(self) -> dict[str, Any]:
         a = self.answer
-        text = a.prompt_tokens - a.image_tokens
-        prompt = dict(
-            text_tokens=text, audio_tokens=0, image_tokens=a.image_tokens, cached_tokens=a.cached_tokens
-        )
+        text, images = a.prompt_tokens - a.image_tokens, a.image_tokens
+        prompt = dict(text_tokens=text, audio_tokens=0, image_tokens=images, cached_tokens=a.cached_tokens)
         completion = dict(reasoning_tokens=a.reasoning_tokens, audio_tokens=0, accepted_prediction_tokens=0)
         usage = {
             "prompt_tokens": a.prompt_tokens,
@@ -146,7 +132,7 @@ class _Chat:
 
     def json(self) -> dict[str, Any]:
         a = self.answer
-        message: dict[str, Any] = {"role": "assistant", "content": a.content}
+        message: dict[str, Any] = {"role": "assistant", "content": "".join(a.text)}
         if a.reasoning is not None:
             message["reasoning_content"] = "".join(a.reasoning)
         if self.calls:

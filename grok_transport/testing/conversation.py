@@ -108,19 +108,13 @@ def text_format(body: Mapping[str, Any]) -> Mapping[str, Any]:
 
 @dataclass
 class Conversation:
-    """One chat turn to answer, whichever endpoint asked.
+    """One chat turn to answer, whichever endpoint asked, in chat-completions terms.
 
-    ``messages`` are chat-completions messages (Responses instructions first as a ``system``
-    message, function calls as an assistant's ``tool_calls``, function outputs as ``tool``
-    messages). ``functions`` are the function tools' ``{"name", "description", "parameters"}``;
-    ``search_tools`` the server-side searches offered. ``format`` is ``{"type": "json_schema",
-    "schema": …}``, ``{"type": "json_object"}`` or ``{"type": "text"}``. ``runs`` are the
-    server-side tool runs replayed since the user's last message (a final answer cites them);
-    ``searched`` says whether any turn ran one.
-
-    ``shows_reasoning``: the model reports reasoning text with a stand-in answer.
-    ``always_reasons``: it does so with a scripted answer too (the Responses API's reasoning
-    item; on chat completions reasoning is part of what a script says).
+    ``functions`` are the function tools' ``{"name", "description", "parameters"}``; ``format``
+    is ``{"type": "json_schema", "schema": …}``, ``{"type": "json_object"}`` or ``{"type":
+    "text"}``; ``runs`` the server-side tool runs replayed since the user last spoke (a final
+    answer cites them). ``shows_reasoning``: the model shows reasoning with a stand-in answer;
+    ``always_reasons``: with a scripted one too (the Responses API's reasoning item).
     """
 
     provider: str
@@ -221,19 +215,12 @@ def _read_item(conversation: Conversation, item: Mapping[str, Any]) -> None:
     """One input item; replayed ``reasoning`` items and unknown kinds say nothing used here."""
     kind, messages = item.get("type"), conversation.messages
     if kind in (None, "message") and isinstance(item.get("role"), str):
-        conversation.add(
-            {
-                "role": "system" if item["role"] == "developer" else item["role"],
-                "content": item.get("content"),
-            }
-        )
+        role = "system" if item["role"] == "developer" else item["role"]
+        conversation.add({"role": role, "content": item.get("content")})
     elif kind == "function_call":
         function = {"name": str(item.get("name", "")), "arguments": str(item.get("arguments") or "{}")}
-        call = {
-            "id": str(item.get("call_id") or item.get("id") or ""),
-            "type": "function",
-            "function": function,
-        }
+        call_id = str(item.get("call_id") or item.get("id") or "")
+        call = {"id": call_id, "type": "function", "function": function}
         if messages and messages[-1].get("role") == "assistant" and "tool_calls" in messages[-1]:
             messages[-1]["tool_calls"].append(call)
         else:

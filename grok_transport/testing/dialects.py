@@ -1,28 +1,18 @@
 """How each provider authenticates, words its errors and limits its callers.
 
-The three dialects answer a successful chat request identically; they differ at the edges, and
-the edges are what a client's error handling is tested against:
-
-=========  ===========================  ============================================  ============
-dialect    auth header                  error body                                    limits
-=========  ===========================  ============================================  ============
-xai        ``Authorization: Bearer``    flat ``{"code": <gRPC text>, "error": msg}``  headers only
-grokinc    ``X-API-Key``                ``{"error": msg}``                            5 req/min/key
-grokapi    ``Authorization: Bearer``    ``{"error": {"message","type","code"}}``      credits (402)
-=========  ===========================  ============================================  ============
-
-xAI's quirks are the recorded ones (docs/wire.md, "Errors" and "Grok Inc and grokapi.io"): an
-unknown key is a 400 that masks the key, undecodable JSON a plain-text 422, and ``/v1/responses``
-writes kebab-case codes (:class:`XaiResponsesDialect`). Grok Inc's error bodies are not
-documented; ``{"error": "<lowercase message>"}`` is the simplest shape an OpenAI-compatible client
-tolerates.
+The dialects answer a successful request alike and differ at the edges a client's error handling
+is tested against (docs/wire.md, "Errors" and "Grok Inc and grokapi.io"): ``xai`` takes a bearer
+key, answers flat ``{"code", "error"}`` bodies (a 400 that masks an unknown key, a plain-text 422
+for undecodable JSON, kebab-case codes on ``/v1/responses``) and sends informational rate-limit
+headers; ``grokinc`` takes ``X-API-Key``, answers ``{"error": msg}`` (its bodies are undocumented:
+the simplest shape an OpenAI client tolerates) and allows 5 requests/min/key; ``grokapi`` takes a
+bearer ``sk-grok-`` key, answers OpenAI's nested body and sells credits (402).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
@@ -79,11 +69,7 @@ _GROKAPI_NO_CREDITS += "continue."
 
 
 def kebab_code(code: str) -> str:
-    """The kebab-case name for one of tonic's code descriptions; other codes pass unchanged.
-
-    Lets a script written for the chat route (``Reply.error_in_body()`` defaults to
-    ``"The service is currently unavailable"``) read as ``"unavailable"`` on ``/v1/responses``.
-    """
+    """The kebab-case name of a tonic code description (a chat-route script's), else ``code``."""
     return _KEBAB_BY_TEXT.get(code, code)
 
 
@@ -102,8 +88,8 @@ def raw_error(
     data = body.encode() if isinstance(body, str) else body
     if retry_after is None:
         return Response(status, data, kind, first_byte_delay=delay)
-    value = str(int(retry_after)) if float(retry_after).is_integer() else f"{retry_after:.3f}".rstrip("0")
-    return Response(status, data, kind, [("Retry-After", value.rstrip("."))], delay)
+    value = f"{retry_after:.3f}".rstrip("0").rstrip(".")
+    return Response(status, data, kind, [("Retry-After", value)], delay)
 
 
 def _mask(key: str) -> str:
@@ -123,12 +109,7 @@ class Dialect:
     """Shared behaviour; subclasses set the auth header and the error body shape."""
 
     name = ""
-    key_prefix = ""
     default_rpm: int | None = None
-
-    def new_key(self) -> str:
-        """A fresh key in this provider's format (for Grok Inc's key endpoints)."""
-        return f"{self.key_prefix}{secrets.token_hex(16)}"
 
     def authenticate(self, headers: Mapping[str, str], is_valid: Callable[[str], bool]) -> str:
         """The request's key if it is accepted; else raise :class:`Refused` as the provider answers."""
@@ -194,7 +175,6 @@ class XaiDialect(Dialect):
     """api.x.ai: bearer keys, flat gRPC-flavoured errors, informational rate-limit headers."""
 
     name = "xai"
-    key_prefix = "xai-"
     quotes_key = True  # the invalid-key message masks and quotes the key
     request_limit, image_request_limit, token_limit = 480, 300, 4_000_000
 
@@ -240,12 +220,7 @@ class XaiDialect(Dialect):
 
 
 class XaiResponsesDialect(XaiDialect):
-    """api.x.ai's ``/v1/responses``: the same flat body with kebab-case codes (Aug 2026).
-
-    Recorded: a bad key is ``400 {"code":"invalid-argument","error":"Incorrect API key provided.
-    You can obtain an API key from https://console.x.ai."}`` (no masked key any more). Everything
-    else (statuses, headers, plain-text 422s for bodies that do not deserialize) is inherited.
-    """
+    """api.x.ai's ``/v1/responses``: the same flat body with kebab-case codes, no masked key."""
 
     quotes_key = False
 
@@ -258,7 +233,6 @@ class GrokIncDialect(Dialect):
     """api.grokinc.org: ``X-API-Key`` only, ``{"error": msg}`` bodies, 5 requests/min/key."""
 
     name = "grokinc"
-    key_prefix = "grokinc-"
     default_rpm = 5
 
     def authenticate(self, headers: Mapping[str, str], is_valid: Callable[[str], bool]) -> str:
@@ -290,7 +264,6 @@ class GrokApiDialect(Dialect):
     """api.grokapi.io: bearer ``sk-grok-`` keys, OpenAI nested errors, prepaid credits."""
 
     name = "grokapi"
-    key_prefix = "sk-grok-"
 
     def authenticate(self, headers: Mapping[str, str], is_valid: Callable[[str], bool]) -> str:
         key = _bearer(headers)
@@ -303,13 +276,8 @@ class GrokApiDialect(Dialect):
     def error_body(self, status: int, message: str, code: str | None) -> dict[str, Any]:
         kind = _OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
         known = status in HTTPStatus._value2member_map_
-        return {
-            "error": {
-                "message": message,
-                "type": kind,
-                "code": code or (HTTPStatus(status).name.lower() if known else "error"),
-            }
-        }
+        code = code or (HTTPStatus(status).name.lower() if known else "error")
+        return {"error": {"message": message, "type": kind, "code": code}}
 
     def out_of_credits(self) -> Response:
         return self.error(402, _GROKAPI_NO_CREDITS, "insufficient_credits")

@@ -9,8 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import secrets
 import time
-from typing import Any, NoReturn
+from typing import Any
 
 from .._catalogue import ModelInfo, known_models
 from . import media
@@ -28,7 +29,7 @@ JPEG_B64 = (
 )
 JPEG_BYTES = base64.b64decode(JPEG_B64)
 _IMAGE_COST_TICKS = 200_000_000
-_CREATED = 1_767_225_600  # 2026-01-01, a fixed "created" for model listings
+_OWNED = {"created": 1_767_225_600, "object": "model"}  # a fixed "created" (2026-01-01) for model listings
 
 
 # models ------------------------------------------------------------------------------------
@@ -54,21 +55,17 @@ def _prices(info: ModelInfo, table: dict[str, int]) -> dict[str, int]:
 def _xai_model(info: ModelInfo) -> dict[str, Any]:
     """A ``/v1/models`` entry in the Jul-2026 shape (docs/wire.md, "Model listing")."""
     head = {"id": info.name} if info.image_generation else {"id": info.name, "aliases": list(info.aliases)}
-    entry = {**head, "context_length": info.context_window, **_owned(), "owned_by": "xai"}
+    entry = {**head, "context_length": info.context_window, **_OWNED, "owned_by": "xai"}
     if info.image_generation:
         return {**entry, "image_price": _IMAGE_COST_TICKS}
     return {**entry, **_prices(info, _PRICES), **_long_context(info)}
-
-
-def _owned() -> dict[str, Any]:
-    return {"created": _CREATED, "object": "model"}
 
 
 def _language_model(info: ModelInfo) -> dict[str, Any]:
     """A ``/v1/language-models`` entry (docs/wire.md, "Model listing")."""
     fingerprint = f"fp_{hashlib.md5(info.name.encode()).hexdigest()[:10]}"
     inputs = ["text", "image"] if info.vision else ["text"]
-    entry = {"id": info.name, "fingerprint": fingerprint, **_owned(), "owned_by": "xai", "version": "1.0.0"}
+    entry = {"id": info.name, "fingerprint": fingerprint, **_OWNED, "owned_by": "xai", "version": "1.0.0"}
     entry |= {"input_modalities": inputs, "output_modalities": ["text"], **_prices(info, _PRICES)}
     return {**entry, "search_price": 0, **_long_context(info), "aliases": list(info.aliases)}
 
@@ -82,11 +79,20 @@ def _entries(dialect: str) -> list[dict[str, Any]]:
     if dialect == "xai":
         return [_xai_model(m) for m in _listed()]
     owner = "grokinc" if dialect == "grokinc" else "xai"
-    return [{"id": m.name, **_owned(), "owned_by": owner} for m in known_models(dialect)]
+    return [{"id": m.name, **_OWNED, "owned_by": owner} for m in known_models(dialect)]
 
 
-def _not_found(x: Exchange) -> NoReturn:
-    x.refuse(404, f"The model {x.params['id']} does not exist or your team does not have access to it.")
+def _language_models() -> list[dict[str, Any]]:
+    return [_language_model(m) for m in _listed() if not m.image_generation]
+
+
+def _one(x: Exchange, entries: list[dict[str, Any]]) -> Response:
+    """The entry named ``{id}`` (aliases are found too), else xAI's 404."""
+    name = x.params["id"]
+    entry = next((e for e in entries if name in (e["id"], *e.get("aliases", ()))), None)
+    if entry is None:
+        x.refuse(404, f"The model {name} does not exist or your team does not have access to it.")
+    return json_response(entry)
 
 
 def models(x: Exchange) -> Response:
@@ -95,26 +101,18 @@ def models(x: Exchange) -> Response:
 
 
 def model(x: Exchange) -> Response:
-    """``GET /v1/models/{id}`` (aliases are found too)."""
-    name = x.params["id"]
-    entry = next((e for e in _entries(x.dialect.name) if name in (e["id"], *e.get("aliases", ()))), None)
-    if entry is None:
-        _not_found(x)
-    return json_response(entry)
+    """``GET /v1/models/{id}``."""
+    return _one(x, _entries(x.dialect.name))
 
 
 def language_models(x: Exchange) -> Response:
     """``GET /v1/language-models``: note ``models``, not ``data``, and no ``object``."""
-    return json_response({"models": [_language_model(m) for m in _listed() if not m.image_generation]})
+    return json_response({"models": _language_models()})
 
 
 def language_model(x: Exchange) -> Response:
     """``GET /v1/language-models/{id}``."""
-    name = x.params["id"]
-    for info in _listed():
-        if not info.image_generation and (info.name == name or name in info.aliases):
-            return json_response(_language_model(info))
-    _not_found(x)
+    return _one(x, _language_models())
 
 
 # images ------------------------------------------------------------------------------------
@@ -148,9 +146,8 @@ def images(x: Exchange) -> Response:
             item["mime_type"] = "image/jpeg"
         items.append(item)
     if dialect.name == "xai":
-        return json_response(
-            {"data": items, "usage": {"cost_in_usd_ticks": _IMAGE_COST_TICKS * count}}, reply
-        )
+        usage = {"cost_in_usd_ticks": _IMAGE_COST_TICKS * count}
+        return json_response({"data": items, "usage": usage}, reply)
     return json_response({"created": int(time.time()), "data": items}, reply)
 
 
@@ -192,7 +189,7 @@ def keys_generate(x: Exchange) -> Response:
     user = x.body().get("user_identifier")
     if not isinstance(user, str) or not user.strip():
         x.missing("user_identifier")
-    key = x.dialect.new_key()
+    key = f"grokinc-{secrets.token_hex(16)}"
     x.state.keys[key] = (user, int(time.time()))
     return json_response({"api_key": key, "user_identifier": user})
 

@@ -1,10 +1,8 @@
 """One request on its way through the server, and what every handler needs to answer it.
 
-A handler is ``handler(x: Exchange) -> Response | StreamResponse``. It reads ``x.json``, takes
-the script's next reply with :meth:`Exchange.next_reply`, and answers through the helpers here;
-to refuse a request it raises :class:`Refused` with the dialect's error response, which the server
-sends as is. Kept apart from the routing table and the server, so that handlers, table and server
-import each other in one direction only.
+A handler is ``handler(x: Exchange) -> Response | StreamResponse``: it reads ``x.json``, takes
+the next scripted reply, and answers through the helpers here or refuses (:class:`Refused`).
+Kept apart from the routing table and the server, so that modules import in one direction only.
 """
 
 from __future__ import annotations
@@ -33,9 +31,8 @@ def dumps(value: Any) -> str:
 class Exchange:
     """A request, its parsed JSON body, the dialect answering it and the server's state.
 
-    ``params`` holds the ``{name}`` segments of the route's path. ``prompt_tokens`` and
-    ``image_tokens`` are the route's estimate, made before the handler runs because they count
-    against the key's rate-limit window. ``billable`` says the answer costs a credit.
+    ``params`` holds the path's ``{name}`` segments; the token counts are the route's estimate,
+    made before the handler because they count against the key's rate-limit window.
     """
 
     request: Request
@@ -68,10 +65,8 @@ class Exchange:
     def within_context(self, tokens: int, window: int) -> None:
         """Refuse a prompt longer than the model's context window."""
         if tokens > window:
-            message = (
-                f"This model's maximum prompt length is {window} but the request contains {tokens} tokens."
-            )
-            self.refuse(400, message, None if self.dialect.name == "xai" else "context_length_exceeded")
+            text = f"This model's maximum prompt length is {window} but the request contains {tokens} tokens."
+            self.refuse(400, text, None if self.dialect.name == "xai" else "context_length_exceeded")
 
     def missing(self, name: str) -> NoReturn:
         """Refuse a body that lacks field ``name``, as the dialect words it."""
@@ -99,11 +94,9 @@ class Exchange:
 
 
 def json_response(obj: Any, reply: Reply | None = None, error: Any = None) -> Response:
-    """``obj`` as JSON, with the faults ``reply`` asks for.
+    """``obj`` as JSON, with the faults ``reply`` asks for (see :class:`Reply`).
 
-    ``malformed`` sends half of the JSON; ``error_in_body`` sends ``error`` (by default xAI's flat
-    ``{"code", "error"}``) with status 200; ``cut_after`` announces the full length, sends that
-    many bytes and drops the connection; ``first_byte_delay`` waits before the head.
+    ``error_in_body`` sends ``error``, by default xAI's flat ``{"code", "error"}``, with status 200.
     """
     data = dumps(obj).encode()
     if reply is None:
@@ -120,12 +113,9 @@ def json_response(obj: Any, reply: Reply | None = None, error: Any = None) -> Re
 
 
 class Wire(Protocol):
-    """One answer in one wire format (chat completions, the Responses API).
+    """One answer in one wire format: plain, streamed, or broken as a :class:`Reply` fault asks.
 
-    ``json()`` is the non-streamed answer and ``events()`` the streamed one, an SSE event per item;
-    ``malformed_events()`` a stream broken by an undecodable event; ``error_events(reply)``
-    ``reply.after`` text events, then the error event; ``error_body(reply)`` the flat error
-    object a non-streamed 200 carries.
+    ``error_events`` sends ``reply.after`` text events first; ``error_body`` is a plain 200's.
     """
 
     def json(self) -> Any: ...

@@ -17,15 +17,9 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture
-def grok_server() -> Iterator[GrokTestServer]:
+def grok_server(grok_server_factory: Callable[..., GrokTestServer]) -> GrokTestServer:
     """A running xAI-dialect test server, private to the test."""
-    from .server import GrokTestServer
-
-    server = GrokTestServer("xai").start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    return grok_server_factory()
 
 
 @pytest.fixture

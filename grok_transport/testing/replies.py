@@ -1,15 +1,13 @@
 """What a test scripts the server to say: :class:`Reply` and the parts it is built from.
 
-A :class:`Reply` describes an answer, not bytes: the server renders it as a ``chat.completion``,
-a chat stream, a Responses object or a Responses stream, whichever the request asked for, so one
-script serves every code path of a client. Faults (a slow first byte, a cut stream, a delay
-between events) are options of the reply because they belong to one answer.
+A :class:`Reply` describes an answer, not bytes: the server renders it for whichever endpoint and
+streaming mode the request asked for, so one script serves every code path of a client. Faults
+(a slow first byte, a cut stream, a delay between events) are options of the one answer.
 
-``citations`` and ``server_tools`` are shown fully on ``/v1/responses`` only, as xAI does: each
-citation becomes a ``[[n]](url)`` marker in the text (appended if the text lacks it) with a
-``url_citation`` annotation, and each :class:`ServerToolRun` a ``web_search_call`` /
-``x_search_call`` / ``code_interpreter_call`` item before the answer. Chat completions list the
-cited URLs in a top-level ``citations`` array (non-streamed) and do not show the runs.
+On ``/v1/responses`` each citation becomes a ``[[n]](url)`` marker (appended if the text lacks
+it) with a ``url_citation`` annotation, and each :class:`ServerToolRun` an output item before the
+answer; chat completions list cited URLs in a top-level ``citations`` array (non-streamed) and do
+not show the runs, as xAI does (docs/wire.md, "Responses API").
 """
 
 from __future__ import annotations
@@ -192,20 +190,7 @@ class Reply:
         )
 
     @classmethod
-    def tool_calls(
-        cls,
-        calls: Sequence[Mapping[str, Any]],
-        *,
-        content: str = "",
-        reasoning: str | Sequence[str] | None = None,
-        model: str | None = None,
-        usage: Mapping[str, Any] | None = None,
-        first_byte_delay: float = 0.0,
-        cut_after: int | None = None,
-        chunk_delay: float = 0.0,
-        citations: Sequence[str | Mapping[str, Any] | Citation] | None = None,
-        server_tools: Sequence[ServerToolRun | Mapping[str, Any]] | None = None,
-    ) -> Reply:
+    def tool_calls(cls, calls: Sequence[Mapping[str, Any]], *, content: str = "", **options: Any) -> Reply:
         """Function calls; each ``{"name", "arguments": dict | str, "id": optional}``.
 
         Missing ids become ``call_`` plus 8 digits derived from the request (``call-<uuid>-<n>``
@@ -224,9 +209,7 @@ class Reply:
             parsed.append(ToolCall(str(call["name"]), arguments, call.get("id")))
         if not parsed:
             raise ValueError("Reply.tool_calls needs at least one call")
-        text = cls.text(content, reasoning=reasoning, model=model, usage=usage, citations=citations)
-        text = replace(text, first_byte_delay=first_byte_delay, cut_after=cut_after, chunk_delay=chunk_delay)
-        text = replace(text, server_tools=_server_tools(server_tools))
+        text = cls.text(content, **options)
         return replace(text, kind="tool_calls", calls=tuple(parsed), finish_reason="tool_calls")
 
     @classmethod
@@ -314,8 +297,3 @@ class Reply:
     def content(self) -> str:
         """The whole answer text."""
         return "".join(self.content_pieces)
-
-    @property
-    def reasoning(self) -> str | None:
-        """The whole reasoning text, if any."""
-        return None if self.reasoning_pieces is None else "".join(self.reasoning_pieces)

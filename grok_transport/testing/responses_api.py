@@ -1,14 +1,10 @@
 r"""``POST /v1/responses``: xAI's Responses API, shaped like the Aug-2026 grok-4.3 recordings.
 
-The object, its output items, their ids, the usage arithmetic and the event stream follow the
-recordings key for key (docs/wire.md, "Responses API"). Choices where nothing was recorded: the
-streamed server-tool events and ``response.output_text.annotation.added`` follow vercel-ai's
-xAI fixtures; ``x_search_call`` (``xs_``) and ``code_interpreter_call`` (``ci_``) mirror
-``web_search_call``; ``encrypted_content`` appears only when ``include`` asks for it; the
-``response.completed`` event carries exactly the object the non-streamed call returns, so a
-client can rely on one shape. Errors use :class:`.dialects.XaiResponsesDialect`. Answers are
-stored for ``previous_response_id`` unless the request says ``store: false``; a follow-up's
-stored prefix is reported as ``cached_tokens``.
+The object, its items, ids, usage arithmetic and event stream follow the recordings key for key
+(docs/wire.md, "Responses API"). Where nothing was recorded: streamed server-tool events and
+``response.output_text.annotation.added`` follow vercel-ai's xAI fixtures; ``x_search_call``
+(``xs_``) and ``code_interpreter_call`` (``ci_``) mirror ``web_search_call``. Answers are stored
+for ``previous_response_id`` unless ``store: false``; the stored prefix counts as cached tokens.
 """
 
 from __future__ import annotations
@@ -36,15 +32,8 @@ __all__ = ["responses"]
 _MARKER = re.compile(r"\[\[(\d+)\]\]\(([^)\s]+)\)")
 _ROLES = ("assistant", "developer", "system", "user")
 _ITEM_TYPES = ("message", "function_call", "function_call_output", "reasoning", "item_reference")
-_TOOL_TYPES: tuple[str, ...] = (
-    "function",
-    "web_search",
-    "x_search",
-    "code_interpreter",
-    "code_execution",
-    "file_search",
-)
-_TOOL_TYPES += ("collections_search", "document_search", "mcp")  # in serde's order, as its errors list them
+_BUILT_IN = ("web_search", "x_search", "code_interpreter", "code_execution", "file_search")
+_TOOL_TYPES = ("function", *_BUILT_IN, "collections_search", "document_search", "mcp")  # serde's order
 _USAGE_KINDS = ("web_search", "x_search", "code_interpreter", "file_search", "mcp", "document_search")
 _CALL_PREFIX = {"web_search": "ws", "x_search": "xs", "code_interpreter": "ci"}
 Item = tuple[dict[str, Any], tuple[str, ...]]  # an output item and the pieces its text streams in
@@ -237,13 +226,10 @@ class _Responses:
         """A reasoning item; a ``tco_`` item prefixes its ``encrypted_content`` with its id, as recorded."""
         texts = [_summary(summary)] if summary else []
         item: dict[str, Any] = {"id": item_id, "summary": texts, "type": "reasoning", "status": "completed"}
-        if self.encrypted:  # seeded per request, not per response id: streamed == plain
-            blob = b"".join(
-                hashlib.blake2b(f"{self.call_uuid}:{seed}:{summary or ''}:{i}".encode()).digest()
-                for i in range(5)
-            )  # stands in for xAI's encrypted reasoning, never decrypted
+        if self.encrypted:  # stands in for xAI's encrypted reasoning; seeded per request: streamed == plain
+            blob = hashlib.shake_256(f"{self.call_uuid}:{seed}:{summary or ''}".encode()).digest(258)
             prefix = f"{item_id}_" if item_id.startswith("tco_") else ""
-            item["encrypted_content"] = prefix + base64.b64encode(blob[:258]).decode()
+            item["encrypted_content"] = prefix + base64.b64encode(blob).decode()
         return item
 
     def _text(self) -> list[str]:
@@ -300,7 +286,7 @@ class _Responses:
             at = {"item_id": data["id"], "output_index": index}
             ev.add("response.output_item.added", item=_pending(data), output_index=index)
             if data["type"] == "message":
-                _message_events(ev, {"content_index": 0, **at}, data["content"][0], pieces)
+                _message_events(ev, at, data["content"][0], pieces)
             elif data["type"] == "reasoning" and data["summary"]:
                 _summary_events(ev, at, data["summary"][0]["text"], pieces)
             elif data["type"] == "function_call":
@@ -373,14 +359,11 @@ def _summary_events(ev: _Events, at: dict[str, Any], text: str, pieces: tuple[st
 
 
 def _message_events(ev: _Events, at: dict[str, Any], part: dict[str, Any], pieces: tuple[str, ...]) -> None:
-    ev.add("response.content_part.added", **at, part={**part, "text": "", "annotations": []})
+    part_at = {"content_index": 0, **at}
+    ev.add("response.content_part.added", **part_at, part={**part, "text": "", "annotations": []})
     for piece in pieces:
-        ev.add("response.output_text.delta", content_index=0, delta=piece, **_tail(at), logprobs=[])
+        ev.add("response.output_text.delta", content_index=0, delta=piece, **at, logprobs=[])
     for number, note in enumerate(part["annotations"]):
-        ev.add("response.output_text.annotation.added", annotation=note, annotation_index=number, **at)
-    ev.add("response.output_text.done", **at, text=part["text"], logprobs=[])
-    ev.add("response.content_part.done", **at, part=part)
-
-
-def _tail(at: dict[str, Any]) -> dict[str, Any]:
-    return {"item_id": at["item_id"], "output_index": at["output_index"]}
+        ev.add("response.output_text.annotation.added", annotation=note, annotation_index=number, **part_at)
+    ev.add("response.output_text.done", **part_at, text=part["text"], logprobs=[])
+    ev.add("response.content_part.done", **part_at, part=part)

@@ -1,20 +1,18 @@
 """Which endpoints each dialect serves: one row per endpoint.
 
 To add an endpoint, write ``handler(x: Exchange) -> Response | StreamResponse`` (see
-:mod:`.exchange`) and add its row here. ``{name}`` in a path matches (the rest of) one segment and
-reaches the handler as ``x.params["name"]``; text after it must follow, so
-``/v1/batches/{id}:cancel`` is a route of its own beside ``/v1/batches/{id}``.
+:mod:`.exchange`) and add its row here. ``{name}`` in a path matches one segment (or its start,
+as in ``/v1/batches/{id}:cancel``) and reaches the handler as ``x.params["name"]``.
 
-A row's options: ``public`` routes need no key and are not rate limited. ``metered`` routes are
-gated by the credit balance and, on xAI, answer with ``X-Ratelimit-*`` headers; ``images``
-selects the image endpoints' request-only header pair. ``measure`` estimates a model route's
-``(prompt_tokens, image_tokens)`` up front, because the token count feeds the rate-limit window
-before the handler runs. ``dialect`` replaces the server's dialect for this route (auth, limits
-and errors included): ``/v1/responses`` words its errors differently.
+Options: ``public`` routes need no key and are not rate limited; ``metered`` ones are gated by
+credits and, on xAI, answer with ``X-Ratelimit-*`` headers (``images``: the image endpoints'
+pair). ``measure`` estimates ``(prompt_tokens, image_tokens)`` before the handler runs, for the
+rate-limit window. ``dialect`` overrides the server's (``/v1/responses`` words errors its way).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -82,32 +80,16 @@ ROUTES = (
 
 
 @cache
-def _routes(dialect: str) -> tuple[dict[str, list[Route]], list[Route]]:
+def _routes(dialect: str) -> tuple[dict[str, list[Route]], list[tuple[re.Pattern[str], Route]]]:
     """The dialect's routes: those with a literal path by path (one look-up), then the templated."""
     literal: dict[str, list[Route]] = {}
-    for route in ROUTES:
-        if dialect in route.dialects and "{" not in route.path:
+    templated = []
+    for route in (r for r in ROUTES if dialect in r.dialects):
+        if "{" in route.path:
+            templated.append((re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", route.path)), route))
+        else:
             literal.setdefault(route.path, []).append(route)
-    return literal, [r for r in ROUTES if dialect in r.dialects and "{" in r.path]
-
-
-def _match(template: str, path: str) -> dict[str, str] | None:
-    """The ``{name}`` values when ``path`` fits ``template``, else None."""
-    parts, segments = template.split("/"), path.split("/")
-    if len(parts) != len(segments):
-        return None
-    params = {}
-    for part, segment in zip(parts, segments, strict=True):
-        head, brace, rest = part.partition("{")
-        name, _, tail = rest.partition("}")
-        value = segment[len(head) : len(segment) - len(tail)]
-        if not brace and part != segment:
-            return None
-        if brace and not (value and segment.startswith(head) and segment.endswith(tail)):
-            return None
-        if brace:
-            params[name] = value
-    return params
+    return literal, templated
 
 
 def find_route(dialect: str, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
@@ -119,5 +101,5 @@ def find_route(dialect: str, method: str, path: str) -> tuple[Route, dict[str, s
     literal, templated = _routes(dialect)
     found: list[tuple[Route, dict[str, str]]] = [(route, {}) for route in literal.get(path, ())]
     if not found:
-        found = [(route, params) for route in templated if (params := _match(route.path, path)) is not None]
+        found = [(r, m.groupdict()) for pattern, r in templated if (m := pattern.fullmatch(path))]
     return min(found, key=lambda pair: pair[0].method != method, default=None)

@@ -1,14 +1,10 @@
 """``GrokTestServer``: a real HTTP server on 127.0.0.1 that answers like a Grok provider.
 
-A test sets a script of replies (or relies on the stand-ins), points its client at
-``server.base_url`` with ``server.api_key``, and asserts on what came back and on
-``server.requests``. A real socket exercises what a client does in production: pooling,
-keep-alive, chunked SSE, timeouts and retries. Each request goes through the checks in the order
-the real services apply them: it is recorded (secrets masked); routed (an unknown path is a 404,
-a wrong method a 405, before auth, so a typo reads as a typo); authenticated (public routes skip
-this and the limits); counted in its key's minute (over ``rate_limit_rpm``: 429); refused on
-metered routes when the key's ``credits`` are spent; then validated and answered, the next
-scripted reply taken only now, and successful answers billed.
+A real socket exercises what a client does in production: pooling, keep-alive, chunked SSE,
+timeouts and retries. Each request meets the checks in the real services' order: recorded
+(secrets masked); routed (404, 405: a typo reads as a typo, before auth); authenticated; counted
+in its key's minute (429); refused when the key's credits are spent; then validated and answered,
+the next scripted reply taken only now, and successful answers billed.
 """
 
 from __future__ import annotations
@@ -150,10 +146,7 @@ class GrokTestServer:
         return self._state.recorded()
 
     def clear(self) -> None:
-        """Empty the queue and the recordings; reset rate limits, credits, keys and images.
-
-        The sticky :meth:`set_default` reply is kept: it is configuration, not history.
-        """
+        """Empty the queue and recordings; reset limits, credits, keys and images (not the default)."""
         self._state.clear()
 
     # request pipeline (runs on the server thread) ------------------------------------------

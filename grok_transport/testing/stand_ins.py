@@ -86,10 +86,6 @@ class Clues:
 # free text -----------------------------------------------------------------------------------
 
 
-def _digest(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
-
-
 def _snippet(text: str, words: int = 8) -> str:
     """The question in a message (its last sentence ending in "?"), else its first words."""
     questions = re.findall(r"[^\s?.!:][^?.!:\n]*\?", text)
@@ -112,7 +108,8 @@ def voice(text: str, provider: str) -> str:
     if provider == "grokinc":
         if not snippet:
             return "hey hey. what's good? 😎"
-        return _GROKINC_LINES[_digest(text) % len(_GROKINC_LINES)].format(s=snippet)
+        digest = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+        return _GROKINC_LINES[digest % len(_GROKINC_LINES)].format(s=snippet)
     if not snippet:
         return "hello from the local grok test server."
     return f'"{snippet}" — got it. this is a stand-in reply from the local grok test server.'
@@ -246,21 +243,14 @@ def search_sources(kind: str, query: str) -> tuple[str, ...]:
         digest = hashlib.blake2b(query.encode(), digest_size=16).digest()
         posts = (int.from_bytes(digest[i : i + 8], "big") % 10**19 for i in (0, 8))
         return tuple(f"https://x.com/example/status/{post}" for post in posts)
-    return tuple(
-        f"https://{site}/{slug}" for site in ("example.com/articles", "docs.example.org", "news.example.net")
-    )
+    sites = ("example.com/articles", "docs.example.org", "news.example.net")
+    return tuple(f"https://{site}/{slug}" for site in sites)
 
 
 def search_answer(runs: Sequence[ServerToolRun]) -> tuple[str, list[str]]:
     """A short answer citing the first two sources, with the ``[[n]](url)`` markers inline."""
     kinds = {run.type for run in runs}
-    where = (
-        "the web and x"
-        if kinds == {"web_search", "x_search"}
-        else "x"
-        if kinds == {"x_search"}
-        else "the web"
-    )
+    where = "the web and x" if len(kinds) > 1 else "x" if kinds == {"x_search"} else "the web"
     sources = [url for run in runs for url in run.sources][:2]
     text = f'i searched {where} for "{runs[0].query}".'
     if sources:

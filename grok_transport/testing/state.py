@@ -1,10 +1,8 @@
 """The test server's mutable state, shared by the test's thread and the server's loop thread.
 
-Everything a test can change or inspect between requests lives here behind one lock: the reply
-script, the recorded requests, the accepted keys, the per-key request windows and credit balances,
-the images handed out, and the Responses-API answers kept for ``previous_response_id``. The lock
-is held only for dictionary and deque operations, never while rendering or writing, so a test
-calling ``enqueue`` never waits on a slow reply.
+The reply script, the recorded requests, the keys, the per-key windows and credits, the images
+handed out and the Responses-API answers kept for ``previous_response_id``. The lock is held for
+container operations only, never while rendering or writing, so ``enqueue`` never waits on a reply.
 """
 
 from __future__ import annotations
@@ -56,23 +54,14 @@ def mask_headers(headers: dict[str, str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class StoredResponse:
-    """A Responses-API answer kept because ``store`` was true, for ``previous_response_id``.
-
-    ``items`` is the whole conversation up to and including this answer's output (earlier
-    turns, this request's input, then the output items), so a follow-up only appends to it.
-    ``tokens`` is the size of that conversation, reported back as cached input tokens.
-    """
+    """A stored Responses answer: the conversation through its output, and its size in tokens."""
 
     items: tuple[Any, ...]
     tokens: int
 
 
 class _Window:
-    """One key's admitted requests and their tokens over the last 60 seconds.
-
-    It answers both the enforced limit (Grok Inc's 5 rpm, or any ``rate_limit_rpm``) and xAI's
-    informational ``X-Ratelimit-Remaining-*`` headers.
-    """
+    """One key's requests and their tokens over the last 60 seconds (limits and xAI's headers)."""
 
     def __init__(self) -> None:
         self.events: deque[tuple[float, int]] = deque()
@@ -85,11 +74,7 @@ class _Window:
 
 
 class State:
-    """Script, recordings, keys and counters, shared by the test's thread and the loop thread.
-
-    One dictionary or deque operation is atomic in CPython, so the containers are used directly;
-    the lock guards what takes several steps: a key's window, an eviction, a copy, a reset.
-    """
+    """Script, recordings, keys and counters; the lock guards what takes more than one step."""
 
     def __init__(self, initial_keys: Iterable[str], max_recorded: int | None) -> None:
         self.lock = threading.Lock()
@@ -148,10 +133,7 @@ class State:
                 self.responses.popitem(last=False)
 
     def clear(self) -> None:
-        """Forget the script, recordings, counters, keys, images and stored responses.
-
-        The sticky default reply survives: it is configuration, not history.
-        """
+        """Forget everything but the sticky default reply (configuration, not history)."""
         with self.lock:
             self.queue.clear()
             self.records.clear()

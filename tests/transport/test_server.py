@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 import socket
 
 import httpx
@@ -12,6 +13,7 @@ import jsonschema
 import pytest
 
 from grok_transport.testing import DEFAULT_API_KEY, GrokTestServer, RecordedRequest, Reply
+from tests.transport.server_wire import chat_events
 
 WEATHER_TOOL = {
     "type": "function",
@@ -73,22 +75,8 @@ def chat(client: httpx.Client, content: str = "Hello there", **extra) -> httpx.R
     return client.post("/chat/completions", json=body)
 
 
-def sse_events(text: str) -> list[str]:
-    """The data payloads of an SSE body (asserting xAI's framing: data lines only)."""
-    events = []
-    for block in text.split("\n\n"):
-        if not block:
-            continue
-        assert block.startswith("data: "), block
-        assert "\n" not in block, block
-        events.append(block[len("data: ") :])
-    return events
-
-
 def stream_chunks(response: httpx.Response) -> list[dict]:
-    events = sse_events(response.text)
-    assert events[-1] == "[DONE]"
-    return [json.loads(e) for e in events[:-1]]
+    return chat_events(response.text)[:-1]
 
 
 def deltas(chunks: list[dict]) -> list[dict]:
@@ -134,86 +122,37 @@ def test_a_given_key_and_port_are_the_only_ones_used():
 # xai dialect: auth, errors, validation -----------------------------------------------------------
 
 
-def test_xai_wrong_key_is_400_with_masked_key_and_no_ratelimit_headers(xai):
-    r = httpx.post(
-        f"{xai.base_url}/chat/completions",
-        headers={"Authorization": "Bearer xa-wrong-key"},
-        json={"model": "grok-3-mini", "messages": [{"role": "user", "content": "hi"}]},
-    )
-    assert r.status_code == 400
-    assert r.json() == {
-        "code": "Client specified an invalid argument",
-        "error": "Incorrect API key provided: xa***ey. You can obtain an API key from https://console.x.ai.",
-    }
+def test_xai_missing_key_is_401_flat_body(xai):  # a wrong key: test_server_wire.py, byte for byte
+    r = httpx.post(f"{xai.base_url}/chat/completions", json={"model": "grok-3-mini", "messages": []})
+    assert r.status_code == 401
+    assert set(r.json()) == {"code", "error"}
     assert not [h for h in r.headers if h.startswith("x-ratelimit")]
 
 
-def test_xai_missing_key_is_401_flat_body(xai):
-    r = httpx.post(
-        f"{xai.base_url}/chat/completions",
-        json={"model": "grok-3-mini", "messages": [{"role": "user", "content": "hi"}]},
-    )
-    assert r.status_code == 401
-    assert set(r.json()) == {"code", "error"}
-
-
 def test_xai_success_carries_decreasing_ratelimit_headers(client):
-    first, second = chat(client), chat(client)
-    for r in (first, second):
-        assert r.status_code == 200
-        for name in (
-            "x-ratelimit-limit-requests",
-            "x-ratelimit-remaining-requests",
-            "x-ratelimit-limit-tokens",
-            "x-ratelimit-remaining-tokens",
-            "x-request-id",
-        ):
-            assert name in r.headers
-    assert int(second.headers["x-ratelimit-remaining-requests"]) < int(
-        first.headers["x-ratelimit-remaining-requests"]
-    )
-    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+    first, second = chat(client).headers, chat(client).headers  # which headers: test_server_wire.py
+    remaining = "x-ratelimit-remaining-requests"
+    assert int(second[remaining]) < int(first[remaining]) <= int(first["x-ratelimit-limit-requests"])
+    assert int(second["x-ratelimit-remaining-tokens"]) < int(first["x-ratelimit-remaining-tokens"])
+    assert first["x-request-id"] != second["x-request-id"]
 
 
-def test_extra_api_keys_are_accepted():
-    with GrokTestServer("xai", api_keys=["k1"]) as server:
-        for key in ("k1", server.api_key):
-            r = httpx.get(f"{server.base_url}/models", headers={"Authorization": f"Bearer {key}"})
-            assert r.status_code == 200
+UNSUPPORTED = "Model grok-4-fast-non-reasoning does not support parameter {}."
 
 
 @pytest.mark.parametrize(
     ("extra", "status", "message"),
     [
-        (
-            {"search_parameters": {"mode": "off"}},
-            410,
-            "Live search is deprecated. Please switch to the Agent Tools API: "
-            "https://docs.x.ai/docs/guides/tools/overview",
-        ),
-        (
-            {"reasoning_effort": "high"},
-            400,
-            "Model grok-4-fast-non-reasoning does not support parameter reasoningEffort.",
-        ),
+        ({"search_parameters": {"mode": "off"}}, 410,
+         "Live search is deprecated. Please switch to the Agent Tools API: https://docs.x.ai/docs/guides/tools/overview"),
+        ({"reasoning_effort": "high"}, 400, UNSUPPORTED.format("reasoningEffort")),
         ({"stop": ["\n"]}, 400, "Argument not supported on this model: stop"),
-        (
-            {"presence_penalty": 0.5},
-            400,
-            "Model grok-4-fast-non-reasoning does not support parameter presencePenalty.",
-        ),
-        (
-            {"frequency_penalty": 0.5},
-            400,
-            "Model grok-4-fast-non-reasoning does not support parameter frequencyPenalty.",
-        ),
-        (
-            {"response_format": {"type": "json_schema", "json_schema": {"name": "x"}}},
-            400,
-            "Missing required parameter: 'response_format.json_schema.schema'.",
-        ),
+        ({"presence_penalty": 0.5}, 400, UNSUPPORTED.format("presencePenalty")),
+        ({"frequency_penalty": 0.5}, 400, UNSUPPORTED.format("frequencyPenalty")),
+        ({"response_format": {"type": "json_schema", "json_schema": {"name": "x"}}}, 400,
+         "Missing required parameter: 'response_format.json_schema.schema'."),
     ],
-)
+)  # fmt: skip
 def test_xai_rejects_like_the_real_api(client, extra, status, message):
     r = chat(client, **extra)
     assert r.status_code == status
@@ -226,28 +165,10 @@ def test_xai_rejects_like_the_real_api(client, extra, status, message):
 
 
 def test_xai_rejections_only_for_catalogued_models(client):
-    body = {
-        "model": "grok-9-experimental",
-        "reasoning_effort": "high",
-        "stop": ["x"],
-        "messages": [{"role": "user", "content": "hi"}],
-    }
-    assert client.post("/chat/completions", json=body).status_code == 200
-    ok = {"model": "grok-3-mini", "reasoning_effort": "high", "messages": [{"role": "user", "content": "hi"}]}
-    r = client.post("/chat/completions", json=ok)
+    assert chat(client, model="grok-9-experimental", reasoning_effort="high", stop=["x"]).status_code == 200
+    r = chat(client, model="grok-3-mini", reasoning_effort="high")
     assert r.status_code == 200
     assert r.json()["model"] == "grok-3-mini-high"
-
-
-def test_xai_context_window_exceeded(client):
-    r = client.post(
-        "/chat/completions",
-        json={"model": "grok-3-mini", "messages": [{"role": "user", "content": "x" * (131_072 * 4 + 400)}]},
-    )
-    assert r.status_code == 400
-    assert r.json()["error"] == (
-        "This model's maximum prompt length is 131072 but the request contains 131172 tokens."
-    )
 
 
 def test_xai_bad_json_is_plain_text_422(client):
@@ -333,24 +254,16 @@ def test_grokinc_keys_generate_list_delete():
 
 def test_grokinc_explain_is_lowercase_and_in_character():
     with GrokTestServer("grokinc") as server:
-        r = httpx.post(
-            f"{server.base_url}/chat/explain",
-            headers={"X-API-Key": server.api_key},
-            json={
-                "conversation": [{"role": "user", "content": "Why is the sky blue?"}],
-                "last_response": "lol, cuz it's a giant canvas for painting clouds. 🎨",
-            },
-        )
+        url, auth = f"{server.base_url}/chat/explain", {"X-API-Key": server.api_key}
+        question = [{"role": "user", "content": "Why is the sky blue?"}]
+        last = "lol, cuz it's a giant canvas for painting clouds. 🎨"
+        r = httpx.post(url, headers=auth, json={"conversation": question, "last_response": last})
         assert r.status_code == 200
         text = r.json()["explanation"]
         assert text == text.lower()
         assert "why is the sky blue?" in text
         server.enqueue(Reply.text("because vibes"))
-        r = httpx.post(
-            f"{server.base_url}/chat/explain",
-            headers={"X-API-Key": server.api_key},
-            json={"conversation": [], "last_response": "x"},
-        )
+        r = httpx.post(url, headers=auth, json={"conversation": [], "last_response": "x"})
         assert r.json() == {"explanation": "because vibes"}
 
 
@@ -382,62 +295,34 @@ def test_grokapi_auth_credits_and_models():
         assert models.status_code == 200
         assert {m["id"] for m in models.json()["data"]} == {"grok-4", "grok-3"}
 
-        server.enqueue(Reply.error(429, retry_after=2))
-        server.clear()  # credits reset, queue emptied
-        assert httpx.post(url, json=body, headers=auth).status_code == 200
-
-
-def test_grokapi_scripted_429_has_retry_after_and_nested_body():
-    with GrokTestServer("grokapi") as server:
+        server.clear()  # credits reset
         server.enqueue(Reply.error(429, retry_after=7))
-        r = httpx.post(
-            f"{server.base_url}/chat/completions",
-            headers={"Authorization": f"Bearer {server.api_key}"},
-            json={"model": "grok-3", "messages": [{"role": "user", "content": "x"}]},
-        )
-        assert r.status_code == 429
-        assert r.headers["retry-after"] == "7"
-        assert r.json()["error"]["type"] == "rate_limit_error"
+        limited = httpx.post(url, json=body, headers=auth)
+        assert (limited.status_code, limited.headers["retry-after"]) == (429, "7")
+        assert limited.json()["error"]["type"] == "rate_limit_error"
+        assert httpx.post(url, json=body, headers=auth).status_code == 200
 
 
 # chat completions: shapes and default replies ---------------------------------------------------
 
 
-def test_non_streamed_shape_and_usage_arithmetic(client):
-    r = client.post(
-        "/chat/completions",
-        json={"model": "grok-3-mini", "messages": [{"role": "user", "content": "What's 2 + 2?"}]},
-    )
-    body = r.json()
-    assert list(body) == ["id", "object", "created", "model", "choices", "usage", "system_fingerprint"]
-    choice = body["choices"][0]
-    assert "logprobs" not in choice
-    assert list(choice["message"]) == ["role", "content", "reasoning_content", "refusal"]
-    assert choice["message"]["refusal"] is None
-    assert body["system_fingerprint"].startswith("fp_") and len(body["system_fingerprint"]) == 13
-    usage = body["usage"]
-    reasoning = usage["completion_tokens_details"]["reasoning_tokens"]
-    assert reasoning > 0
-    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] + reasoning
-
-
 def test_model_aliases_resolve_on_xai_and_scripts_can_override(xai, client):
-    body = {"model": "grok-4-fast", "messages": [{"role": "user", "content": "hi"}]}
-    assert client.post("/chat/completions", json=body).json()["model"] == "grok-4-fast-reasoning"
+    assert chat(client, model="grok-4-fast").json()["model"] == "grok-4-fast-reasoning"
     xai.enqueue(Reply.text("hi", model="grok-custom"))
-    assert client.post("/chat/completions", json=body).json()["model"] == "grok-custom"
+    assert chat(client, model="grok-4-fast").json()["model"] == "grok-custom"
 
 
 def test_reasoning_visibility_follows_the_catalogue(client):
     def ask(model):
-        r = client.post(
-            "/chat/completions", json={"model": model, "messages": [{"role": "user", "content": "hi"}]}
-        )
-        return r.json()
+        return chat(client, model=model).json()
 
     hidden = ask("grok-4-fast-reasoning")
     assert "reasoning_content" not in hidden["choices"][0]["message"]
-    assert hidden["usage"]["completion_tokens_details"]["reasoning_tokens"] > 0
+    usage = hidden["usage"]
+    reasoning = usage["completion_tokens_details"]["reasoning_tokens"]
+    assert reasoning > 0  # hidden reasoning is still counted and billed
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] + reasoning
+    assert re.fullmatch(r"fp_[0-9a-f]{10}", hidden["system_fingerprint"])
     plain = ask("grok-4-fast-non-reasoning")
     assert "reasoning_content" not in plain["choices"][0]["message"]
     assert plain["usage"]["completion_tokens_details"]["reasoning_tokens"] == 0
@@ -575,27 +460,16 @@ def test_stream_without_include_usage_has_no_usage(client):
 
 
 def test_streamed_tool_calls_are_whole_chunks_with_index(xai, client):
-    xai.enqueue(
-        Reply.tool_calls(
-            [
-                {"name": "a", "arguments": {"x": 1}, "id": "call_given"},
-                {"name": "b", "arguments": "{}"},
-            ]
-        )
-    )
+    xai.enqueue(Reply.tool_calls([{"name": "a", "arguments": {"x": 1}, "id": "call_given"}, {"name": "b"}]))
     chunks = stream_chunks(chat(client, stream=True))
     ds = deltas(chunks)
-    assert ds[0] == {
-        "role": "assistant",
-        "tool_calls": [
-            {
-                "id": "call_given",
-                "function": {"name": "a", "arguments": '{"x":1}'},
-                "index": 0,
-                "type": "function",
-            }
-        ],
+    first = {
+        "id": "call_given",
+        "function": {"name": "a", "arguments": '{"x":1}'},
+        "index": 0,
+        "type": "function",
     }
+    assert ds[0] == {"role": "assistant", "tool_calls": [first]}
     assert ds[1]["tool_calls"][0]["index"] == 1
     assert ds[1]["tool_calls"][0]["id"].startswith("call_")
     assert "role" not in ds[1]
@@ -699,8 +573,7 @@ def test_malformed_json(xai, client):
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     with pytest.raises(json.JSONDecodeError):
         r.json()
-    events = sse_events(chat(client, stream=True).text)
-    assert events[0] == "{not json"
+    assert chat(client, stream=True).text == "data: {not json\n\ndata: [DONE]\n\n"
 
 
 def test_error_in_a_200_body_and_in_a_stream(xai, client):
@@ -711,7 +584,7 @@ def test_error_in_a_200_body_and_in_a_stream(xai, client):
         "code": "The service is currently unavailable",
         "error": "Timed out waiting for first token",
     }
-    events = sse_events(chat(client, stream=True).text)
+    events = [block.removeprefix("data: ") for block in chat(client, stream=True).text.split("\n\n") if block]
     assert len(events) == 3
     assert [list(json.loads(e)["choices"][0]["delta"]) for e in events[:2]] == [
         ["content", "role"],
@@ -778,10 +651,9 @@ def test_images_url_b64_and_file_serving(xai, client):
 
 def test_grokinc_images():
     with GrokTestServer("grokinc") as server:
+        body = {"prompt": "a cartoon cat wearing a party hat"}
         r = httpx.post(
-            f"{server.base_url}/images/generations",
-            headers={"X-API-Key": server.api_key},
-            json={"prompt": "a cartoon cat wearing a party hat"},
+            f"{server.base_url}/images/generations", headers={"X-API-Key": server.api_key}, json=body
         )
         assert r.status_code == 200
         assert httpx.get(r.json()["data"][0]["url"]).status_code == 200
@@ -881,16 +753,8 @@ def test_200_concurrent_connections(xai):
     assert all(h.startswith(b"HTTP/1.1 200 OK") for h in heads)
 
 
-def test_server_side_tools_on_chat_completions_are_refused_as_by_xai(xai):
+def test_server_side_tools_on_chat_completions_are_refused_as_by_xai(client):
     """Chat completions answers a `web_search` tool with serde's plain-text 422 (docs/wire.md, "Errors")."""
-    r = httpx.post(
-        f"{xai.base_url}/chat/completions",
-        headers={"Authorization": f"Bearer {xai.api_key}"},
-        json={
-            "model": "grok-4.3",
-            "messages": [{"role": "user", "content": "hi"}],
-            "tools": [{"type": "web_search"}],
-        },
-    )
+    r = chat(client, tools=[{"type": "web_search"}])
     assert r.status_code == 422
     assert "tools[0].type: unknown variant `web_search`, expected `function` or `live_search`" in r.text

@@ -269,98 +269,75 @@ def test_stream_completes_with_the_object_the_non_streamed_call_returns(load, ht
 # requests and echoes ---------------------------------------------------------------------------
 
 
+def respond(http: httpx.Client, **body: Any) -> httpx.Response:
+    """``POST /v1/responses``, by default with grok-4.3 and the input "hi"."""
+    return http.post("/v1/responses", json={"model": "grok-4.3", "input": "hi", **body})
+
+
 def test_reasoning_effort_is_rejected_where_the_catalogue_says_so(http):
     for model in ("grok-4-fast-reasoning", "grok-build-0.1"):
-        response = http.post(
-            "/v1/responses", json={"model": model, "input": "hi", "reasoning": {"effort": "low"}}
-        )
+        response = respond(http, model=model, reasoning={"effort": "low"})
         assert response.status_code == 400
         assert response.json() == {
             "code": "invalid-argument",
             "error": f"Model {model} does not support parameter reasoningEffort.",
         }
-    accepted = http.post(
-        "/v1/responses", json={"model": "grok-4.3", "input": "hi", "reasoning": {"effort": "high"}}
+    accepted = respond(http, reasoning={"effort": "high"}).json()
+    assert accepted["reasoning"] == {"effort": "high", "summary": "detailed"}
+    assert (
+        respond(http, model="grok-3-mini", reasoning={"effort": "high"}).json()["model"] == "grok-3-mini-high"
     )
-    assert accepted.json()["reasoning"] == {"effort": "high", "summary": "detailed"}
-    mini = http.post(
-        "/v1/responses", json={"model": "grok-3-mini", "input": "hi", "reasoning": {"effort": "high"}}
-    )
-    assert mini.json()["model"] == "grok-3-mini-high"
-    plain = http.post("/v1/responses", json={"model": "grok-4-1-fast-non-reasoning", "input": "hi"}).json()
+    plain = respond(http, model="grok-4-1-fast-non-reasoning").json()
     assert plain["reasoning"] == {"effort": None, "summary": None}
     assert [i["type"] for i in plain["output"]] == ["message"]
     assert plain["usage"]["output_tokens_details"]["reasoning_tokens"] == 0
 
 
 def test_previous_response_id_continues_a_stored_conversation(http):
-    first = http.post(
-        "/v1/responses",
-        json={"model": "grok-4.3", "input": "What's the weather in Paris?", "tools": [WEATHER]},
-    ).json()
+    first = respond(http, input="What's the weather in Paris?", tools=[WEATHER]).json()
     assert first["store"] is True
     (call,) = [i for i in first["output"] if i["type"] == "function_call"]
-    follow_up = http.post(
-        "/v1/responses",
-        json={
-            "model": "grok-4.3",
-            "previous_response_id": first["id"],
-            "input": [{"type": "function_call_output", "call_id": call["call_id"], "output": "18C, clear"}],
-            "tools": [WEATHER],
-        },
-    ).json()
+    output = {"type": "function_call_output", "call_id": call["call_id"], "output": "18C, clear"}
+    follow_up = respond(http, previous_response_id=first["id"], input=[output], tools=[WEATHER]).json()
     assert follow_up["previous_response_id"] == first["id"]
     text = follow_up["output"][-1]["content"][0]["text"]
     assert text == "The weather in Paris is 18C, clear."  # the stored call named the function and city
     usage = follow_up["usage"]
     stored = first["usage"]["input_tokens"] + first["usage"]["output_tokens"]
     assert usage["input_tokens_details"]["cached_tokens"] == stored < usage["input_tokens"]
-    missing = http.post(
-        "/v1/responses", json={"model": "grok-4.3", "input": "x", "previous_response_id": "nope"}
-    )
+    missing = respond(http, previous_response_id="nope")
     assert missing.status_code == 404
     assert missing.json() == {"code": "not-found", "error": "Previous response with id 'nope' not found."}
-    unstored = http.post("/v1/responses", json={"model": "grok-4.3", "input": "x", "store": False}).json()
+    unstored = respond(http, store=False).json()
     assert unstored["store"] is False
-    again = http.post(
-        "/v1/responses", json={"model": "grok-4.3", "input": "y", "previous_response_id": unstored["id"]}
-    )
-    assert again.status_code == 404
+    assert respond(http, previous_response_id=unstored["id"]).status_code == 404
 
 
 def test_request_fields_are_echoed_in_the_recorded_shape(http):
-    body = {
-        "model": "grok-latest",
-        "input": [{"role": "developer", "content": "be brief"}, {"role": "user", "content": "hi"}],
-        "instructions": "answer in french",
-        "tools": [WEATHER, {"type": "web_search"}, {"type": "x_search", "allowed_x_handles": ["xai"]}],
-        "tool_choice": "none",
-        "parallel_tool_calls": False,
-        "temperature": 0,
-        "top_p": 1,
-        "max_output_tokens": 500,
-        "user": "u-1",
-        "text": {
-            "format": {"type": "json_schema", "name": "Answer", "schema": {"type": "object"}, "strict": True}
-        },
-    }
-    ours = http.post("/v1/responses", json=body).json()
+    schema = {"type": "json_schema", "name": "Answer", "schema": {"type": "object"}, "strict": True}
+    ours = respond(
+        http,
+        model="grok-latest",
+        input=[{"role": "developer", "content": "be brief"}, {"role": "user", "content": "hi"}],
+        instructions="answer in french",
+        tools=[WEATHER, {"type": "web_search"}, {"type": "x_search", "allowed_x_handles": ["xai"]}],
+        tool_choice="none",
+        parallel_tool_calls=False,
+        temperature=0,
+        top_p=1,
+        max_output_tokens=500,
+        user="u-1",
+        text={"format": schema},
+    ).json()
     assert ours["model"] == "grok-4.3"
     assert ours["tools"] == [
-        {
-            "type": "function",
-            "description": WEATHER["description"],
-            "name": "get_weather",
-            "parameters": WEATHER["parameters"],
-            "strict": False,
-        },
+        {**{k: WEATHER[k] for k in ("type", "description", "name", "parameters")}, "strict": False},
         {"type": "web_search", "search_context_size": "medium"},
         {"type": "x_search", "allowed_x_handles": ["xai"]},
     ]
     assert list(ours["tools"][0]) == ["type", "description", "name", "parameters", "strict"]
     assert ours["text"] == {"format": {"type": "json_schema", "schema": {"type": "object"}}}
-    assert (ours["temperature"], ours["top_p"]) == (0.0, 1.0)
-    assert json.dumps(ours["temperature"]) == "0.0"
+    assert json.dumps([ours["temperature"], ours["top_p"]]) == "[0.0, 1.0]"
     assert ours["tool_choice"] == "none" and ours["parallel_tool_calls"] is False
     assert (ours["instructions"], ours["user"], ours["max_output_tokens"]) == ("answer in french", "u-1", 500)
     assert [i["type"] for i in ours["output"]] == ["reasoning", "message"]  # tool_choice none: no search
@@ -370,24 +347,17 @@ def test_request_fields_are_echoed_in_the_recorded_shape(http):
 @pytest.mark.parametrize(
     ("body", "status", "text"),
     [
-        ({"model": "grok-4.3"}, 422, "missing field `input`"),
-        ({"model": "grok-4.3", "input": 3}, 422, "input: invalid type"),
-        ({"model": "grok-4.3", "input": [{"role": "robot", "content": "x"}]}, 422, "unknown variant `robot`"),
-        (
-            {"model": "grok-4.3", "input": "x", "tools": [{"type": "live_search"}]},
-            422,
-            "unknown variant `live_search`",
-        ),
-        ({"model": "grok-4.3", "input": "x", "tools": [CHAT_WEATHER]}, 422, "missing field `name`"),
-        (
-            {"model": "grok-4.3", "input": "x", "text": {"format": {"type": "json_schema", "name": "A"}}},
-            400,
-            "'text.format.schema'",
-        ),
+        ({"input": None}, 422, "missing field `input`"),
+        ({"input": 3}, 422, "input: invalid type"),
+        ({"input": [{"role": "robot", "content": "x"}]}, 422, "unknown variant `robot`"),
+        ({"tools": [{"type": "live_search"}]}, 422, "unknown variant `live_search`"),
+        ({"tools": [CHAT_WEATHER]}, 422, "missing field `name`"),
+        ({"text": {"format": {"type": "json_schema", "name": "A"}}}, 400, "'text.format.schema'"),
     ],
 )
 def test_invalid_requests_are_rejected(http, server, body, status, text):
-    response = http.post("/v1/responses", json=body)
+    full = {"model": "grok-4.3", "input": "x", **body}
+    response = http.post("/v1/responses", json={k: v for k, v in full.items() if v is not None})
     assert response.status_code == status
     assert text in response.text
     if status == 400:
@@ -399,32 +369,22 @@ def test_other_dialects_have_no_responses_route(grok_server_factory):
     for dialect, header in (("grokinc", "X-API-Key"), ("grokapi", "Authorization")):
         server = grok_server_factory(dialect)
         key = server.api_key if header == "X-API-Key" else f"Bearer {server.api_key}"
-        response = httpx.post(
-            f"{server.base_url}/responses", json={"model": "grok-4.3", "input": "hi"}, headers={header: key}
-        )
-        assert response.status_code == 404
+        with httpx.Client(base_url=server.url, headers={header: key}) as client:
+            assert respond(client).status_code == 404
 
 
 def test_limits_and_credits_answer_with_kebab_codes(grok_server_factory):
-    limited = grok_server_factory("xai", rate_limit_rpm=1)
-    headers = {"Authorization": f"Bearer {limited.api_key}"}
-    statuses = [
-        httpx.post(
-            f"{limited.base_url}/responses", json={"model": "grok-4.3", "input": "hi"}, headers=headers
-        )
-        for _ in range(2)
-    ]
-    assert [r.status_code for r in statuses] == [200, 429]
-    assert statuses[1].json()["code"] == "resource-exhausted"
-    broke = grok_server_factory("xai", credits=0)
-    response = httpx.post(
-        f"{broke.base_url}/responses",
-        json={"model": "grok-4.3", "input": "hi"},
-        headers={"Authorization": f"Bearer {broke.api_key}"},
-    )
-    assert response.status_code == 429 and response.json()["code"] == "resource-exhausted"
-    missing = httpx.post(f"{broke.base_url}/responses", json={"model": "grok-4.3", "input": "hi"})
-    assert missing.status_code == 401 and missing.json()["code"] == "unauthenticated"
+    def client(**options: Any) -> httpx.Client:
+        server = grok_server_factory("xai", **options)
+        return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {server.api_key}"})
+
+    with client(rate_limit_rpm=1) as limited, client(credits=0) as broke:
+        assert [respond(limited).status_code for _ in range(2)] == [200, 429]
+        assert respond(limited).json()["code"] == "resource-exhausted"
+        response = respond(broke)
+        assert response.status_code == 429 and response.json()["code"] == "resource-exhausted"
+        missing = httpx.post(broke.base_url.join("/v1/responses"), json={"model": "grok-4.3", "input": "hi"})
+        assert missing.status_code == 401 and missing.json()["code"] == "unauthenticated"
 
 
 # defaults --------------------------------------------------------------------------------------
@@ -432,13 +392,10 @@ def test_limits_and_credits_answer_with_kebab_codes(grok_server_factory):
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_default_web_search_cites_its_sources_at_the_markers(http, stream):
-    body = {
-        "model": "grok-4.3",
-        "input": "Search the web: what is the latest stable Ruby version?",
-        "tools": [{"type": "web_search"}, {"type": "x_search"}],
-        "stream": stream,
-    }
-    response = http.post("/v1/responses", json=body)
+    question = "Search the web: what is the latest stable Ruby version?"
+    response = respond(
+        http, input=question, tools=[{"type": "web_search"}, {"type": "x_search"}], stream=stream
+    )
     events = responses_events(response.text) if stream else None
     ours = events[-1]["response"] if events else response.json()
     searches = [i for i in ours["output"] if i["type"].endswith("_search_call")]
@@ -472,17 +429,13 @@ def test_default_web_search_cites_its_sources_at_the_markers(http, stream):
 
 
 def test_default_search_is_skipped_when_tool_choice_forbids_or_names_a_function(http):
-    base = {
-        "model": "grok-4.3",
-        "input": "search the web for the weather in Paris",
-        "tools": [{"type": "web_search"}, WEATHER],
-    }
+    ask = {"input": "search the web for the weather in Paris", "tools": [{"type": "web_search"}, WEATHER]}
     for choice, expected in (
         ("none", ["reasoning", "message"]),
         ({"type": "function", "name": "get_weather"}, ["reasoning", "function_call"]),
         ({"type": "web_search"}, ["reasoning", "web_search_call", "reasoning", "reasoning", "function_call"]),
     ):
-        ours = http.post("/v1/responses", json={**base, "tool_choice": choice}).json()
+        ours = respond(http, **ask, tool_choice=choice).json()
         assert [i["type"] for i in ours["output"]] == expected, choice
 
 
@@ -493,41 +446,32 @@ def test_default_json_schema_answer_validates(http):
         "required": ["name", "age"],
         "additionalProperties": False,
     }
-    body = {
-        "model": "grok-4.3",
-        "input": "Generate a person",
-        "tools": [{"type": "web_search"}],
-        "text": {"format": {"type": "json_schema", "name": "P", "schema": schema, "strict": True}},
-    }
-    ours = http.post("/v1/responses", json=body).json()
+    fmt = {"type": "json_schema", "name": "P", "schema": schema, "strict": True}
+    ours = respond(
+        http, input="Generate a person", tools=[{"type": "web_search"}], text={"format": fmt}
+    ).json()
     part = ours["output"][-1]["content"][0]
     jsonschema.validate(json.loads(part["text"]), schema)
     assert part["annotations"] == []  # markers would break the JSON
-    obj = http.post(
-        "/v1/responses",
-        json={"model": "grok-4.3", "input": "hi", "text": {"format": {"type": "json_object"}}},
-    )
-    assert isinstance(json.loads(obj.json()["output"][-1]["content"][0]["text"]), dict)
+    obj = respond(http, text={"format": {"type": "json_object"}}).json()
+    assert isinstance(json.loads(obj["output"][-1]["content"][0]["text"]), dict)
 
 
 def test_function_output_follow_up_quotes_the_output_once_attachments_arrive(http):
-    body = {
-        "model": "grok-4.3",
-        "tools": [WEATHER],
-        "input": [
+    attachments = [
+        {"type": "input_text", "text": "Attachments from tool call c1:"},
+        {"type": "input_image", "image_url": "data:image/png;base64,AAAA"},
+    ]
+    ours = respond(
+        http,
+        tools=[WEATHER],
+        input=[
             {"role": "user", "content": "What's the weather in Oslo?"},
             {"type": "function_call", "call_id": "c1", "name": "get_weather", "arguments": "{}"},
             {"type": "function_call_output", "call_id": "c1", "output": "cold"},
-            {
-                "role": "user",
-                "content": [
-                    {"type": "input_text", "text": "Attachments from tool call c1:"},
-                    {"type": "input_image", "image_url": "data:image/png;base64,AAAA"},
-                ],
-            },
+            {"role": "user", "content": attachments},
         ],
-    }
-    ours = http.post("/v1/responses", json=body).json()
+    ).json()
     assert [i["type"] for i in ours["output"]] == ["reasoning", "message"]  # no second call
     assert ours["output"][-1]["content"][0]["text"] == "The weather is cold."  # not the attachment's framing
     assert ours["usage"]["input_tokens"] > 256  # the image counts
@@ -535,12 +479,12 @@ def test_function_output_follow_up_quotes_the_output_once_attachments_arrive(htt
 
 def test_max_output_tokens_cuts_the_text_and_marks_the_answer_incomplete(http):
     body = {"model": "grok-4-1-fast-non-reasoning", "input": "tell me everything", "max_output_tokens": 3}
-    ours = http.post("/v1/responses", json=body).json()
+    ours = respond(http, **body).json()
     assert ours["status"] == "incomplete"
     assert ours["incomplete_details"] == {"reason": "max_output_tokens"}
     message = ours["output"][-1]
     assert message["status"] == "incomplete" and len(message["content"][0]["text"]) == 12
-    events = responses_events(http.post("/v1/responses", json={**body, "stream": True}).text)
+    events = responses_events(respond(http, **body, stream=True).text)
     assert events[-1]["type"] == "response.incomplete"
 
 
@@ -574,7 +518,7 @@ def test_scripted_replies_render_on_the_responses_route(http, server):
     )
 
     def ask() -> httpx.Response:
-        return http.post("/v1/responses", json={"model": "grok-4-1-fast-non-reasoning", "input": "hi"})
+        return respond(http, model="grok-4-1-fast-non-reasoning")
 
     text = ask().json()
     assert [i["type"] for i in text["output"]] == ["reasoning", "message"]
@@ -653,21 +597,20 @@ def test_reply_validates_its_server_tool_options():
 
 
 def test_faults_apply_to_responses(http, server):
-    body = {"model": "grok-4.3", "input": "count to three", "stream": True}
     server.enqueue(Reply.text("one two three", cut_after=5))
     with pytest.raises(httpx.RemoteProtocolError):
-        http.post("/v1/responses", json=body)
+        respond(http, stream=True)
     server.enqueue(Reply.text("slow", first_byte_delay=0.5))
     with pytest.raises(httpx.ReadTimeout):
-        http.post("/v1/responses", json={**body, "stream": False}, timeout=httpx.Timeout(5, read=0.1))
+        http.post(
+            "/v1/responses", json={"model": "grok-4.3", "input": "x"}, timeout=httpx.Timeout(5, read=0.1)
+        )
     server.enqueue(Reply.error_in_body())
-    flat = http.post("/v1/responses", json={**body, "stream": False})
-    assert (flat.status_code, flat.json()) == (
-        200,
-        {"code": "unavailable", "error": "Timed out waiting for first token"},
-    )
+    flat = respond(http)
+    assert flat.status_code == 200
+    assert flat.json() == {"code": "unavailable", "error": "Timed out waiting for first token"}
     server.enqueue(Reply.error_in_body("overloaded", after=2))
-    events = responses_events(http.post("/v1/responses", json=body).text)
+    events = responses_events(respond(http, input="count to three", stream=True).text)
     assert kinds(events)[-3:] == ["response.content_part.added", "response.output_text.delta", "error"]
     assert sum(e["type"] == "response.output_text.delta" for e in events) == 2
     assert events[-1] == {
@@ -678,7 +621,7 @@ def test_faults_apply_to_responses(http, server):
         "param": None,
     }
     server.enqueue(Reply.malformed_json())
-    truncated = http.post("/v1/responses", json={**body, "stream": False})
+    truncated = respond(http)
     assert truncated.status_code == 200
     with pytest.raises(json.JSONDecodeError):
         truncated.json()
@@ -691,18 +634,16 @@ def test_agent_loop_searches_calls_a_function_then_states_its_result_with_citati
     tools = [{"type": "web_search"}, WEATHER]
     question = {"role": "user", "content": "Search the web for Oslo news and get the weather in Oslo"}
     ask = {"model": "grok-4.3", "input": [question], "tools": tools}
-    first = http.post("/v1/responses", json=ask).json()
+    first = respond(http, **ask).json()
     search, call = [i for i in first["output"] if i["type"] in ("web_search_call", "function_call")]
     assert search["action"]["query"] == "Oslo news" and len(search["action"]["sources"]) == 3
     assert json.loads(call["arguments"]) == {"city": "Oslo", "unit": "c"}
     result = {"type": "function_call_output", "call_id": call["call_id"], "output": "-3C, snow"}
-    final = http.post("/v1/responses", json={**ask, "input": [question, *first["output"], result]}).json()
+    final = respond(http, **{**ask, "input": [question, *first["output"], result]}).json()
     assert [i["type"] for i in final["output"]] == ["reasoning", "message"]
     part = final["output"][-1]["content"][0]
     assert part["text"].startswith("The weather in Oslo is -3C, snow.")
     sources = [s["url"] for s in search["action"]["sources"]]
     assert [note["url"] for note in part["annotations"]] == sources[:2]
-    streamed = responses_events(http.post("/v1/responses", json={**ask, "stream": True}).text)
-    assert call["call_id"] in [
-        e["item"].get("call_id") for e in streamed if "item" in e
-    ]  # same request, same ids
+    streamed = responses_events(respond(http, **ask, stream=True).text)  # same request, same ids
+    assert call["call_id"] in [e["item"].get("call_id") for e in streamed if "item" in e]

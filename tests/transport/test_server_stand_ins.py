@@ -88,28 +88,6 @@ class Node(BaseModel):
 HAND_WRITTEN: list[tuple[str, dict]] = [
     ("empty object", {"type": "object", "properties": {}}),
     (
-        "nested objects",
-        {
-            "type": "object",
-            "properties": {
-                "order": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "customer": {
-                            "type": "object",
-                            "properties": {"email": {"type": "string", "format": "email"}},
-                            "required": ["email"],
-                        },
-                    },
-                    "required": ["id", "customer"],
-                    "additionalProperties": False,
-                }
-            },
-            "required": ["order"],
-        },
-    ),
-    (
         "arrays",
         {
             "type": "object",
@@ -129,17 +107,6 @@ HAND_WRITTEN: list[tuple[str, dict]] = [
                 },
             },
             "required": ["ids", "colours", "pair"],
-        },
-    ),
-    (
-        "enum and const",
-        {
-            "type": "object",
-            "properties": {
-                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-                "version": {"const": 2},
-            },
-            "required": ["unit", "version"],
         },
     ),
     (
@@ -234,19 +201,6 @@ HAND_WRITTEN: list[tuple[str, dict]] = [
         },
     ),
     (
-        "strict ruby_llm style",
-        {
-            "type": "object",
-            "properties": {
-                "latitude": {"type": "string", "description": "Latitude (e.g., 52.5200)"},
-                "longitude": {"type": "string"},
-            },
-            "required": ["latitude", "longitude"],
-            "additionalProperties": False,
-            "strict": True,
-        },
-    ),
-    (
         "additional properties",
         {"type": "object", "minProperties": 2, "additionalProperties": {"type": "integer"}},
     ),
@@ -259,34 +213,8 @@ ALL_SCHEMAS = HAND_WRITTEN + PYDANTIC
 
 @pytest.mark.parametrize(("name", "schema"), ALL_SCHEMAS, ids=[n for n, _ in ALL_SCHEMAS])
 def test_server_tool_call_and_structured_output_validate(name, schema, xai_client):
-    tool = {
-        "type": "function",
-        "function": {"name": "do_it", "description": "Does the thing", "parameters": schema},
-    }
-    r = xai_client.post(
-        "/chat/completions",
-        json={
-            "model": "grok-4-fast-non-reasoning",
-            "tools": [tool],
-            "tool_choice": {"type": "function", "function": {"name": "do_it"}},
-            "messages": [{"role": "user", "content": "please do it"}],
-        },
-    )
-    (call,) = r.json()["choices"][0]["message"]["tool_calls"]
-    validate(json.loads(call["function"]["arguments"]), schema)
-
-    r = xai_client.post(
-        "/chat/completions",
-        json={
-            "model": "grok-4-fast-non-reasoning",
-            "messages": [{"role": "user", "content": "fill it"}],
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": "out", "schema": schema, "strict": True},
-            },
-        },
-    )
-    validate(json.loads(r.json()["choices"][0]["message"]["content"]), schema)
+    validate(call_arguments(xai_client, "please do it", "do_it", schema), schema)
+    validate(structured(xai_client, "fill it", schema), schema)
 
 
 @pytest.fixture(scope="module")

@@ -149,21 +149,6 @@ def test_tool_call_stream_matches_recording(load, client):
     assert ours[1]["choices"][0]["finish_reason"] == "tool_calls"
 
 
-def test_scripted_parallel_tool_stream_has_one_chunk_per_call(load, client, server):
-    (first, *_) = load(TOOL_STREAM)
-    server.enqueue(
-        Reply.tool_calls(
-            [
-                {"name": "weather", "arguments": {"latitude": "1"}},
-                {"name": "weather", "arguments": {"latitude": "2"}},
-            ]
-        )
-    )
-    ours = chat_events(replay(client, first).text)
-    assert kinds(ours) == ["role+tool_calls", "tool_calls", "finish", "usage", "done"]
-    assert [c["choices"][0]["delta"]["tool_calls"][0]["index"] for c in ours[:2]] == [0, 1]
-
-
 # non-streamed ------------------------------------------------------------------------------------
 
 
