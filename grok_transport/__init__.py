@@ -9,7 +9,7 @@ users import from here; every other module is private. The local test server liv
 :mod:`grok_transport.testing` and is imported only when asked for.
 """
 
-import inspect as _inspect
+from types import FunctionType as _FunctionType
 
 from grok_transport._answer import Answer, Citation, Delta, DeltaKind, ServerToolRun
 from grok_transport._batch import BatchItemError, BatchStatus, BatchSubmitError, GrokBatchJob
@@ -146,6 +146,6 @@ __all__ = [
 # Show the public path in tracebacks and reprs (``grok_transport.RateLimitError``), as httpx does.
 for _name in __all__:
     _value = globals()[_name]
-    if isinstance(_value, type) or _inspect.isfunction(_value):
+    if isinstance(_value, type) or isinstance(_value, _FunctionType):
         _value.__module__ = "grok_transport"
 del _name, _value
