@@ -146,6 +146,6 @@ __all__ = [
 # Show the public path in tracebacks and reprs (``grok_transport.RateLimitError``), as httpx does.
 for _name in __all__:
     _value = globals()[_name]
-    if isinstance(_value, type) or isinstance(_value, _FunctionType):
+    if isinstance(_value, (type, _FunctionType)):
         _value.__module__ = "grok_transport"
 del _name, _value
