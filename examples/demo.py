@@ -54,6 +54,7 @@ def langchain_part(t: Target) -> None:
     from langchain_core.prompts import ChatPromptTemplate
     from langchain_core.tools import tool
 
+    from grok_transport.testing import sample_pdf
     from langchain_grok import ChatGrok, GrokImageGenerationTool, GrokVideoGenerationTool
 
     model = ChatGrok(model=t.model, base_url=t.base_url, api_key=t.api_key)
@@ -116,7 +117,7 @@ def langchain_part(t: Target) -> None:
         print("    video: skipped on the real API (a minute or two, and billed); set GROK_DEMO_VIDEO=1")
     document = {
         "type": "file",
-        "base64": _pdf("The lighthouse keeper's shift starts at 18:00."),
+        "base64": base64.b64encode(sample_pdf("The lighthouse keeper's shift starts at 18:00.")).decode(),
         "mime_type": "application/pdf",
         "filename": "rota.pdf",
     }
@@ -124,28 +125,6 @@ def langchain_part(t: Target) -> None:
     answer = model.invoke([question])
     count(t, answer)
     print(f"    the PDF says: {answer.content}")
-
-
-def _pdf(text: str) -> str:
-    """A one-page PDF holding ``text``, base64-encoded: a real document without a file on disk."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    pdf, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(pdf))
-        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(pdf)
-    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return base64.b64encode(pdf).decode()
 
 
 def llama_index_part(t: Target) -> None:

@@ -42,7 +42,13 @@ from grok_transport._errors import (
     VideoGenerationError,
 )
 from grok_transport._files import FileObject
-from grok_transport._images import DEFAULT_EDIT_MODEL, DEFAULT_IMAGE_MODEL, GeneratedImage, ImageResult
+from grok_transport._images import (
+    DEFAULT_EDIT_MODEL,
+    DEFAULT_IMAGE_MODEL,
+    GeneratedImage,
+    ImageResult,
+    image_url_from_model,
+)
 from grok_transport._keys import GeneratedKey, KeyInfo
 from grok_transport._listing import ModelCard
 from grok_transport._params import UnsupportedParameterWarning
@@ -89,6 +95,7 @@ __all__ = [
     "JSON_OBJECT_FORMAT",
     "image_part",
     "data_url",
+    "image_url_from_model",
     # providers and models
     "Provider",
     "PROVIDERS",

@@ -216,3 +216,20 @@ async def aedit_image(
     body = build_edit_body(prompt, images, model=model, **options)
     data = await client.request_json("POST", "/images/edits", body, idempotent=False)
     return ImageResult.from_dict(data, model)
+
+
+_MODEL_IMAGE_SCHEMES = ("http://", "https://", "data:image/")
+
+
+def image_url_from_model(value: object) -> str:
+    """An image a model handed a tool (a reference, a first frame): an http(s) or ``data:image`` URL.
+
+    The transport reads any other string as a local path (:func:`reference_image`), and a model
+    must not be able to make a tool upload files from the user's disk; both adapters' tools check
+    here before any request.
+    """
+    if not (isinstance(value, str) and value.startswith(_MODEL_IMAGE_SCHEMES)):
+        raise InvalidParameterError(
+            f"an image must be an http(s) URL or a data:image URL, not {str(value)[:40]!r}."
+        )
+    return value

@@ -13,8 +13,7 @@ model, so a configured ``base_url`` and key are written once. A tool without a k
 runs, and a missing one fails there.
 
 The references and the starting frame come from the model, so they must be ``http(s)`` or
-``data:`` URLs: the transport reads any other string as a local path, and a model must not be
-able to upload files from your disk.
+``data:`` URLs (``grok_transport.image_url_from_model`` says why).
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ from grok_transport import (
     GrokError,
     ImageResult,
     VideoResult,
+    image_url_from_model,
 )
 from langchain_grok._connection import GrokConnectionMixin
 from langchain_grok._errors import translated_errors
@@ -42,14 +42,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = ["GrokImageGenerationTool", "GrokVideoGenerationTool", "ImagePrompt", "VideoPrompt"]
-
-_URL_SCHEMES = ("http://", "https://", "data:image/")
-
-
-def _image_url(value: str) -> str:
-    if not value.startswith(_URL_SCHEMES):
-        raise ValueError(f"an image must be an http(s) URL or a data:image URL, not {value[:40]!r}")
-    return value
 
 
 class ImagePrompt(BaseModel):
@@ -70,7 +62,7 @@ class ImagePrompt(BaseModel):
     @field_validator("reference_images")
     @classmethod
     def _urls_only(cls, value: list[str] | None) -> list[str] | None:
-        return None if value is None else [_image_url(url) for url in value]
+        return None if value is None else [image_url_from_model(url) for url in value]
 
 
 class VideoPrompt(BaseModel):
@@ -88,7 +80,7 @@ class VideoPrompt(BaseModel):
     @field_validator("image_url")
     @classmethod
     def _url_only(cls, value: str | None) -> str | None:
-        return None if value is None else _image_url(value)
+        return None if value is None else image_url_from_model(value)
 
 
 class _GrokTool(BaseTool, GrokConnectionMixin):

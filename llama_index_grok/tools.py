@@ -14,8 +14,7 @@ refused before the network, and the answer of every model generation (with or wi
 hours for an image, one for a video).
 
 Reference images and starting frames come from the model, so they must be ``http(s)`` or
-``data:`` URLs: the transport reads any other string as a local path, and a model must not be
-able to upload files from your disk.
+``data:`` URLs (``grok_transport.image_url_from_model`` says why).
 """
 
 from __future__ import annotations
@@ -32,8 +31,8 @@ from grok_transport import (
     AsyncGrokClient,
     GrokClient,
     ImageResult,
-    InvalidParameterError,
     VideoResult,
+    image_url_from_model,
     resolve_connection,
 )
 
@@ -42,8 +41,6 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = ["GrokImageToolSpec", "GrokVideoToolSpec"]
-
-_URL_SCHEMES = ("http://", "https://", "data:image/")
 
 
 class ConnectionOptions(TypedDict, total=False):
@@ -283,12 +280,7 @@ class GrokVideoToolSpec(_GrokToolSpec):
 
 def _image_urls(urls: list[str]) -> list[str]:
     """The model's references, refused before any request unless they are image URLs."""
-    for url in urls:
-        if not (isinstance(url, str) and url.startswith(_URL_SCHEMES)):
-            raise InvalidParameterError(
-                f"an image must be an http(s) URL or a data:image URL, not {str(url)[:40]!r}."
-            )
-    return urls
+    return [image_url_from_model(url) for url in urls]
 
 
 def _image_blocks(result: ImageResult) -> list[ContentBlock]:

@@ -93,31 +93,9 @@ else:
 
 
 PDF_MAKER = """
-import zlib
+from grok_transport.testing import sample_pdf  # a real one-page PDF, made without a PDF library
 
-
-def one_page_pdf(text: str) -> bytes:
-    \"\"\"A one-page PDF that shows ``text`` in Helvetica, made by hand (no PDF library needed).\"\"\"
-    page = zlib.compress(f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode("latin-1"))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\\nstream\\n%s\\nendstream" % (len(page), page),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    pdf, offsets = b"%PDF-1.4\\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(pdf))
-        pdf += b"%d 0 obj\\n%s\\nendobj\\n" % (number, body)
-    start = len(pdf)
-    pdf += b"xref\\n0 6\\n0000000000 65535 f \\n"
-    pdf += b"".join(b"%010d 00000 n \\n" % offset for offset in offsets)
-    return pdf + b"trailer\\n<< /Size 6 /Root 1 0 R >>\\nstartxref\\n%d\\n%%%%EOF\\n" % start
-
-
-launch_plan = one_page_pdf("Launch plan: the rocket launches on 12 March from pad 39A.")
+launch_plan = sample_pdf("Launch plan: the rocket launches on 12 March from pad 39A.")
 """
 """The PDF both quickstarts ask about: a cell of its own, so a reader can swap in a real file."""
 

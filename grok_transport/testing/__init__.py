@@ -19,17 +19,23 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .media import sample_pdf
     from .replies import Reply
     from .server import GrokTestServer
     from .state import RecordedRequest
 
-__all__ = ["DEFAULT_API_KEY", "GrokTestServer", "Reply", "RecordedRequest"]
+__all__ = ["DEFAULT_API_KEY", "GrokTestServer", "Reply", "RecordedRequest", "sample_pdf"]
 
 DEFAULT_API_KEY = "grok-local-test-key"
 """The key a server accepts unless told otherwise: fixed, so notebooks and docs read the same on
 every run, and plainly not a secret (the server is local and answers with stand-ins)."""
 
-_EXPORTS = {"GrokTestServer": ".server", "Reply": ".replies", "RecordedRequest": ".state"}
+_EXPORTS = {
+    "GrokTestServer": ".server",
+    "Reply": ".replies",
+    "RecordedRequest": ".state",
+    "sample_pdf": ".media",
+}
 
 
 def __getattr__(name: str) -> Any:

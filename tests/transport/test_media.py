@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import zlib
 from pathlib import Path
 
 import httpx
@@ -41,7 +40,7 @@ from grok_transport._videos import (
     start_video,
     wait_for_video,
 )
-from grok_transport.testing import GrokTestServer
+from grok_transport.testing import GrokTestServer, sample_pdf
 from tests.conformance.wire_cassettes import CASSETTE_DIR, replay, require_shared_wire
 
 EDIT = "image_edit_functionality_with_xai_reference_images_xai_grok-imagine-image-quality_supports_image_edits_with_reference_images.yaml"
@@ -63,25 +62,7 @@ def generated_image(server: GrokTestServer) -> bytes:
     return download(c, c.generate_image("a blue square").images[0].url)
 
 
-def pdf(text: str) -> bytes:
-    """A real one-page PDF showing ``text`` in Helvetica, with a compressed content stream."""
-    content = zlib.compress(f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1"))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(content), content),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+pdf = sample_pdf  # the other test modules import it from here
 
 
 def recording(name: str) -> tuple[Path, list[dict]]:
