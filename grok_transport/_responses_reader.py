@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from grok_transport._answer import Answer, Citation, Delta, ServerToolRun
+from grok_transport._answer import Answer, Citation, Delta, DeltaKind, ServerToolRun
 from grok_transport._errors import UnexpectedResponseError, error_from_payload
 from grok_transport._wire import ToolCall, Usage
 
@@ -25,6 +25,10 @@ __all__ = ["ResponsesStreamReader", "read_response"]
 
 _NOTHING: tuple[Delta, ...] = ()
 _FINAL = frozenset({"response.completed", "response.incomplete"})
+_TEXT_DELTAS: dict[str, DeltaKind] = {
+    "response.output_text.delta": "text",
+    "response.reasoning_summary_text.delta": "reasoning",
+}
 
 
 def _wrong_shape(what: str, value: Any) -> UnexpectedResponseError:
@@ -140,18 +144,13 @@ class ResponsesStreamReader:
             failure = (payload.get("response") or {}).get("error") if kind == "response.failed" else payload
             body = {"error": failure} if isinstance(failure, str) else failure
             raise error_from_payload(200, body, headers=self.headers, secret=self.secret)
-        if kind == "response.output_text.delta":
+        if kind in _TEXT_DELTAS:
             text = payload.get("delta") or ""
             if type(text) is not str:
-                raise _wrong_shape("text delta", text)
-            self._text.append(text)
-            return (Delta("text", text),)
-        if kind == "response.reasoning_summary_text.delta":
-            text = payload.get("delta") or ""
-            if type(text) is not str:
-                raise _wrong_shape("reasoning delta", text)
-            self._reasoning.append(text)
-            return (Delta("reasoning", text),)
+                raise _wrong_shape(kind, text)
+            delta_kind = _TEXT_DELTAS[kind]
+            (self._text if delta_kind == "text" else self._reasoning).append(text)
+            return (Delta(delta_kind, text),)
         if kind == "response.output_item.done":
             return self._item_done(payload)
         if kind in ("response.created", "response.in_progress"):
