@@ -194,7 +194,7 @@ def test_stream_cut_inside_a_character_is_a_typed_error_that_keeps_the_text():
     cut = whole[: whole.index("é".encode()) + 1]  # the body ends after the first byte of "é"
     with (
         RawServer(sse_answer(chunk("bonjour "), cut)) as server,
-        GrokClient(api_key="xai-raw-server-key", base_url=server.url, max_retries=0) as client,
+        GrokClient(api_key="raw-server-test-key", base_url=server.url, max_retries=0) as client,
         pytest.raises(StreamInterruptedError) as info,
     ):
         list(client.stream_chat([{"role": "user", "content": "hi"}], model="grok-4.3"))
@@ -206,7 +206,7 @@ def test_stream_cut_inside_a_character_is_a_typed_error_that_keeps_the_text():
 def test_invalid_utf8_inside_a_stream_is_a_typed_error_not_unicode_decode_error():
     with (
         RawServer(sse_answer(chunk("ok "), b'data: {"bad":"\xff"}\n\n')) as server,
-        GrokClient(api_key="xai-raw-server-key", base_url=server.url, max_retries=0) as client,
+        GrokClient(api_key="raw-server-test-key", base_url=server.url, max_retries=0) as client,
         pytest.raises(StreamInterruptedError) as info,
     ):
         list(client.stream_chat([{"role": "user", "content": "hi"}], model="grok-4.3"))
@@ -313,7 +313,7 @@ def test_retry_after_as_an_http_date_beyond_the_cap_is_raised_not_retried_early(
     limited = http_answer(429, b'{"code":"x","error":"slow down"}', f"Retry-After: {_in(600)}")
     with (
         RawServer(limited, limited, limited) as server,
-        GrokClient(api_key="xai-raw-server-key", base_url=server.url, max_retries=2) as client,
+        GrokClient(api_key="raw-server-test-key", base_url=server.url, max_retries=2) as client,
         pytest.raises(RateLimitError) as info,
     ):
         client.chat([{"role": "user", "content": "hi"}], model="grok-4.3")
@@ -369,7 +369,7 @@ def test_a_pool_timeout_means_nothing_was_sent():
 
 
 def test_an_illegal_header_is_neither_retried_nor_quoted_with_the_key():
-    key = "xai-" + "s3cr3t" * 4
+    key = "fake-" + "s3cr3t" * 4
     with RawServer() as server:
         error = _transport_error(
             lambda http: http.get(server.url, headers={"Authorization": f"Bearer {key}\n"}), key
@@ -424,14 +424,14 @@ def test_a_key_with_inner_whitespace_or_control_characters_is_refused_before_any
 
 
 def test_a_broken_key_in_the_environment_is_named_by_its_variable(monkeypatch):
-    monkeypatch.setenv("XAI_API_KEY", "xai-abc\ndef-ghi")
+    monkeypatch.setenv("XAI_API_KEY", "fake-abc\ndef-ghi")
     with pytest.raises(InvalidAPIKeyError, match="XAI_API_KEY contains whitespace"):
         resolve_connection()
 
 
 @pytest.mark.parametrize("blank", ["", "  ", "\n"])
 def test_a_blank_key_fails_like_a_missing_one_even_with_a_key_in_the_environment(blank, monkeypatch):
-    monkeypatch.setenv("XAI_API_KEY", "xai-from-the-environment")
+    monkeypatch.setenv("XAI_API_KEY", "fake-key-from-the-environment")
     with pytest.raises(MissingAPIKeyError, match="api_key= is blank"):
         GrokClient(api_key=blank)
 
@@ -443,11 +443,11 @@ def test_a_blank_environment_variable_is_skipped_for_the_next_one():
 
 def test_a_connection_built_by_hand_is_cleaned_too():
     connection = Connection(
-        PROVIDERS["xai"], "https://api.x.ai/v1", SecretStr("xai-key-from-file\n"), "bearer"
+        PROVIDERS["xai"], "https://api.x.ai/v1", SecretStr("fake-key-from-file\n"), "bearer"
     )
-    assert connection.auth_headers() == {"Authorization": "Bearer xai-key-from-file"}
+    assert connection.auth_headers() == {"Authorization": "Bearer fake-key-from-file"}
     with pytest.raises(InvalidAPIKeyError):
-        Connection(PROVIDERS["xai"], "https://api.x.ai/v1", SecretStr("xai-key\nfrom-file"), "bearer")
+        Connection(PROVIDERS["xai"], "https://api.x.ai/v1", SecretStr("fake-key\nfrom-file"), "bearer")
 
 
 # -- 5. the Grok Inc limiter says it waits, and not past the timeout ----------------------------
