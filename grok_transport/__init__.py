@@ -52,7 +52,16 @@ from grok_transport._images import (
 from grok_transport._keys import GeneratedKey, KeyInfo
 from grok_transport._listing import ModelCard
 from grok_transport._params import UnsupportedParameterWarning
-from grok_transport._plan import SERVER_TOOL_TYPES, Call, Endpoint, is_server_tool, plan, server_tool
+from grok_transport._plan import (
+    PLAN_SETTINGS,
+    SERVER_TOOL_TYPES,
+    Call,
+    Endpoint,
+    is_server_tool,
+    plan,
+    plan_arguments,
+    server_tool,
+)
 from grok_transport._providers import PROVIDERS, AuthStyle, Connection, Provider, resolve_connection
 from grok_transport._ratelimit import RateLimitInfo
 from grok_transport._stream import AnswerStream, AsyncAnswerStream
@@ -70,6 +79,8 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "DEFAULT_MAX_RETRIES",
     "plan",
+    "plan_arguments",
+    "PLAN_SETTINGS",
     "Call",
     "Endpoint",
     "Answer",

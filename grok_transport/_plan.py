@@ -47,7 +47,7 @@ import base64
 import binascii
 import hashlib
 import mimetypes
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -62,10 +62,12 @@ __all__ = [
     "Call",
     "Endpoint",
     "InlineFile",
+    "PLAN_SETTINGS",
     "SERVER_TOOL_TYPES",
     "inline_files",
     "is_server_tool",
     "plan",
+    "plan_arguments",
     "server_tool",
     "with_file_ids",
 ]
@@ -88,6 +90,9 @@ SERVER_TOOL_TYPES = frozenset(
 
 _RESPONSES_ONLY = frozenset({"previous_response_id", "include", "instructions", "max_output_tokens"})
 """Parameters that mean something on ``/v1/responses`` only; giving one routes the call there."""
+PLAN_SETTINGS = ("use_responses_api", "stream_usage", "server_tools", "conversation_id", "store")
+"""Keywords of :func:`plan` that are settings of the call, not API parameters: a framework model
+keeps one field per name, and a call's keyword of the same name wins."""
 _ENCRYPTED_REASONING = "reasoning.encrypted_content"
 _FILE_PARTS = frozenset({"file", "input_file"})
 
@@ -105,6 +110,27 @@ def server_tool(tool: str | Mapping[str, Any]) -> dict[str, Any]:
             f"{tool!r} is not a server-side tool; those are {', '.join(sorted(SERVER_TOOL_TYPES))}."
         )
     return spec
+
+
+def plan_arguments(
+    defaults: Mapping[str, Any], overrides: Mapping[str, Any], *, disabled: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The keywords of :func:`plan` for one call of a framework model (LangChain's, LlamaIndex's).
+
+    ``defaults`` are the model's own: ``model``, API parameters, :data:`PLAN_SETTINGS`,
+    ``extra_body``; ``overrides`` the call's keywords, which win, except that ``extra_body`` is
+    merged key by key and a ``model`` of ``None`` means the model's own. ``stream`` is the
+    adapter method's to decide, so a keyword of that name is dropped; so are the ``disabled``
+    parameters (for a proxy that rejects them).
+    """
+    arguments = {**defaults, **overrides}
+    arguments.pop("stream", None)
+    for name in disabled:
+        arguments.pop(name, None)
+    arguments["model"] = overrides.get("model") or defaults.get("model") or ""
+    extra_body = {**(defaults.get("extra_body") or {}), **(overrides.get("extra_body") or {})}
+    arguments["extra_body"] = extra_body or None
+    return arguments
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ import grok_transport
 from grok_transport import (
     DEFAULT_MODELS,
     JSON_OBJECT_FORMAT,
+    PLAN_SETTINGS,
     PROVIDERS,
     SERVER_TOOL_TYPES,
     Answer,
@@ -36,6 +37,7 @@ from grok_transport import (
     json_schema_format,
     lookup,
     normalize_tool_choice,
+    plan_arguments,
     server_tool,
 )
 from langchain_grok._batch import ChatGrokBatchJob, ChatGrokBinding, batch_message
@@ -73,8 +75,8 @@ _API_PARAMS = (
 )
 # Keyword arguments LangChain's structured output binds for tracing; never sent.
 _TRACING_ONLY = frozenset({"ls_structured_output_format", "structured_output_format"})
-# Model fields that are settings of the call plan (``grok_transport.plan``), overridable per call.
-_PLAN_SETTINGS = ("use_responses_api", "stream_usage", "conversation_id", "store", "server_tools")
+# What ``_plan`` reads from the instance, by ``grok_transport.plan_arguments``'s names.
+_MODEL_SETTINGS = (*_API_PARAMS, *PLAN_SETTINGS, "extra_body")
 
 
 class ChatGrok(BaseChatModel, GrokConnectionMixin):
@@ -327,24 +329,14 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         stream: bool,
     ) -> Call:
         """What one call sends: instance settings and parameters, then the per-call ones."""
-        params = {**self._default_params, **self.model_kwargs, **kwargs}
+        defaults = {name: getattr(self, name) for name in _MODEL_SETTINGS}
+        defaults["model"] = self.model_name
+        defaults.update(self.model_kwargs)
         if stop is not None:
-            params["stop"] = stop
-        model: str = params.pop("model", None) or self.model_name or ""
-        params.pop("stream", None)
-        settings = {name: params.pop(name, getattr(self, name)) for name in _PLAN_SETTINGS}
-        extra_body = {**(self.extra_body or {}), **(params.pop("extra_body", None) or {})}
-        for name in self.disabled_params or ():
-            params.pop(name, None)
+            kwargs = {**kwargs, "stop": stop}
+        arguments = plan_arguments(defaults, kwargs, disabled=self.disabled_params or ())
         with translated_errors():
-            return client.plan(
-                messages_to_wire(messages),
-                model=model,
-                stream=stream,
-                extra_body=extra_body or None,
-                **settings,
-                **params,
-            )
+            return client.plan(messages_to_wire(messages), stream=stream, **arguments)
 
     def _result(self, answer: Answer) -> ChatResult:
         """The answer the way ``generate`` reports it (``llm_output`` is what batches combine)."""

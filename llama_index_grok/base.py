@@ -68,6 +68,7 @@ from llama_index.core.types import Model, PydanticProgramMode
 from grok_transport import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MODELS,
+    PLAN_SETTINGS,
     Answer,
     AsyncGrokClient,
     Call,
@@ -79,6 +80,7 @@ from grok_transport import (
     json_schema_format,
     lookup,
     normalize_tool_choice,
+    plan_arguments,
     resolve_connection,
     server_tool,
 )
@@ -106,8 +108,6 @@ def _api_parameter(description: str, **constraints: Any) -> Any:
     return Field(default=None, description=description, json_schema_extra=_API_PARAMETER, **constraints)
 
 
-_PLAN_SETTINGS = ("use_responses_api", "stream_usage", "server_tools", "conversation_id", "store")
-"""Fields the transport's plan takes as settings; a call's keyword of the same name wins."""
 _SCHEMA_NAME = re.compile(r"[^a-zA-Z0-9_-]")
 
 
@@ -501,23 +501,10 @@ class Grok(FunctionCallingLLM):
         Everything else — the endpoint, dropping what the model rejects, the Responses-API
         renames, the conversation header — is the transport's plan, the same for LangChain.
         """
-        params = {name: getattr(self, name) for name in _API_PARAMS}
-        params.update(self.additional_kwargs)
-        params.update(kwargs)
-        settings = {name: params.pop(name, getattr(self, name)) for name in _PLAN_SETTINGS}
-        extra_body = {**(self.extra_body or {}), **(params.pop("extra_body", None) or {})}
-        model = params.pop("model", None) or self.model
-        params.pop("stream", None)
-        for name in self.disabled_params or ():
-            params.pop(name, None)
-        return client.plan(
-            to_wire_messages(messages),
-            model=model,
-            stream=stream,
-            extra_body=extra_body or None,
-            **settings,
-            **params,
-        )
+        defaults = {name: getattr(self, name) for name in _MODEL_SETTINGS}
+        defaults.update(self.additional_kwargs)
+        arguments = plan_arguments(defaults, kwargs, disabled=self.disabled_params or ())
+        return client.plan(to_wire_messages(messages), stream=stream, **arguments)
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         client = self.client
@@ -865,10 +852,13 @@ class Grok(FunctionCallingLLM):
         return gen()
 
 
-_API_PARAMS = tuple(
-    name for name, info in Grok.model_fields.items() if info.json_schema_extra == _API_PARAMETER
+_MODEL_SETTINGS = (
+    "model",
+    *(name for name, info in Grok.model_fields.items() if info.json_schema_extra == _API_PARAMETER),
+    *PLAN_SETTINGS,
+    "extra_body",
 )
-"""The fields marked ``_API_PARAMETER``, in declaration order: what ``_plan`` reads from the model."""
+"""What ``_plan`` reads from the model: the fields marked ``_API_PARAMETER`` and the plan's settings."""
 
 
 def _kwargs(arguments: dict[str, Any] | str) -> dict[str, Any]:

@@ -145,3 +145,33 @@ def test_descriptors_stay_flat_across_asyncio_run_calls(grok_server, framework):
     for _ in range(100):
         call()
     assert _open_descriptors() <= before + 4
+
+
+@pytest.mark.parametrize(
+    ("adapter", "extra_name"),
+    [(_langchain, "model_kwargs"), (_llama_index, "additional_kwargs")],
+    ids=["langchain", "llama_index"],
+)
+def test_a_calls_settings_win_over_the_models_and_extra_body_merges(grok_server, adapter, extra_name):
+    ask = adapter(
+        grok_server,
+        temperature=0.2,
+        seed=7,
+        conversation_id="conv-model",
+        extra_body={"x_routing": "eu", "x_flag": 1},
+        disabled_params={"seed": None},
+        **{extra_name: {"prompt_cache_key": "k-model", "x_mode": "fast"}},
+    )
+    ask(
+        "hello",
+        temperature=0.9,
+        prompt_cache_key="k-call",
+        conversation_id="conv-call",
+        extra_body={"x_flag": 2},
+    )
+    request = grok_server.requests[-1]
+    assert request.json["temperature"] == 0.9
+    assert request.json["prompt_cache_key"] == "k-call" and request.json["x_mode"] == "fast"
+    assert request.json["x_routing"] == "eu" and request.json["x_flag"] == 2
+    assert "seed" not in request.json
+    assert request.headers["x-grok-conv-id"] == "conv-call"
