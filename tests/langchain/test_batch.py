@@ -131,7 +131,7 @@ def test_250_inputs_with_a_bound_tool_are_the_requests_invoke_sends_and_come_bac
 def test_a_bound_model_submits_exactly_what_invoke_sends(grok_server: GrokTestServer, binding: Any) -> None:
     bound = binding(_chat(grok_server))
     prompt = "ticket 1: please refund order A-1"
-    bound.invoke(prompt)
+    answer = bound.invoke(prompt)
     [live] = [r for r in grok_server.requests if r.method == "POST"]
 
     job = bound.batch_submit([prompt])
@@ -141,7 +141,9 @@ def test_a_bound_model_submits_exactly_what_invoke_sends(grok_server: GrokTestSe
 
     job.wait(poll_interval=0.05, progress=False)
     [message] = job.results()
-    assert isinstance(message, AIMessage) and message.usage_metadata is not None
+    assert isinstance(message, AIMessage)
+    assert message.content == answer.content and message.tool_calls == answer.tool_calls
+    assert message.usage_metadata == answer.usage_metadata
 
 
 def test_a_fresh_model_collects_the_job_by_id(grok_server: GrokTestServer) -> None:
