@@ -44,13 +44,13 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
-from urllib.parse import quote, urlencode
 
 from grok_transport._answer import Answer
 from grok_transport._chat_reader import read_chat_completion
 from grok_transport._errors import GrokError, InvalidParameterError, UnexpectedResponseError
 from grok_transport._plan import Endpoint
 from grok_transport._ratelimit import SlidingWindowLimiter
+from grok_transport._resources import page_path, path_id
 from grok_transport._responses_reader import read_response
 
 if TYPE_CHECKING:
@@ -211,14 +211,7 @@ def _limiter(base_url: str, action: Literal["add", "create"]) -> SlidingWindowLi
 
 
 def _batch_path(batch_id: str, suffix: str = "") -> str:
-    if not isinstance(batch_id, str) or not batch_id.strip():
-        raise InvalidParameterError(f"a batch id is a non-empty string, not {batch_id!r}")
-    return f"/batches/{quote(batch_id, safe='')}{suffix}"
-
-
-def _page_path(path: str, limit: int, token: str | None) -> str:
-    query = {"limit": limit} if token is None else {"limit": limit, "pagination_token": token}
-    return f"{path}?{urlencode(query)}"
+    return f"/batches/{path_id(batch_id, 'a batch id')}{suffix}"
 
 
 def _kind(endpoint: str) -> str:
@@ -434,7 +427,7 @@ class Batches:
         """Follow ``pagination_token`` until the server stops giving one."""
         token = None
         while True:
-            page = self._client.request_json("GET", _page_path(path, limit, token))
+            page = self._client.request_json("GET", page_path(path, limit, token))
             yield list(page.get(key) or ())
             token = page.get("pagination_token")
             if not token:
@@ -517,7 +510,7 @@ class AsyncBatches:
         """Async twin of :meth:`Batches._pages`."""
         token = None
         while True:
-            page = await self._client.request_json("GET", _page_path(path, limit, token))
+            page = await self._client.request_json("GET", page_path(path, limit, token))
             yield list(page.get(key) or ())
             token = page.get("pagination_token")
             if not token:

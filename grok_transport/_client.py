@@ -89,6 +89,9 @@ INLINE_FILE_TTL = 86_400
 hour before that."""
 _REMEMBERED_UPLOADS = 256
 
+_CHAT_PATHS = frozenset({"/chat/completions", "/responses"})
+"""Paths whose parsed URL a client keeps: parsing one costs more than building the rest of a request."""
+
 _UNSET: Any = object()
 _T = TypeVar("_T")
 
@@ -160,6 +163,8 @@ class _BaseClient:
         self._limiter: SlidingWindowLimiter | None = (
             shared_limiter(self._base, self._secret or "", rpm) if rpm else None
         )
+        self._urls: dict[str, httpx.URL] = {}
+        """Parsed URLs of the chat paths (:data:`_CHAT_PATHS`), filled on first use."""
         self._uploads: dict[str, tuple[str, float]] = {}
         """Inline files uploaded for chat turns: ``InlineFile.key`` → (file id, reusable until)."""
 
@@ -204,9 +209,14 @@ class _BaseClient:
             if not self._auth:
                 raise MissingAPIKeyError(f"{path} needs an API key; this client was created without one.")
             merged.update(self._auth)
+        url = self._urls.get(path)
+        if url is None:
+            url = httpx.URL(path if path.startswith(("http://", "https://")) else self._base + path)
+            if path in _CHAT_PATHS:
+                self._urls[path] = url
         return httpx.Request(
             method,
-            path if path.startswith(("http://", "https://")) else self._base + path,
+            url,
             content=_dumps(body) if json_body else None,
             data=None if json_body else body,
             files=files,

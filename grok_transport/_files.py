@@ -21,10 +21,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 from grok_transport._errors import FileTooLargeError, InvalidParameterError
-from grok_transport._resources import path_id, read_json
+from grok_transport._resources import page_path, path_id, read_json
 
 if TYPE_CHECKING:
     from grok_transport._client import AsyncGrokClient, GrokClient
@@ -129,11 +128,6 @@ def _default_name(data: bytes) -> str:
     return "document.txt"
 
 
-def _list_query(pagination_token: str | None) -> str:
-    query = {"limit": PAGE_SIZE, **({"pagination_token": pagination_token} if pagination_token else {})}
-    return f"/files?{urlencode(query)}"
-
-
 def _next_token(page: Any, previous: str | None) -> str | None:
     """The token of the next page, or None when this page was the last."""
     items = page.get("data") or []
@@ -163,7 +157,7 @@ def list_files(client: GrokClient) -> list[FileObject]:
     files: list[FileObject] = []
     token: str | None = None
     while True:
-        page = client.request_json("GET", _list_query(token))
+        page = client.request_json("GET", page_path("/files", PAGE_SIZE, token))
         files += [FileObject.from_dict(item) for item in page.get("data") or ()]
         token = _next_token(page, token)
         if token is None:
@@ -196,7 +190,7 @@ async def alist_files(client: AsyncGrokClient) -> list[FileObject]:
     files: list[FileObject] = []
     token: str | None = None
     while True:
-        page = await client.request_json("GET", _list_query(token))
+        page = await client.request_json("GET", page_path("/files", PAGE_SIZE, token))
         files += [FileObject.from_dict(item) for item in page.get("data") or ()]
         token = _next_token(page, token)
         if token is None:

@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from grok_transport._catalogue import lookup
+from grok_transport._catalogue import ModelInfo
 from grok_transport._errors import InvalidParameterError
 
 __all__ = ["UnsupportedParameterWarning", "chosen_params", "check_params", "REASONING_EFFORTS"]
@@ -58,8 +58,7 @@ def check_params(params: Mapping[str, Any]) -> None:
         )
 
 
-def _drop_rejected(model: str, provider: str, params: dict[str, Any]) -> None:
-    info = lookup(model, provider)
+def _drop_rejected(model: str, info: ModelInfo, params: dict[str, Any]) -> None:
     for name in info.rejected_params & params.keys():
         del params[name]
         warnings.warn(
@@ -75,11 +74,14 @@ def _drop_rejected(model: str, provider: str, params: dict[str, Any]) -> None:
         )
 
 
-def chosen_params(model: str, provider: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters to send: set ones only, checked, minus those ``model`` rejects (warned)."""
+def chosen_params(model: str, info: ModelInfo, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters to send: set ones only, checked, minus those ``model`` rejects (warned).
+
+    ``info`` is ``lookup(model, provider)``, which the caller already holds.
+    """
     chosen = {k: v for k, v in params.items() if v is not None}
     if chosen.get("stop") == []:  # an empty stop list is "no stop", not a parameter to send
         del chosen["stop"]
     check_params(chosen)
-    _drop_rejected(model, provider, chosen)
+    _drop_rejected(model, info, chosen)
     return chosen

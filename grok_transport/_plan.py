@@ -169,7 +169,8 @@ def plan(
     """
     if not messages:
         raise InvalidParameterError("messages must not be empty.")
-    check_messages(messages, context_window=lookup(model, provider.name).context_window)
+    info = lookup(model, provider.name)
+    check_messages(messages, context_window=info.context_window)
     tools = [*(params.pop("tools", None) or ()), *map(server_tool, server_tools)]
     check_tools(tools)
     wants_responses = [t["type"] for t in tools if is_server_tool(t)]
@@ -182,7 +183,7 @@ def plan(
             "leave use_responses_api unset (or True) to use them."
         )
     responses = use_responses_api if use_responses_api is not None else bool(wants_responses)
-    chosen = chosen_params(model, provider.name, {**params, "tools": tools or None})
+    chosen = chosen_params(model, info, {**params, "tools": tools or None})
     headers = {"x-grok-conv-id": conversation_id} if conversation_id else {}
     if responses:
         if conversation_id:

@@ -1,4 +1,4 @@
-"""Two things the video and file endpoints share: ids in URL paths, and JSON read as it came.
+"""What the file, video and batch endpoints share: path ids, page queries, JSON as it came.
 
 Job endpoints report a failed job *inside* a 200 answer (``{"status": "failed", "error":
 {…}}``, docs/wire.md, "Video"), so their bodies are decoded here without the client's rule that
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from grok_transport._errors import InvalidParameterError, ServerError
 
-__all__ = ["path_id", "read_json"]
+__all__ = ["page_path", "path_id", "read_json"]
 
 
 def path_id(value: str, what: str) -> str:
@@ -24,6 +24,12 @@ def path_id(value: str, what: str) -> str:
     if not isinstance(value, str) or not value.strip() or value in (".", ".."):
         raise InvalidParameterError(f"{what} must be a non-empty id, not {value!r}.")
     return quote(value, safe="")
+
+
+def page_path(path: str, limit: int, token: str | None) -> str:
+    """``path`` asking for ``limit`` items from ``token``'s page (the first page without one)."""
+    query = {"limit": limit, "pagination_token": token} if token else {"limit": limit}
+    return f"{path}?{urlencode(query)}"
 
 
 def read_json(status: int, content: bytes) -> Any:

@@ -74,10 +74,9 @@ class _Events:
         return self.reader.read(payload, name)
 
     def interrupted(self, why: str, cause: BaseException | None = None) -> StreamInterruptedError:
+        partial = self.reader.answer()
         return StreamInterruptedError(
-            f"{why}: {cause}" if cause else why,
-            partial=self.reader.answer(),
-            request_id=self.reader.answer().request_id,
+            f"{why}: {cause}" if cause else why, partial=partial, request_id=partial.request_id
         )
 
     def failed(self, error: BaseException) -> GrokError:

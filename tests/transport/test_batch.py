@@ -269,6 +269,8 @@ def test_bad_input_fails_before_any_request(grok_server: GrokTestServer) -> None
         client.batches.submit([])
     with pytest.raises(InvalidParameterError):
         client.batches.add("", _prompts(3))
+    with pytest.raises(InvalidParameterError):  # "/batches/.." would be sent as GET /v1
+        client.batches.get("..")
     with pytest.raises(InvalidParameterError):
         client.batches.add("batch_x", _prompts(3), max_bytes=30_000_000)
     with pytest.raises(InvalidParameterError):

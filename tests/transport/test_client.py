@@ -99,12 +99,16 @@ def test_a_stream_is_retried_before_its_first_byte(grok_server):
 
 def test_an_error_event_inside_a_stream_is_typed_and_keeps_the_partial_answer(grok_server):
     grok_server.enqueue(Reply.error_in_body("Timed out waiting for first token", after=2))
+    received: list[str] = []
     with (
         pytest.raises(ServerError, match="Timed out") as info,
         client(grok_server).stream_chat(HI, model="grok-4.3") as stream,
     ):
-        list(stream)
-    assert info.value.partial is not None
+        received.extend(delta.text for delta in stream)
+    # The two chunks before the error reached the caller, and the error keeps them (grok-4.3
+    # thinks first, so they are reasoning).
+    assert len(received) == 2
+    assert info.value.partial.reasoning == "".join(received)
 
 
 def test_malformed_json_is_a_typed_error(grok_server):
