@@ -1,0 +1,91 @@
+"""One way to wait for a job on the server: a video, a batch, a deferred completion, an indexing.
+
+Every job-shaped endpoint is polled the same way: look, and if the job is not over, wait and look
+again. The wait starts at ``interval`` and grows by :data:`BACKOFF` each time the job's status is
+unchanged (a queued batch can sit for hours), never past ``max_interval``; any change keeps the
+interval, so a job that is moving is picked up quickly. A ``timeout`` (seconds, ``None`` for
+none) ends the wait with the error ``timed_out`` builds from the last status, while the job runs
+on at the server and can be waited for again by its id.
+
+The schedule is :class:`Schedule`, shared by :func:`poll` and :func:`apoll`, so the sync and async
+loops cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+from grok_transport._errors import InvalidParameterError
+
+__all__ = ["BACKOFF", "Schedule", "apoll", "poll"]
+
+BACKOFF = 1.5
+"""How much longer each wait is than the last while nothing changes."""
+
+_S = TypeVar("_S")
+
+
+class Schedule(Generic[_S]):
+    """When to look again and when to give up, for one wait."""
+
+    def __init__(
+        self,
+        *,
+        interval: float,
+        max_interval: float,
+        timeout: float | None,
+        timed_out: Callable[[_S, float], Exception],
+    ) -> None:
+        if interval <= 0 or (timeout is not None and timeout < 0):
+            raise InvalidParameterError("poll_interval must be > 0 and timeout >= 0 (or None).")
+        self.interval = interval
+        self.ceiling = max(interval, max_interval)
+        self.timeout = timeout
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.timed_out = timed_out
+        self.last: _S | None = None
+
+    def next_delay(self, status: _S) -> float:
+        """Seconds until the next look at a job that is not over; raises once the time is up."""
+        now = time.monotonic()
+        if self.deadline is not None and now >= self.deadline:
+            raise self.timed_out(status, self.timeout or 0.0)
+        if self.last is not None and self.last == status:
+            self.interval = min(self.interval * BACKOFF, self.ceiling)
+        self.last = status
+        return self.interval if self.deadline is None else min(self.interval, self.deadline - now)
+
+
+def poll(
+    fetch: Callable[[], _S],
+    done: Callable[[_S], bool],
+    schedule: Schedule[_S],
+    on_status: Callable[[_S], None] | None = None,
+) -> _S:
+    """Call ``fetch`` until ``done`` says the job is over; return that last status."""
+    while True:
+        status = fetch()
+        if on_status is not None:
+            on_status(status)
+        if done(status):
+            return status
+        time.sleep(schedule.next_delay(status))
+
+
+async def apoll(
+    fetch: Callable[[], Awaitable[_S]],
+    done: Callable[[_S], bool],
+    schedule: Schedule[_S],
+    on_status: Callable[[_S], None] | None = None,
+) -> _S:
+    """Async twin of :func:`poll`."""
+    while True:
+        status = await fetch()
+        if on_status is not None:
+            on_status(status)
+        if done(status):
+            return status
+        await asyncio.sleep(schedule.next_delay(status))
