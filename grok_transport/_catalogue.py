@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from grok_transport._providers import provider_named
+
 __all__ = ["ModelInfo", "lookup", "known_models", "DEFAULT_MODELS"]
 
 _REASONING_REJECTS = frozenset({"stop", "presence_penalty", "frequency_penalty"})
@@ -65,7 +67,9 @@ class ModelInfo:
         "Files"), an agentic tool its grok-4 family and later run; Grok Inc and grokapi.io have
         no Files API.
         """
-        return self.provider in ("xai", "custom") and self.tools and bool(_AGENTIC_FAMILY.match(self.name))
+        return (
+            provider_named(self.provider).files_api and self.tools and bool(_AGENTIC_FAMILY.match(self.name))
+        )
 
 
 def _m(name: str, **kw: object) -> ModelInfo:

@@ -52,8 +52,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from grok_transport._catalogue import lookup
-from grok_transport._errors import FileTooLargeError, InvalidMessageError, InvalidParameterError
-from grok_transport._files import MAX_UPLOAD_BYTES
+from grok_transport._errors import InvalidMessageError, InvalidParameterError
+from grok_transport._files import check_size
 from grok_transport._params import chosen_params
 from grok_transport._providers import Provider, fold_system_messages
 from grok_transport._validate import check_messages, check_tools
@@ -366,11 +366,7 @@ def _input_file(spec: Any) -> dict[str, Any]:
         )
     b64 = data.partition(",")[2] if data.startswith("data:") else data
     size = len(b64) * 3 // 4 - b64[-2:].count("=")
-    if size > MAX_UPLOAD_BYTES:
-        raise FileTooLargeError(
-            f"an attached file is {size / 1e6:.1f} MB; the Files API takes files up to "
-            f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB."
-        )
+    check_size(size, "an attached file")
     entry = {"type": "input_file", "file_data": data}
     if isinstance(spec.get("filename"), str) and spec["filename"]:
         entry["filename"] = spec["filename"]

@@ -39,6 +39,8 @@ __all__ = [
     "Provider",
     "PROVIDERS",
     "Connection",
+    "custom_provider",
+    "provider_named",
     "resolve_connection",
     "fold_system_messages",
 ]
@@ -63,6 +65,30 @@ class Provider:
     url_env: tuple[str, ...] = ()
     """Variables that override the base URL for this provider only."""
 
+    # What the service offers beyond chat completions, so code asks the provider, never its name.
+    responses_api: bool = True
+    """``/v1/responses``: server-side tools, citations, stored responses (xAI)."""
+    files_api: bool = True
+    """``/v1/files`` and document search on attached files (xAI)."""
+    batches: bool = True
+    """The Batch API, ``/v1/batches`` (xAI)."""
+    tokenizer: bool = True
+    """``/v1/tokenize-text``, the model's own token counts (xAI)."""
+    media: bool = True
+    """Image edits and video generation (xAI)."""
+    key_management: bool = False
+    """``/v1/keys/...`` and ``/v1/chat/explain`` (Grok Inc)."""
+
+
+_CHAT_ONLY: dict[str, Any] = {
+    "responses_api": False,
+    "files_api": False,
+    "batches": False,
+    "tokenizer": False,
+    "media": False,
+}
+"""Grok Inc and grokapi.io serve chat completions and little else (docs/wire.md, "Grok Inc and
+grokapi.io")."""
 
 PROVIDERS: dict[str, Provider] = {
     "xai": Provider("xai", "https://api.x.ai/v1", "bearer", ("XAI_API_KEY",), url_env=("XAI_API_BASE",)),
@@ -73,9 +99,22 @@ PROVIDERS: dict[str, Provider] = {
         ("GROKINC_API_KEY",),
         user_assistant_only=True,
         requests_per_minute=5,
+        **_CHAT_ONLY,
+        key_management=True,
     ),
-    "grokapi": Provider("grokapi", "https://api.grokapi.io/v1", "bearer", ("GROKAPI_API_KEY",)),
+    "grokapi": Provider("grokapi", "https://api.grokapi.io/v1", "bearer", ("GROKAPI_API_KEY",), **_CHAT_ONLY),
 }
+
+
+def custom_provider(base_url: str = "", auth_style: AuthStyle = "bearer") -> Provider:
+    """Any other OpenAI-compatible Grok proxy: assumed to speak as xAI does, features included."""
+    return Provider("custom", base_url, auth_style, ())
+
+
+def provider_named(name: str | None) -> Provider:
+    """The provider called ``name`` (a custom proxy for an unknown or missing name)."""
+    return PROVIDERS.get(name or "") or custom_provider()
+
 
 _HOSTS = {"api.x.ai": "xai", "api.grokinc.org": "grokinc", "api.grokapi.io": "grokapi"}
 _GENERIC_KEY_ENV = "GROK_API_KEY"
@@ -158,7 +197,7 @@ def resolve_connection(
         or ("custom" if url else "xai")
     )
     if name == "custom":
-        chosen = Provider("custom", url or "", auth_style or "bearer", ())
+        chosen = custom_provider(url or "", auth_style or "bearer")
     elif name in PROVIDERS:
         chosen = PROVIDERS[name]
     else:
