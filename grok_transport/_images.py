@@ -204,7 +204,10 @@ class Images:
         response_format: Literal["url", "b64_json"] | None = None,
         **extra: Any,
     ) -> ImageResult:
-        """New images from ``prompt``; ``extra``: ``aspect_ratio``, ``resolution``… (see ``build_image_body``)."""
+        """New images from ``prompt``; ``extra`` takes ``aspect_ratio``, ``resolution`` and the like.
+
+        OpenAI's ``size``, ``quality`` and ``style`` are refused before sending (see the module).
+        """
         body = build_image_body(prompt, model=model, n=n, response_format=response_format, **extra)
         return ImageResult.from_dict(self._client.request_json("POST", "/images/generations", body), model)
 
