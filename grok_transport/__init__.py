@@ -63,7 +63,14 @@ from grok_transport._plan import (
     plan_arguments,
     server_tool,
 )
-from grok_transport._providers import PROVIDERS, AuthStyle, Connection, Provider, resolve_connection
+from grok_transport._providers import (
+    PROVIDERS,
+    AuthStyle,
+    Connection,
+    Provider,
+    provider_named,
+    resolve_connection,
+)
 from grok_transport._ratelimit import RateLimitInfo
 from grok_transport._retry import DEFAULT_MAX_RETRIES
 from grok_transport._stream import AnswerStream, AsyncAnswerStream
@@ -115,6 +122,7 @@ __all__ = [
     # providers and models
     "Provider",
     "PROVIDERS",
+    "provider_named",
     "AuthStyle",
     "Connection",
     "resolve_connection",

@@ -38,6 +38,7 @@ from grok_transport import (
     lookup,
     normalize_tool_choice,
     plan_arguments,
+    provider_named,
     server_tool,
 )
 from langchain_grok._batch import ChatGrokBatchJob, ChatGrokBinding, batch_message
@@ -615,14 +616,16 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
             return False
         if self.token_counting == "api":
             return True
-        return self.provider in ("xai", "custom") and not self._tokenizer_unreachable
+        return provider_named(self.provider).tokenizer and not self._tokenizer_unreachable
 
     def get_token_ids(self, text: str) -> list[int]:
         """The model's token ids for ``text``, from the server's tokenizer (no offline fallback)."""
         if self.custom_get_token_ids is not None:
             return self.custom_get_token_ids(text)
         with translated_errors():
-            return [token.token_id for token in self.client.tokenize(text, model=self.model_name or "")]
+            return [
+                token.token_id for token in self.client.tokens.tokenize(text, model=self.model_name or "")
+            ]
 
     def get_num_tokens(self, text: str) -> int:
         """Tokens in ``text``: the server's tokenizer, or an estimate (see ``token_counting``)."""
@@ -631,7 +634,7 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         if self._tokenizer_first():
             try:
                 with translated_errors():
-                    return self.client.count_tokens(text, model=self.model_name or "")
+                    return self.client.tokens.count(text, model=self.model_name or "")
             except (grok_transport.APIConnectionError, grok_transport.NotFoundError) as error:
                 if self.token_counting == "api":
                     raise

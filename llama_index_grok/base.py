@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from llama_index.core.base.llms.generic_utils import (
@@ -66,26 +67,26 @@ from llama_index.core.llms.utils import parse_partial_json
 from llama_index.core.types import Model, PydanticProgramMode
 
 from grok_transport import (
+    CLIENT_SETTINGS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_MODELS,
     PLAN_SETTINGS,
     Answer,
     AsyncGrokClient,
     Call,
-    Connection,
+    ClientSettings,
     Endpoint,
     GrokBatchJob,
     GrokClient,
+    GrokClients,
     function_tool,
     json_schema_format,
     lookup,
     normalize_tool_choice,
     plan_arguments,
-    resolve_connection,
     server_tool,
 )
 from llama_index_grok._batch import BatchResponse, as_chat, as_completion, converter, input_messages
-from llama_index_grok._clients import ClientSlot
 from llama_index_grok._convert import StreamState, answer_to_response, legacy_tool_call, to_wire_messages
 
 if TYPE_CHECKING:
@@ -98,8 +99,8 @@ __all__ = ["Grok"]
 
 dispatcher = get_dispatcher(__name__)
 
-_CONNECTION_FIELDS = frozenset({"api_key", "base_url", "provider", "auth_style"})
-_CLIENT_FIELDS = _CONNECTION_FIELDS | {"timeout", "max_retries", "default_headers", "rate_limit_rpm"}
+_SETTING_FIELDS = tuple(name for name in CLIENT_SETTINGS if not name.startswith("http_"))
+"""The connection settings ``Grok`` holds as fields (the ``httpx`` clients are not fields)."""
 _API_PARAMETER: dict[str, Any] = {"api_parameter": True}
 
 
@@ -262,8 +263,7 @@ class Grok(FunctionCallingLLM):
         description="Whether xAI stores the response (Responses API); the server's default when unset.",
     )
 
-    _connection: Connection = PrivateAttr()
-    _clients: ClientSlot = PrivateAttr(default_factory=ClientSlot)
+    _clients: GrokClients = PrivateAttr(default_factory=lambda: GrokClients(ClientSettings()))
     _metadata: tuple[tuple[Any, ...], LLMMetadata] | None = PrivateAttr(default=None)
 
     def __init__(
@@ -280,12 +280,15 @@ class Grok(FunctionCallingLLM):
         **kwargs: Any,
     ) -> None:
         """Resolve the connection (a missing key fails here) and validate; no I/O, no client."""
-        connection = resolve_connection(
+        settings = ClientSettings(
             provider=provider,
             base_url=base_url or api_base,
-            api_key=api_key,
+            api_key=api_key,  # type: ignore[arg-type]
             auth_style=auth_style,  # type: ignore[arg-type]
+            http_client=http_client,
+            http_async_client=async_http_client,
         )
+        connection = settings.connection()
         name = connection.provider.name
         super().__init__(
             model=model or DEFAULT_MODELS.get(name, DEFAULT_MODELS["xai"]),
@@ -295,8 +298,7 @@ class Grok(FunctionCallingLLM):
             auth_style=auth_style,
             **kwargs,
         )
-        self._connection = connection
-        self._clients = ClientSlot(http_client, async_http_client)
+        self._clients = GrokClients(self._settings(settings))
 
     @field_validator("additional_kwargs", mode="before")
     @classmethod
@@ -365,44 +367,31 @@ class Grok(FunctionCallingLLM):
 
     # -- clients ----------------------------------------------------------------------------------
 
-    def _client_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
-            "connection": self._connection,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": self.default_headers,
-        }
-        if self.rate_limit_rpm is not None:  # else the transport applies the provider's limit
-            kwargs["rate_limit_rpm"] = self.rate_limit_rpm
-        return kwargs
+    def _settings(self, previous: ClientSettings) -> ClientSettings:
+        """The fields' settings, with the caller's ``httpx`` clients from ``previous``."""
+        return replace(previous, **{name: getattr(self, name) for name in _SETTING_FIELDS})
 
     @property
     def client(self) -> GrokClient:
-        """The synchronous transport client, created on first use."""
-        clients = self._clients
-        if clients.client is None:
-            clients.client = GrokClient(http_client=clients.http_client, **self._client_kwargs())
-        return clients.client
+        """The synchronous transport client, created on first use (shared by equal settings)."""
+        return self._clients.sync
 
     @property
     def async_client(self) -> AsyncGrokClient:
         """The asynchronous transport client (one pooled connection set per event loop)."""
-        clients = self._clients
-        if clients.async_client is None:
-            clients.async_client = AsyncGrokClient(
-                http_client=clients.async_http_client, **self._client_kwargs()
-            )
-        return clients.async_client
+        return self._clients.async_
 
     def close(self) -> None:
-        """Close the synchronous client's connections."""
-        if self._clients.client is not None:
-            self._clients.client.close()
+        """Close the synchronous client's connections (it reopens them if used again)."""
+        client = self._clients.built()[0]
+        if client is not None:
+            client.close()
 
     async def aclose(self) -> None:
         """Close the asynchronous client's connections on the running loop."""
-        if self._clients.async_client is not None:
-            await self._clients.async_client.aclose()
+        client = self._clients.built()[1]
+        if client is not None:
+            await client.aclose()
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Changing how to connect after construction takes effect on the next call.
@@ -411,35 +400,26 @@ class Grok(FunctionCallingLLM):
         new ``base_url`` would be silently ignored by the already-built client.
         """
         super().__setattr__(name, value)
-        if name in _CLIENT_FIELDS and self.__pydantic_private__:
-            if name in _CONNECTION_FIELDS:
-                self._connection = resolve_connection(
-                    provider=self.provider,
-                    base_url=self.base_url,
-                    api_key=self.api_key,
-                    auth_style=self.auth_style,  # type: ignore[arg-type]
-                )
-            self._clients = self._clients.emptied()
+        if name in _SETTING_FIELDS and self.__pydantic_private__:
+            settings = self._settings(self._clients.settings)
+            settings.connection()  # a missing key or a bad URL fails here, as at construction
+            self._clients = GrokClients(settings)
 
     # -- copies and pickles -----------------------------------------------------------------------
 
     def __copy__(self) -> Grok:
         """A shallow copy builds its own transport clients: the settings are its own from now on."""
         clone = super().__copy__()
-        clone._clients = self._clients.emptied()
+        clone._clients = GrokClients(self._clients.settings)
         return clone
 
     def __getstate__(self) -> dict[Any, Any]:
         """Pickle the settings and the key (a worker must call the API), never a live client.
 
         Deep copies and unpickled models build their clients again on their first call (see
-        :mod:`llama_index_grok._clients`); a model holding your own ``httpx`` client refuses.
+        ``grok_transport/_factory.py``); a model holding your own ``httpx`` client refuses.
         """
-        if self._clients.has_own_http_client:
-            raise TypeError(
-                "A Grok built with http_client= or async_http_client= cannot be pickled: an httpx "
-                "client cannot cross a process. Build the Grok where it is used instead."
-            )
+        self._clients.check_picklable(type(self).__name__)
         state: dict[Any, Any] = super().__getstate__()
         return state
 

@@ -620,7 +620,7 @@ def test_grokinc_provider_end_to_end(grok_server_factory: Any) -> None:
     _, streamed = stream_all(model, "hello again")
     assert streamed.content
     # Grok Inc's explain endpoint is a transport call on the same shared client.
-    assert model.client.explain([{"role": "user", "content": "hello"}], answer.content)
+    assert model.client.explanations.create([{"role": "user", "content": "hello"}], answer.content)
 
 
 @pytest.mark.parametrize("api", ["sync", "async"])
