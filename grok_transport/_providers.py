@@ -217,7 +217,12 @@ def resolve_connection(
     else:
         key = next((k for var in tried if (k := clean_api_key(env.get(var) or "", var))), "")
     if not key and require_key:
-        where = "api_key= is blank" if api_key is not None else "pass api_key= or set " + " or ".join(tried)
+        where = (
+            "api_key is empty (api_key= is blank): pass the key, or leave api_key unset to read it from "
+            "the environment"
+            if api_key is not None
+            else "pass api_key= or set " + " or ".join(tried)
+        )
         raise MissingAPIKeyError(f"No API key for provider {chosen.name!r}: {where}.")
     style: AuthStyle = auth_style or chosen.auth_style
     if style not in ("bearer", "x-api-key"):
