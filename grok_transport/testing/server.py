@@ -9,10 +9,9 @@ the next scripted reply taken only now, and successful answers billed.
 
 from __future__ import annotations
 
-from collections import deque
-
 import json
 import time
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
