@@ -52,7 +52,7 @@ from grok_transport._images import (
 )
 from grok_transport._keys import GeneratedKey, KeyInfo
 from grok_transport._listing import ModelCard
-from grok_transport._params import UnsupportedParameterWarning
+from grok_transport._params import PARAMETERS, Parameter, UnsupportedParameterWarning, check_params
 from grok_transport._plan import (
     PLAN_SETTINGS,
     SERVER_TOOL_TYPES,
@@ -108,6 +108,9 @@ __all__ = [
     "parse_arguments",
     "RateLimitInfo",
     "UnsupportedParameterWarning",
+    "PARAMETERS",
+    "Parameter",
+    "check_params",
     # tools, content and structured output
     "SERVER_TOOL_TYPES",
     "is_server_tool",

@@ -54,7 +54,7 @@ from typing import Any, Literal
 from grok_transport._catalogue import lookup
 from grok_transport._errors import InvalidMessageError, InvalidParameterError
 from grok_transport._files import check_size
-from grok_transport._params import chosen_params
+from grok_transport._params import PARAMETERS, chosen_params
 from grok_transport._providers import Provider, fold_system_messages
 from grok_transport._validate import check_messages, check_tools
 
@@ -88,6 +88,7 @@ SERVER_TOOL_TYPES = frozenset(
 )
 """Tools the server runs itself; any tool whose ``type`` is not ``function`` counts as one."""
 
+_RENAMED_ON_RESPONSES = tuple(p for p in PARAMETERS if p.responses_name)
 _RESPONSES_ONLY = frozenset({"previous_response_id", "include", "instructions", "max_output_tokens"})
 """Parameters that mean something on ``/v1/responses`` only; giving one routes the call there."""
 PLAN_SETTINGS = ("use_responses_api", "stream_usage", "server_tools", "conversation_id", "store")
@@ -250,10 +251,13 @@ def _responses_body(
         body["tool_choice"] = _flat_tool_choice(choice)
     if (response_format := params.pop("response_format", None)) is not None:
         body["text"] = _text_format(response_format)
-    if (max_tokens := params.pop("max_tokens", None)) is not None:
-        params.setdefault("max_output_tokens", max_tokens)
-    if (effort := params.pop("reasoning_effort", None)) is not None:
-        body["reasoning"] = {"effort": effort}
+    for parameter in _RENAMED_ON_RESPONSES:  # max_tokens, reasoning_effort: see _params.PARAMETERS
+        if (value := params.pop(parameter.name, None)) is not None:
+            outer, _, inner = (parameter.responses_name or "").partition(".")
+            if inner:
+                body.setdefault(outer, {})[inner] = value
+            else:
+                params.setdefault(outer, value)  # an explicit max_output_tokens wins
     if store is not None:
         params["store"] = store
         if store is False and "include" not in params:

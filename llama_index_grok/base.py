@@ -65,11 +65,13 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
 from llama_index.core.types import Model, PydanticProgramMode
+from pydantic import AliasChoices
 
 from grok_transport import (
     CLIENT_SETTINGS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_MODELS,
+    PARAMETERS,
     PLAN_SETTINGS,
     Answer,
     AsyncGrokClient,
@@ -79,6 +81,7 @@ from grok_transport import (
     GrokBatchJob,
     GrokClient,
     GrokClients,
+    check_params,
     function_tool,
     json_schema_format,
     lookup,
@@ -104,9 +107,23 @@ _SETTING_FIELDS = tuple(name for name in CLIENT_SETTINGS if not name.startswith(
 _API_PARAMETER: dict[str, Any] = {"api_parameter": True}
 
 
-def _api_parameter(description: str, **constraints: Any) -> Any:
-    """A field sent under its own name when set (``None``, the default, is "not set")."""
-    return Field(default=None, description=description, json_schema_extra=_API_PARAMETER, **constraints)
+_PARAMETER = {parameter.name: parameter for parameter in PARAMETERS}
+
+
+def _api_parameter(name: str) -> Any:
+    """The field of one registered API parameter, sent under its name when set (``None``: not set).
+
+    Its description and the values it takes are the transport's (``grok_transport.PARAMETERS``),
+    checked by ``check_params`` in ``__init__``, as ``ChatGrok`` checks them.
+    """
+    parameter = _PARAMETER[name]
+    alias = AliasChoices(name, *parameter.aliases) if parameter.aliases else None
+    return Field(
+        default=None,
+        description=parameter.description,
+        validation_alias=alias,
+        json_schema_extra=_API_PARAMETER,
+    )
 
 
 _SCHEMA_NAME = re.compile(r"[^a-zA-Z0-9_-]")
@@ -198,17 +215,18 @@ class Grok(FunctionCallingLLM):
     )
 
     # -- API parameters (None: not sent) --------------------------------------------------------
-    temperature: float | None = _api_parameter("Sampling temperature, 0-2.", ge=0.0, le=2.0)
-    max_tokens: int | None = _api_parameter("The most tokens to generate.", gt=0)
-    top_p: float | None = _api_parameter("Nucleus sampling, (0, 1].")
-    frequency_penalty: float | None = _api_parameter("-2..2; dropped for reasoning models.")
-    presence_penalty: float | None = _api_parameter("-2..2; dropped for reasoning models and grok-3.")
-    stop: list[str] | None = _api_parameter("Up to four stop sequences; dropped for reasoning models.")
-    seed: int | None = _api_parameter("Best-effort determinism.")
-    reasoning_effort: str | None = _api_parameter("none/low/medium/high/xhigh, for models that take it.")
-    logprobs: bool | None = _api_parameter("Return log probabilities.")
-    top_logprobs: int | None = _api_parameter("Alternatives per token, 0-8 (needs logprobs).")
-    user: str | None = _api_parameter("End-user id for abuse monitoring.")
+    # Each described once, in grok_transport's PARAMETERS (a test holds this list equal to it).
+    temperature: float | None = _api_parameter("temperature")
+    max_tokens: int | None = _api_parameter("max_tokens")
+    top_p: float | None = _api_parameter("top_p")
+    frequency_penalty: float | None = _api_parameter("frequency_penalty")
+    presence_penalty: float | None = _api_parameter("presence_penalty")
+    stop: list[str] | None = _api_parameter("stop")
+    seed: int | None = _api_parameter("seed")
+    reasoning_effort: str | None = _api_parameter("reasoning_effort")
+    logprobs: bool | None = _api_parameter("logprobs")
+    top_logprobs: int | None = _api_parameter("top_logprobs")
+    user: str | None = _api_parameter("user")
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra request parameters, by their API names."
     )
@@ -299,6 +317,7 @@ class Grok(FunctionCallingLLM):
             **kwargs,
         )
         self._clients = GrokClients(self._settings(settings))
+        check_params({name: getattr(self, name) for name in _PARAMETER})  # as ChatGrok: a typed error
 
     @field_validator("additional_kwargs", mode="before")
     @classmethod
