@@ -248,12 +248,11 @@ class Grok(FunctionCallingLLM):
         default=False, description="Put response headers and rate limits in additional_kwargs."
     )
     timeout: float | None = Field(
-        default=None, gt=0, description="Request timeout in seconds (default: 600 s read, 10 s connect)."
+        default=None, description="Request timeout in seconds (default: 600 s read, 10 s connect)."
     )
-    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, description="Retries for transient failures.")
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, description="Retries for transient failures.")
     rate_limit_rpm: int | None = Field(
         default=None,
-        ge=0,
         description="Client-side requests per minute per key; None: the provider's limit, 0: none.",
     )
     default_headers: dict[str, str] | None = Field(

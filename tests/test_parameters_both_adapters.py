@@ -78,3 +78,10 @@ def test_every_framework_object_takes_every_client_setting() -> None:
     # Grok takes the two httpx clients as __init__ arguments (http_client, async_http_client)
     grok_fields = set(Grok.model_fields) | {"http_client", "http_async_client"}
     assert set(CLIENT_SETTINGS) <= grok_fields
+
+
+@pytest.mark.parametrize("bad", [{"timeout": 0}, {"max_retries": -1}, {"rate_limit_rpm": -1}])
+@pytest.mark.parametrize("model", [ChatGrok, Grok])
+def test_a_bad_client_setting_is_the_same_typed_error_from_both(model: Any, bad: dict[str, Any]) -> None:
+    with pytest.raises(InvalidParameterError, match=next(iter(bad))):
+        model(**KEY, **bad)
