@@ -22,10 +22,11 @@ from grok_transport import (
     ClientSettings,
     GrokClient,
     GrokClients,
+    GrokError,
     MissingAPIKeyError,
     resolve_connection,
 )
-from langchain_grok._errors import as_langchain_error, translated_errors
+from langchain_grok._errors import as_langchain_error
 
 __all__ = ["GrokConnectionMixin"]
 
@@ -116,17 +117,23 @@ class GrokConnectionMixin(BaseModel):
             self._clients = GrokClients(self._settings())
         return self._clients
 
+    # On every call's path: a ``try`` costs nothing until the first build fails (a missing key).
+
     @property
     def client(self) -> GrokClient:
         """The transport client (built on first use, shared with identically configured objects)."""
-        with translated_errors():
+        try:
             return self._grok_clients().sync
+        except GrokError as error:
+            raise as_langchain_error(error) from None
 
     @property
     def async_client(self) -> AsyncGrokClient:
         """The async transport client (built on first use, shared like :attr:`client`)."""
-        with translated_errors():
+        try:
             return self._grok_clients().async_
+        except GrokError as error:
+            raise as_langchain_error(error) from None
 
     # -- copies: without the live clients ------------------------------------------------------
 
