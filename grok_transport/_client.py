@@ -45,7 +45,6 @@ import time
 import urllib.request
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from functools import cached_property
 from typing import Any, TypeVar
 
 import httpx
@@ -369,48 +368,50 @@ class GrokClient(_BaseClient):
         self.close()
 
     # -- endpoint families: one module each, reached from here -----------------------------------
+    # A resource holds its client; the client does not keep its resources (making one is a single
+    # small object), so a dropped client is freed at once rather than left in a cycle for the GC.
 
-    @cached_property
+    @property
     def images(self) -> Images:
         """Image generation and edits (``/images/generations``, ``/images/edits``)."""
         return Images(self)
 
-    @cached_property
+    @property
     def videos(self) -> Videos:
         """Video jobs (``/videos/generations``): start, look, wait."""
         return Videos(self)
 
-    @cached_property
+    @property
     def files(self) -> Files:
         """The Files API (``/files``): upload, list, delete."""
         return Files(self)
 
-    @cached_property
+    @property
     def batches(self) -> Batches:
         """The Batch API (``/batches``): bulk jobs that outlive the process; see ``GrokBatchJob``."""
         return Batches(self)
 
-    @cached_property
+    @property
     def models(self) -> Models:
         """Model listing (``/models``, ``/language-models``)."""
         return Models(self)
 
-    @cached_property
+    @property
     def tokens(self) -> Tokens:
         """The server's tokenizer (``/tokenize-text``)."""
         return Tokens(self)
 
-    @cached_property
+    @property
     def keys(self) -> Keys:
         """Grok Inc's key management (``/keys/...``)."""
         return Keys(self)
 
-    @cached_property
+    @property
     def explanations(self) -> Explanations:
         """Grok Inc's ``/chat/explain``."""
         return Explanations(self)
 
-    @cached_property
+    @property
     def media(self) -> Media:
         """The bytes behind generated images' and videos' temporary URLs."""
         return Media(self)
@@ -631,47 +632,47 @@ class AsyncGrokClient(_BaseClient):
 
     # -- endpoint families: one module each, reached from here -----------------------------------
 
-    @cached_property
+    @property
     def images(self) -> AsyncImages:
         """Image generation and edits (``/images/generations``, ``/images/edits``)."""
         return AsyncImages(self)
 
-    @cached_property
+    @property
     def videos(self) -> AsyncVideos:
         """Video jobs (``/videos/generations``): start, look, wait."""
         return AsyncVideos(self)
 
-    @cached_property
+    @property
     def files(self) -> AsyncFiles:
         """The Files API (``/files``): upload, list, delete."""
         return AsyncFiles(self)
 
-    @cached_property
+    @property
     def batches(self) -> AsyncBatches:
         """The Batch API (``/batches``): bulk jobs that outlive the process; see ``GrokBatchJob``."""
         return AsyncBatches(self)
 
-    @cached_property
+    @property
     def models(self) -> AsyncModels:
         """Model listing (``/models``, ``/language-models``)."""
         return AsyncModels(self)
 
-    @cached_property
+    @property
     def tokens(self) -> AsyncTokens:
         """The server's tokenizer (``/tokenize-text``)."""
         return AsyncTokens(self)
 
-    @cached_property
+    @property
     def keys(self) -> AsyncKeys:
         """Grok Inc's key management (``/keys/...``)."""
         return AsyncKeys(self)
 
-    @cached_property
+    @property
     def explanations(self) -> AsyncExplanations:
         """Grok Inc's ``/chat/explain``."""
         return AsyncExplanations(self)
 
-    @cached_property
+    @property
     def media(self) -> AsyncMedia:
         """The bytes behind generated images' and videos' temporary URLs."""
         return AsyncMedia(self)

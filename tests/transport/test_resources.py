@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import inspect
 import pickle
+import weakref
 
 import httpx
 import pytest
@@ -87,9 +88,14 @@ def test_the_client_holds_no_endpoint_family() -> None:
     }
 
 
-def test_a_resource_is_made_once_per_client() -> None:
+def test_a_resource_keeps_its_client_and_the_client_is_freed_when_dropped() -> None:
+    images = GrokClient(api_key="k").images  # the client is referred to only by its resource
+    assert images._client.base_url == "https://api.x.ai/v1"
     client = GrokClient(api_key="k")
-    assert client.images is client.images and client.files is not GrokClient(api_key="k").files
+    client.files  # noqa: B018 - a resource made and dropped leaves no cycle behind
+    freed = weakref.ref(client)
+    del client
+    assert freed() is None  # no garbage collection needed
 
 
 # -- one poller ------------------------------------------------------------------------------------
