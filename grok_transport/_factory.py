@@ -90,6 +90,15 @@ class ClientSettings:
             provider=self.provider, base_url=self.base_url, api_key=self.api_key, auth_style=self.auth_style
         )
 
+    def require_key(self) -> None:
+        """``MissingAPIKeyError`` (worded by :func:`resolve_connection`) unless there is a key.
+
+        A key given and not blank is taken as is (it is cleaned when the first client is built), so
+        a chat model checks for one at construction without resolving everything twice.
+        """
+        if self.api_key is None or not self.api_key.get_secret_value().strip():
+            self.connection()
+
     @property
     def has_own_http_client(self) -> bool:
         """Whether the caller handed in an ``httpx`` client (which cannot be pickled or shared)."""

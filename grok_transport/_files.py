@@ -95,13 +95,13 @@ def _upload_form(
         if not path.is_file():
             hint = " (attach a public URL as file_url instead)" if str(file).startswith("http") else ""
             raise InvalidParameterError(
-                f"upload_file takes a path or bytes; {str(file)!r} is not a file{hint}."
+                f"files.upload takes a path or bytes; {str(file)!r} is not a file{hint}."
             )
         check_size(path.stat().st_size, path.name)
         data = path.read_bytes()
         filename = filename or path.name
     else:
-        raise InvalidParameterError(f"upload_file takes a path or bytes, not {type(file).__name__}.")
+        raise InvalidParameterError(f"files.upload takes a path or bytes, not {type(file).__name__}.")
     check_size(len(data), filename or "the data")
     if not data:
         raise InvalidParameterError(f"{filename or 'the data'} is empty; there is nothing to upload.")

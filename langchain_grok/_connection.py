@@ -99,7 +99,7 @@ class GrokConnectionMixin(BaseModel):
         transport's (``resolve_connection``), so it words the error the same way everywhere.
         """
         try:
-            self._settings().connection()
+            self._settings().require_key()  # the settings' values are checked on the way
         except MissingAPIKeyError as error:  # its message names the variables tried
             raise as_langchain_error(error) from None
 

@@ -87,6 +87,7 @@ from grok_transport import (
     lookup,
     normalize_tool_choice,
     plan_arguments,
+    resolve_connection,
     server_tool,
 )
 from llama_index_grok._batch import BatchResponse, as_chat, as_completion, converter, input_messages
@@ -280,7 +281,7 @@ class Grok(FunctionCallingLLM):
         description="Whether xAI stores the response (Responses API); the server's default when unset.",
     )
 
-    _clients: GrokClients = PrivateAttr(default_factory=lambda: GrokClients(ClientSettings()))
+    _clients: GrokClients = PrivateAttr()
     _metadata: tuple[tuple[Any, ...], LLMMetadata] | None = PrivateAttr(default=None)
 
     def __init__(
@@ -297,15 +298,12 @@ class Grok(FunctionCallingLLM):
         **kwargs: Any,
     ) -> None:
         """Resolve the connection (a missing key fails here) and validate; no I/O, no client."""
-        settings = ClientSettings(
+        connection = resolve_connection(
             provider=provider,
             base_url=base_url or api_base,
-            api_key=api_key,  # type: ignore[arg-type]
+            api_key=api_key,
             auth_style=auth_style,  # type: ignore[arg-type]
-            http_client=http_client,
-            http_async_client=async_http_client,
         )
-        connection = settings.connection()
         name = connection.provider.name
         super().__init__(
             model=model or DEFAULT_MODELS.get(name, DEFAULT_MODELS["xai"]),
@@ -315,8 +313,10 @@ class Grok(FunctionCallingLLM):
             auth_style=auth_style,
             **kwargs,
         )
-        self._clients = GrokClients(self._settings(settings))
-        check_params({name: getattr(self, name) for name in _PARAMETER})  # as ChatGrok: a typed error
+        fields = {name: getattr(self, name) for name in _SETTING_FIELDS}
+        settings = ClientSettings(**fields, http_client=http_client, http_async_client=async_http_client)
+        self._clients = GrokClients(settings)
+        check_params({name: value for name in _PARAMETER if (value := getattr(self, name)) is not None})
 
     @field_validator("additional_kwargs", mode="before")
     @classmethod
