@@ -14,7 +14,7 @@ from types import FunctionType as _FunctionType
 from grok_transport._answer import Answer, Citation, Delta, DeltaKind, ServerToolRun
 from grok_transport._batch import BatchItemError, BatchStatus, BatchSubmitError, GrokBatchJob
 from grok_transport._catalogue import DEFAULT_MODELS, ModelInfo, known_models, lookup
-from grok_transport._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, AsyncGrokClient, GrokClient
+from grok_transport._client import DEFAULT_TIMEOUT, AsyncGrokClient, GrokClient
 from grok_transport._content import data_url, image_part
 from grok_transport._errors import (
     APIConnectionError,
@@ -41,6 +41,7 @@ from grok_transport._errors import (
     UnprocessableEntityError,
     VideoGenerationError,
 )
+from grok_transport._factory import CLIENT_SETTINGS, ClientSettings, GrokClients
 from grok_transport._files import FileObject
 from grok_transport._images import (
     DEFAULT_EDIT_MODEL,
@@ -51,7 +52,7 @@ from grok_transport._images import (
 )
 from grok_transport._keys import GeneratedKey, KeyInfo
 from grok_transport._listing import ModelCard
-from grok_transport._params import UnsupportedParameterWarning
+from grok_transport._params import PARAMETERS, Parameter, UnsupportedParameterWarning, check_params
 from grok_transport._plan import (
     PLAN_SETTINGS,
     SERVER_TOOL_TYPES,
@@ -62,8 +63,16 @@ from grok_transport._plan import (
     plan_arguments,
     server_tool,
 )
-from grok_transport._providers import PROVIDERS, AuthStyle, Connection, Provider, resolve_connection
+from grok_transport._providers import (
+    PROVIDERS,
+    AuthStyle,
+    Connection,
+    Provider,
+    provider_named,
+    resolve_connection,
+)
 from grok_transport._ratelimit import RateLimitInfo
+from grok_transport._retry import DEFAULT_MAX_RETRIES
 from grok_transport._stream import AnswerStream, AsyncAnswerStream
 from grok_transport._tokens import Token, estimate_tokens
 from grok_transport._tools import JSON_OBJECT_FORMAT, function_tool, json_schema_format, normalize_tool_choice
@@ -78,6 +87,9 @@ __all__ = [
     "AsyncGrokClient",
     "DEFAULT_TIMEOUT",
     "DEFAULT_MAX_RETRIES",
+    "ClientSettings",
+    "CLIENT_SETTINGS",
+    "GrokClients",
     "plan",
     "plan_arguments",
     "PLAN_SETTINGS",
@@ -96,6 +108,9 @@ __all__ = [
     "parse_arguments",
     "RateLimitInfo",
     "UnsupportedParameterWarning",
+    "PARAMETERS",
+    "Parameter",
+    "check_params",
     # tools, content and structured output
     "SERVER_TOOL_TYPES",
     "is_server_tool",
@@ -110,6 +125,7 @@ __all__ = [
     # providers and models
     "Provider",
     "PROVIDERS",
+    "provider_named",
     "AuthStyle",
     "Connection",
     "resolve_connection",

@@ -26,19 +26,19 @@ so any process can put results back in input order. Adds are streamed: items are
 caller's iterable into bounded chunks (count and bytes), each sent and dropped before the next is
 built, so 100,000 prompts never sit in memory as one body.
 
-Requests go through the client's ``request_json`` and its retry policy. A retried add call whose
-first attempt did reach xAI repeats ids that must be unique within a batch, and what xAI does then
-is not documented. Whenever an add fails for good, :class:`BatchSubmitError` names the batch and
-how many items it holds, so a half-submitted job is never lost.
+Requests go through the client's ``request_json`` and its retry policy, which never replays a
+create, an add or a cancel once it may have reached xAI (``grok_transport._retry.replayable``): a
+replayed add would repeat ids that must be unique within a batch. Whenever an add fails for good,
+:class:`BatchSubmitError` names the batch and how many items it holds, so a half-submitted job is
+never lost. Results and the batch list are read with the shared paginator
+(:mod:`grok_transport._paging`), and a wait is the shared poller's (:mod:`grok_transport._polling`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -47,10 +47,12 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from grok_transport._answer import Answer
 from grok_transport._chat_reader import read_chat_completion
-from grok_transport._errors import GrokError, InvalidParameterError, UnexpectedResponseError
+from grok_transport._errors import GrokError, InvalidParameterError, JobTimeoutError, UnexpectedResponseError
+from grok_transport._paging import apages, pages
 from grok_transport._plan import Endpoint
+from grok_transport._polling import Schedule, apoll, poll
 from grok_transport._ratelimit import SlidingWindowLimiter
-from grok_transport._resources import page_path, path_id
+from grok_transport._resources import path_id
 from grok_transport._responses_reader import read_response
 
 if TYPE_CHECKING:
@@ -87,7 +89,7 @@ CREATES, CREATE_WINDOW = 1, 1.0
 """xAI's documented batch-creation rate: one per second per team."""
 PAGE_SIZE = 100
 """Results per page, as the recorded traffic asks for."""
-POLL_INTERVAL, MAX_POLL_INTERVAL, POLL_BACKOFF = 5.0, 60.0, 1.5
+POLL_INTERVAL, MAX_POLL_INTERVAL = 5.0, 60.0
 """Polling starts every 5 s and, while nothing changes, slows by half again up to once a minute."""
 
 _ENVELOPE = len('{"batch_requests":[]}')
@@ -355,55 +357,47 @@ class _Slots(Generic[_T]):
 # waiting --------------------------------------------------------------------------------------
 
 
-class _Poll:
-    """When to look again, when to give up, and the progress bar, for one wait.
+def _schedule(batch_id: str, poll_interval: float, timeout: float | None) -> Schedule[BatchStatus]:
+    def timed_out(status: BatchStatus, waited: float) -> JobTimeoutError:
+        return JobTimeoutError(
+            f"batch {batch_id} is still running ({status.finished} of {status.total} done) after "
+            f"{waited:g}s; wait again or collect it later with GrokBatchJob(client, batch_id)",
+            job_id=batch_id,
+            last_status=status,
+        )
 
-    The interval starts at ``poll_interval`` and grows by half while the counts stand still (a
-    batch can sit queued for hours), never past a minute unless asked; any progress keeps it.
-    """
+    return Schedule(
+        interval=poll_interval, max_interval=MAX_POLL_INTERVAL, timeout=timeout, timed_out=timed_out
+    )
 
-    def __init__(self, batch_id: str, poll_interval: float, timeout: float | None, progress: bool) -> None:
-        if poll_interval <= 0 or (timeout is not None and timeout < 0):
-            raise InvalidParameterError("poll_interval must be > 0 and timeout >= 0 (or None)")
+
+def _done(status: BatchStatus) -> bool:
+    return status.done
+
+
+class _ProgressBar:
+    """A wait's ``on_status``: a tqdm bar of finished items, when tqdm is installed and wanted."""
+
+    def __init__(self, batch_id: str, enabled: bool) -> None:
         self.batch_id = batch_id
-        self.interval = poll_interval
-        self.ceiling = max(poll_interval, MAX_POLL_INTERVAL)
-        self.deadline = None if timeout is None else time.monotonic() + timeout
-        self.progress = progress
+        self.enabled = enabled
         self.bar: Any = None
-        self.last: BatchStatus | None = None
 
-    def __enter__(self) -> _Poll:
+    def __enter__(self) -> _ProgressBar:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.close()
 
-    def next_delay(self, status: BatchStatus) -> float | None:
-        """Seconds until the next poll, or None when the batch is done."""
-        self._show(status)
-        if status.done:
-            return None
-        now = time.monotonic()
-        if self.deadline is not None and now >= self.deadline:
-            raise TimeoutError(
-                f"batch {self.batch_id} is still running ({status.finished} of {status.total} done); "
-                "wait again or collect it later with GrokBatchJob(client, batch_id)"
-            )
-        if self.last is not None and self.last == status:
-            self.interval = min(self.interval * POLL_BACKOFF, self.ceiling)
-        self.last = status
-        return self.interval if self.deadline is None else min(self.interval, self.deadline - now)
-
-    def _show(self, status: BatchStatus) -> None:
-        if not self.progress:
+    def __call__(self, status: BatchStatus) -> None:
+        if not self.enabled:
             return
         if self.bar is None:
             try:  # optional: tqdm is not a dependency, and importing it costs time
                 tqdm = import_module("tqdm.auto").tqdm
             except ImportError:
-                self.progress = False
+                self.enabled = False
                 return
             self.bar = tqdm(total=status.total, desc=self.batch_id, unit="req")
         if self.bar.total != status.total:
@@ -424,14 +418,8 @@ class Batches:
         self._client = client
 
     def _pages(self, path: str, key: str, limit: int) -> Iterator[list[Any]]:
-        """Follow ``pagination_token`` until the server stops giving one."""
-        token = None
-        while True:
-            page = self._client.request_json("GET", page_path(path, limit, token))
-            yield list(page.get(key) or ())
-            token = page.get("pagination_token")
-            if not token:
-                return
+        get = self._client.request_json
+        return pages(lambda page_path: get("GET", page_path), path, key, limit)
 
     def create(self, name: str | None = None) -> BatchStatus:
         """``POST /batches``: a new, empty batch (at most one per second, as documented)."""
@@ -461,7 +449,7 @@ class Batches:
         for chunk in _chunks(requests, endpoint, start, max_items, max_bytes):
             limiter.acquire()
             try:
-                self._client.request_json("POST", path, {"batch_requests": chunk}, idempotent=False)
+                self._client.request_json("POST", path, {"batch_requests": chunk})
             except GrokError as error:
                 raise _submit_error(error, batch_id, start + submitted) from error
             submitted += len(chunk)
@@ -506,15 +494,9 @@ class AsyncBatches:
     def __init__(self, client: AsyncGrokClient) -> None:
         self._client = client
 
-    async def _pages(self, path: str, key: str, limit: int) -> AsyncIterator[list[Any]]:
-        """Async twin of :meth:`Batches._pages`."""
-        token = None
-        while True:
-            page = await self._client.request_json("GET", page_path(path, limit, token))
-            yield list(page.get(key) or ())
-            token = page.get("pagination_token")
-            if not token:
-                return
+    def _pages(self, path: str, key: str, limit: int) -> AsyncIterator[list[Any]]:
+        get = self._client.request_json
+        return apages(lambda page_path: get("GET", page_path), path, key, limit)
 
     async def create(self, name: str | None = None) -> BatchStatus:
         """Async twin of :meth:`Batches.create`."""
@@ -539,7 +521,7 @@ class AsyncBatches:
         for chunk in _chunks(requests, endpoint, start, max_items, max_bytes):
             await limiter.aacquire()
             try:
-                await self._client.request_json("POST", path, {"batch_requests": chunk}, idempotent=False)
+                await self._client.request_json("POST", path, {"batch_requests": chunk})
             except GrokError as error:
                 raise _submit_error(error, batch_id, start + submitted) from error
             submitted += len(chunk)
@@ -635,12 +617,10 @@ class GrokBatchJob(Generic[_T]):
         total: int | None = None,
         convert: Callable[[int, BatchAnswer], Any] = _as_is,
     ) -> None:
-        from grok_transport._client import AsyncGrokClient
-
         _batch_path(batch_id)
         self._sync: GrokClient | None
         self._async: AsyncGrokClient | None
-        if isinstance(client, AsyncGrokClient):
+        if isinstance(client.batches, AsyncBatches):  # the client's own resource says which it is
             self._sync, self._async = sync_client, client
         else:
             self._sync, self._async = client, async_client
@@ -664,7 +644,7 @@ class GrokBatchJob(Generic[_T]):
                 "this job has no GrokClient: use the await-able methods (astatus, await_completion, "
                 "aresults, acancel) or pass sync_client="
             )
-        return Batches(self._sync)
+        return self._sync.batches
 
     def _abatches(self) -> AsyncBatches:
         if self._async is None:
@@ -672,7 +652,7 @@ class GrokBatchJob(Generic[_T]):
                 "this job has no AsyncGrokClient: use the blocking methods (status, wait, results, "
                 "cancel) or pass async_client="
             )
-        return AsyncBatches(self._async)
+        return self._async.batches
 
     def status(self) -> BatchStatus:
         """The batch's counts now: total, pending, succeeded, failed, cancelled."""
@@ -687,31 +667,27 @@ class GrokBatchJob(Generic[_T]):
     ) -> BatchStatus:
         """Block until nothing is pending; return the final status.
 
-        Polls with backoff, shows a tqdm bar (counts and ETA) when tqdm is installed and
-        ``progress`` is true, and raises ``TimeoutError`` after ``timeout`` seconds (the batch
-        keeps running on xAI's side).
+        Polls with backoff (the shared poller), shows a tqdm bar (counts and ETA) when tqdm is
+        installed and ``progress`` is true, and raises :class:`JobTimeoutError` (a
+        ``TimeoutError``) after ``timeout`` seconds; the batch keeps running on xAI's side.
         """
         batches = self._batches()
-        with _Poll(self.id, poll_interval, timeout, progress) as poll:
-            while True:
-                status = self._seen(batches.get(self.id))
-                delay = poll.next_delay(status)
-                if delay is None:
-                    return status
-                time.sleep(delay)
+        schedule = _schedule(self.id, poll_interval, timeout)
+        with _ProgressBar(self.id, progress) as bar:
+            return poll(lambda: self._seen(batches.get(self.id)), _done, schedule, bar)
 
     async def await_completion(
         self, *, poll_interval: float = POLL_INTERVAL, timeout: float | None = None, progress: bool = True
     ) -> BatchStatus:
         """Async twin of :meth:`wait`."""
         batches = self._abatches()
-        with _Poll(self.id, poll_interval, timeout, progress) as poll:
-            while True:
-                status = self._seen(await batches.get(self.id))
-                delay = poll.next_delay(status)
-                if delay is None:
-                    return status
-                await asyncio.sleep(delay)
+        schedule = _schedule(self.id, poll_interval, timeout)
+
+        async def look() -> BatchStatus:
+            return self._seen(await batches.get(self.id))
+
+        with _ProgressBar(self.id, progress) as bar:
+            return await apoll(look, _done, schedule, bar)
 
     @overload
     def results(self, *, return_exceptions: Literal[False] = ..., page_size: int = ...) -> list[_T]: ...

@@ -20,10 +20,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from grok_transport._params import rejected_by
+from grok_transport._providers import provider_named
+
 __all__ = ["ModelInfo", "lookup", "known_models", "DEFAULT_MODELS"]
 
-_REASONING_REJECTS = frozenset({"stop", "presence_penalty", "frequency_penalty"})
-_ALL_REJECTS = frozenset({"reasoning_effort"}) | _REASONING_REJECTS
+_REASONING_REJECTS = rejected_by("reasoning")
+_ALL_REJECTS = rejected_by("fixed-reasoning")
+"""Which parameters each group rejects is declared on the parameter (grok_transport/_params.py)."""
 
 
 _AGENTIC_FAMILY = re.compile(r"grok-(?:[4-9]|\d\d)")
@@ -65,7 +69,9 @@ class ModelInfo:
         "Files"), an agentic tool its grok-4 family and later run; Grok Inc and grokapi.io have
         no Files API.
         """
-        return self.provider in ("xai", "custom") and self.tools and bool(_AGENTIC_FAMILY.match(self.name))
+        return (
+            provider_named(self.provider).files_api and self.tools and bool(_AGENTIC_FAMILY.match(self.name))
+        )
 
 
 def _m(name: str, **kw: object) -> ModelInfo:
@@ -95,7 +101,7 @@ _XAI: tuple[ModelInfo, ...] = (
         aliases=("grok-3-latest", "grok-3-beta"),
         context_window=131_072,
         max_output_tokens=16_384,
-        rejected_params=frozenset({"reasoning_effort", "presence_penalty"}),
+        rejected_params=rejected_by("grok-3"),
         retired="2026-05-15",
     ),
     _m(
@@ -273,7 +279,7 @@ _GROKAPI: tuple[ModelInfo, ...] = (
         provider="grokapi",
         context_window=131_072,
         max_output_tokens=16_384,
-        rejected_params=frozenset({"reasoning_effort", "presence_penalty"}),
+        rejected_params=rejected_by("grok-3"),
     ),
 )
 

@@ -12,7 +12,13 @@ limit if the provider documents one, the send, the typed error for a failed answ
 is not JSON, an HTML page where an event stream was expected — and the retry policy
 (:mod:`grok_transport._retry`). So ``max_retries=N`` means at most N+1 requests, whatever mix of
 failures arrives. Streams are retried only before their first byte reached the caller; requests
-that change state (key generation and deletion) are not replayed once they may have arrived.
+that change state are not replayed once they may have arrived (which ones do is decided in one
+place, :func:`grok_transport._retry.replayable`).
+
+The client holds configuration, sending, retries and streaming, and nothing per endpoint family:
+each family is one module with a sync and an async resource, reached as a property
+(``client.images``, ``.videos``, ``.files``, ``.batches``, ``.models``, ``.tokens``, ``.keys``,
+``.explanations``, ``.media``). Adding a family is a module and a property pair here.
 
 ``timeout`` bounds a whole non-streamed request (connect, send, and reading the full body, even
 from a server that trickles bytes). A stream may run for minutes, so there the timeout bounds
@@ -39,12 +45,11 @@ import time
 import urllib.request
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
 
-from grok_transport import _downloads, _files, _images, _videos
 from grok_transport._answer import Answer
 from grok_transport._batch import AsyncBatches, Batches
 from grok_transport._chat_reader import ChatStreamReader, read_chat_completion
@@ -54,26 +59,28 @@ from grok_transport._errors import (
     InvalidParameterError,
     MissingAPIKeyError,
     NotFoundError,
-    ServerError,
     UnexpectedResponseError,
     error_from_payload,
     error_from_response,
     error_from_transport,
 )
-from grok_transport._files import FileObject
-from grok_transport._images import DEFAULT_IMAGE_MODEL, ImageResult, build_image_body
-from grok_transport._keys import GeneratedKey, KeyInfo, parse_generated_key, parse_key_list
-from grok_transport._listing import ModelCard, parse_model_list
+from grok_transport._explain import AsyncExplanations, Explanations
+from grok_transport._files import AsyncFiles, FileObject, Files
+from grok_transport._images import AsyncImages, Images
+from grok_transport._keys import AsyncKeys, Keys
+from grok_transport._listing import AsyncModels, Models
+from grok_transport._media import AsyncMedia, Media
 from grok_transport._plan import Call, InlineFile, inline_files, plan, with_file_ids
 from grok_transport._pool import ShardedAsyncTransport
 from grok_transport._providers import AuthStyle, Connection, resolve_connection
 from grok_transport._ratelimit import SlidingWindowLimiter, shared_limiter
+from grok_transport._resources import read_json
 from grok_transport._responses_reader import ResponsesStreamReader, read_response
-from grok_transport._retry import RetryPolicy
+from grok_transport._retry import DEFAULT_MAX_RETRIES, RetryPolicy, replayable
 from grok_transport._stream import AnswerStream, AsyncAnswerStream
-from grok_transport._tokens import Token, parse_tokens
+from grok_transport._tokens import AsyncTokens, Tokens
 from grok_transport._version import __version__
-from grok_transport._videos import VideoResult, VideoStatus
+from grok_transport._videos import AsyncVideos, Videos
 
 __all__ = ["GrokClient", "AsyncGrokClient", "DEFAULT_TIMEOUT", "DEFAULT_MAX_RETRIES"]
 
@@ -81,7 +88,6 @@ log = logging.getLogger("grok_transport")
 
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
 """Ten minutes: reasoning models can think for minutes before the first byte."""
-DEFAULT_MAX_RETRIES = 2
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 
 INLINE_FILE_TTL = 86_400
@@ -226,15 +232,7 @@ class _BaseClient:
 
     def _json(self, response: httpx.Response, content: bytes) -> Any:
         """Decode a 2xx body; an error object inside it becomes the typed error it describes."""
-        try:
-            payload = json.loads(content)
-        except ValueError:  # UnicodeDecodeError included: a body cut inside a character
-            raise ServerError(
-                f"malformed JSON in a {response.status_code} answer: "
-                f"{content[:200].decode('utf-8', 'replace')!r}",
-                status_code=response.status_code,
-                request_id=response.headers.get("x-request-id"),
-            ) from None
+        payload = read_json(response.status_code, content, response.headers.get("x-request-id"))
         if _is_error_payload(payload):
             raise error_from_payload(
                 response.status_code, payload, headers=_headers(response), secret=self._secret
@@ -306,8 +304,22 @@ class _BaseClient:
         for file in inline_files(call).values():
             self._uploads.pop(file.key, None)
 
+    def _admit(self) -> None:
+        """Wait for the client-side request budget (the provider's documented rate), if any."""
+        if self._limiter is not None:
+            self._limiter.acquire(timeout=self.deadline)
+
+    async def _aadmit(self) -> None:
+        """Async twin of :meth:`_admit`."""
+        if self._limiter is not None:
+            await self._limiter.aacquire(timeout=self.deadline)
+
     def _timed_out(self, url: httpx.URL) -> APITimeoutError:
         return APITimeoutError(f"no whole answer from {url} within {self.deadline:g} s")
+
+
+def _replay(method: str, path: str, idempotent: bool | None) -> bool:
+    return replayable(method, path) if idempotent is None else idempotent
 
 
 def _lost_upload(error: NotFoundError, reused: bool) -> bool:
@@ -355,23 +367,66 @@ class GrokClient(_BaseClient):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- endpoint families: one module each, reached from here -----------------------------------
+    # A resource holds its client; the client does not keep its resources (making one is a single
+    # small object), so a dropped client is freed at once rather than left in a cycle for the GC.
+
+    @property
+    def images(self) -> Images:
+        """Image generation and edits (``/images/generations``, ``/images/edits``)."""
+        return Images(self)
+
+    @property
+    def videos(self) -> Videos:
+        """Video jobs (``/videos/generations``): start, look, wait."""
+        return Videos(self)
+
+    @property
+    def files(self) -> Files:
+        """The Files API (``/files``): upload, list, delete."""
+        return Files(self)
+
     @property
     def batches(self) -> Batches:
         """The Batch API (``/batches``): bulk jobs that outlive the process; see ``GrokBatchJob``."""
         return Batches(self)
 
+    @property
+    def models(self) -> Models:
+        """Model listing (``/models``, ``/language-models``)."""
+        return Models(self)
+
+    @property
+    def tokens(self) -> Tokens:
+        """The server's tokenizer (``/tokenize-text``)."""
+        return Tokens(self)
+
+    @property
+    def keys(self) -> Keys:
+        """Grok Inc's key management (``/keys/...``)."""
+        return Keys(self)
+
+    @property
+    def explanations(self) -> Explanations:
+        """Grok Inc's ``/chat/explain``."""
+        return Explanations(self)
+
+    @property
+    def media(self) -> Media:
+        """The bytes behind generated images' and videos' temporary URLs."""
+        return Media(self)
+
     # -- the one retry loop -------------------------------------------------------------------
 
-    def _retrying(self, path: str, attempt: Callable[[], _T], *, idempotent: bool = True) -> _T:
+    def _retrying(self, path: str, attempt: Callable[[], _T], *, replay: bool) -> _T:
         tries = 0
         while True:
-            if self._limiter is not None:
-                self._limiter.acquire(timeout=self.deadline)
+            self._admit()  # RATE LIMIT: the one place a request waits for the client-side budget
             try:
                 return attempt()
             except GrokError as error:
                 tries += 1
-                delay = self.retry.delay(error, tries, idempotent=idempotent)
+                delay = self.retry.delay(error, tries, idempotent=replay)
                 if delay is None:
                     raise
                 log.info("retrying %s in %.2fs after %r", path, delay, error)
@@ -408,7 +463,7 @@ class GrokClient(_BaseClient):
         body: Any = None,
         *,
         auth: bool = True,
-        idempotent: bool = True,
+        idempotent: bool | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> tuple[Any, dict[str, str]]:
         request = self._request(method, path, body, auth, headers)
@@ -418,15 +473,16 @@ class GrokClient(_BaseClient):
             response = self._open(request)
             return self._json(response, self._read(response, deadline)), _headers(response)
 
-        return self._retrying(path, attempt, idempotent=idempotent)
+        return self._retrying(path, attempt, replay=_replay(method, path, idempotent))
 
     def request_json(
-        self, method: str, path: str, body: Any = None, *, auth: bool = True, idempotent: bool = True
+        self, method: str, path: str, body: Any = None, *, auth: bool = True, idempotent: bool | None = None
     ) -> Any:
         """Send and decode a JSON answer, with typed errors and retries.
 
-        ``idempotent=False`` for requests that change state: they are not sent again once they
-        may have reached the server.
+        Whether the request may be replayed after it may have reached the server is
+        :func:`grok_transport._retry.replayable`'s answer for ``method`` and ``path``;
+        ``idempotent`` overrides it for a request the rule cannot know.
         """
         return self._exchange(method, path, body, auth=auth, idempotent=idempotent)[0]
 
@@ -437,7 +493,7 @@ class GrokClient(_BaseClient):
         body: Any = None,
         *,
         auth: bool = True,
-        idempotent: bool = True,
+        idempotent: bool | None = None,
         files: Any = None,
     ) -> tuple[int, bytes]:
         """Send and return a 2xx answer's status and body as they came, with typed errors and retries.
@@ -452,7 +508,7 @@ class GrokClient(_BaseClient):
             response = self._open(request)
             return response.status_code, self._read(response, deadline)
 
-        return self._retrying(path, attempt, idempotent=idempotent)
+        return self._retrying(path, attempt, replay=_replay(method, path, idempotent))
 
     # -- chat -------------------------------------------------------------------------------
 
@@ -464,7 +520,7 @@ class GrokClient(_BaseClient):
         ids, missing = self._known_uploads(call)
         reused = bool(ids)
         for data, file in missing:
-            uploaded = self.upload_file(file.data, filename=file.filename, expires_after=INLINE_FILE_TTL)
+            uploaded = self.files.upload(file.data, filename=file.filename, expires_after=INLINE_FILE_TTL)
             ids[data] = self._remember(file, uploaded)
         return (with_file_ids(call, ids) if ids else call), reused
 
@@ -498,11 +554,11 @@ class GrokClient(_BaseClient):
             response = self._open(request)
             if not _is_event_stream(response):
                 raise self._not_a_stream(response, self._read(response, None))
-            stream = AnswerStream(response, self._stream_reader(call, _headers(response)))
+            stream = AnswerStream(response, self._stream_reader(call, _headers(response)), owner=self)
             stream._prime()
             return stream
 
-        return self._retrying(call.endpoint, attempt)
+        return self._retrying(call.endpoint, attempt, replay=_replay("POST", call.endpoint, None))
 
     def chat(self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any) -> Answer:
         """One chat turn, whole. ``params`` as :func:`grok_transport.plan` takes them."""
@@ -513,102 +569,6 @@ class GrokClient(_BaseClient):
     ) -> AnswerStream:
         """One chat turn, streamed; iterate for deltas, read ``.answer`` for the whole."""
         return self.stream(self.plan(messages, model=model, stream=True, **params))
-
-    # -- everything else --------------------------------------------------------------------
-
-    def list_models(self) -> list[ModelCard]:
-        """``GET /models``."""
-        return parse_model_list(self.request_json("GET", "/models"), self.provider)
-
-    def list_language_models(self) -> list[ModelCard]:
-        """``GET /language-models`` (xAI): modalities and prices too."""
-        return parse_model_list(self.request_json("GET", "/language-models"), self.provider)
-
-    def generate_image(
-        self,
-        prompt: str,
-        *,
-        model: str = DEFAULT_IMAGE_MODEL,
-        n: int | None = None,
-        response_format: Literal["url", "b64_json"] | None = None,
-        **extra: Any,
-    ) -> ImageResult:
-        """``POST /images/generations``; see :mod:`grok_transport._images`."""
-        body = build_image_body(prompt, model=model, n=n, response_format=response_format, **extra)
-        return ImageResult.from_dict(self.request_json("POST", "/images/generations", body), model)
-
-    def tokenize(self, text: str, *, model: str) -> list[Token]:
-        """``POST /tokenize-text``: the model's own tokens for ``text``."""
-        body = {"text": text, "model": model}
-        return parse_tokens(self.request_json("POST", "/tokenize-text", body))
-
-    def count_tokens(self, text: str, *, model: str) -> int:
-        """How many tokens ``text`` is for ``model``, asked of the server."""
-        return len(self.tokenize(text, model=model))
-
-    def explain(self, conversation: Sequence[Mapping[str, Any]], last_response: str) -> str:
-        """Grok Inc's ``POST /chat/explain``: why the model answered as it did."""
-        body = {"conversation": list(conversation), "last_response": last_response}
-        data = self.request_json("POST", "/chat/explain", body)
-        return data.get("explanation") or data.get("content") or json.dumps(data)
-
-    def generate_key(self, user_identifier: str) -> GeneratedKey:
-        """Grok Inc's public ``POST /keys/generate`` (works on a client created without a key)."""
-        body = {"user_identifier": user_identifier}
-        return parse_generated_key(
-            self.request_json("POST", "/keys/generate", body, auth=False, idempotent=False)
-        )
-
-    def list_keys(self) -> list[KeyInfo]:
-        """Grok Inc's ``GET /keys/list``."""
-        return parse_key_list(self.request_json("GET", "/keys/list"))
-
-    def delete_key(self, key_to_delete: str | SecretStr) -> dict[str, Any]:
-        """Grok Inc's ``POST /keys/delete``."""
-        if isinstance(key_to_delete, SecretStr):
-            key_to_delete = key_to_delete.get_secret_value()
-        body = {"key_to_delete": key_to_delete}
-        result: dict[str, Any] = self.request_json("POST", "/keys/delete", body, idempotent=False)
-        return result
-
-    # -- Grok Imagine and files: grok_transport._images, .videos, .files, .downloads ---------------
-
-    def edit_image(self, prompt: str, images: Any, **options: Any) -> ImageResult:
-        """``POST /images/edits``; see :func:`grok_transport._images.edit_image`."""
-        return _images.edit_image(self, prompt, images, **options)
-
-    def generate_video(self, prompt: str, **options: Any) -> VideoResult:
-        """Start a video and wait for it; see :func:`grok_transport._videos.generate_video`."""
-        return _videos.generate_video(self, prompt, **options)
-
-    def start_video(self, prompt: str, **options: Any) -> str:
-        """Start a video job; returns its request id (poll it with :meth:`get_video`)."""
-        return _videos.start_video(self, prompt, **options)
-
-    def get_video(self, request_id: str) -> VideoStatus:
-        """One look at a video job."""
-        return _videos.get_video(self, request_id)
-
-    def wait_for_video(self, request_id: str, **options: Any) -> VideoResult:
-        """Poll a started video job until it ends."""
-        return _videos.wait_for_video(self, request_id, **options)
-
-    def upload_file(self, file: Any, **options: Any) -> FileObject:
-        """``POST /files``; see :func:`grok_transport._files.upload_file`."""
-        return _files.upload_file(self, file, **options)
-
-    def list_files(self) -> list[FileObject]:
-        """``GET /files``, every page."""
-        return _files.list_files(self)
-
-    def delete_file(self, file_id: str) -> bool:
-        """``DELETE /files/{file_id}``."""
-        self._forget(file_id)
-        return _files.delete_file(self, file_id)
-
-    def download(self, url: str) -> bytes:
-        """The bytes behind a generated image's or video's URL (they expire within hours)."""
-        return _downloads.download(self, url)
 
 
 async def _close_with_loop(
@@ -670,25 +630,64 @@ class AsyncGrokClient(_BaseClient):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    # -- endpoint families: one module each, reached from here -----------------------------------
+
+    @property
+    def images(self) -> AsyncImages:
+        """Image generation and edits (``/images/generations``, ``/images/edits``)."""
+        return AsyncImages(self)
+
+    @property
+    def videos(self) -> AsyncVideos:
+        """Video jobs (``/videos/generations``): start, look, wait."""
+        return AsyncVideos(self)
+
+    @property
+    def files(self) -> AsyncFiles:
+        """The Files API (``/files``): upload, list, delete."""
+        return AsyncFiles(self)
+
     @property
     def batches(self) -> AsyncBatches:
-        """Async twin of :attr:`GrokClient.batches`."""
+        """The Batch API (``/batches``): bulk jobs that outlive the process; see ``GrokBatchJob``."""
         return AsyncBatches(self)
+
+    @property
+    def models(self) -> AsyncModels:
+        """Model listing (``/models``, ``/language-models``)."""
+        return AsyncModels(self)
+
+    @property
+    def tokens(self) -> AsyncTokens:
+        """The server's tokenizer (``/tokenize-text``)."""
+        return AsyncTokens(self)
+
+    @property
+    def keys(self) -> AsyncKeys:
+        """Grok Inc's key management (``/keys/...``)."""
+        return AsyncKeys(self)
+
+    @property
+    def explanations(self) -> AsyncExplanations:
+        """Grok Inc's ``/chat/explain``."""
+        return AsyncExplanations(self)
+
+    @property
+    def media(self) -> AsyncMedia:
+        """The bytes behind generated images' and videos' temporary URLs."""
+        return AsyncMedia(self)
 
     # -- the one retry loop -------------------------------------------------------------------
 
-    async def _retrying(
-        self, path: str, attempt: Callable[[], Awaitable[_T]], *, idempotent: bool = True
-    ) -> _T:
+    async def _retrying(self, path: str, attempt: Callable[[], Awaitable[_T]], *, replay: bool) -> _T:
         tries = 0
         while True:
-            if self._limiter is not None:
-                await self._limiter.aacquire(timeout=self.deadline)
+            await self._aadmit()  # RATE LIMIT: the one place a request waits for the client-side budget
             try:
                 return await attempt()
             except GrokError as error:
                 tries += 1
-                delay = self.retry.delay(error, tries, idempotent=idempotent)
+                delay = self.retry.delay(error, tries, idempotent=replay)
                 if delay is None:
                     raise
                 log.info("retrying %s in %.2fs after %r", path, delay, error)
@@ -725,7 +724,7 @@ class AsyncGrokClient(_BaseClient):
         body: Any = None,
         *,
         auth: bool = True,
-        idempotent: bool = True,
+        idempotent: bool | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> tuple[Any, dict[str, str]]:
         request = self._request(method, path, body, auth, headers)
@@ -735,10 +734,10 @@ class AsyncGrokClient(_BaseClient):
             response = await self._open(request)
             return self._json(response, await self._read(response, deadline)), _headers(response)
 
-        return await self._retrying(path, attempt, idempotent=idempotent)
+        return await self._retrying(path, attempt, replay=_replay(method, path, idempotent))
 
     async def request_json(
-        self, method: str, path: str, body: Any = None, *, auth: bool = True, idempotent: bool = True
+        self, method: str, path: str, body: Any = None, *, auth: bool = True, idempotent: bool | None = None
     ) -> Any:
         """Async twin of :meth:`GrokClient.request_json`."""
         return (await self._exchange(method, path, body, auth=auth, idempotent=idempotent))[0]
@@ -750,7 +749,7 @@ class AsyncGrokClient(_BaseClient):
         body: Any = None,
         *,
         auth: bool = True,
-        idempotent: bool = True,
+        idempotent: bool | None = None,
         files: Any = None,
     ) -> tuple[int, bytes]:
         """Async twin of :meth:`GrokClient.request_bytes`."""
@@ -761,7 +760,7 @@ class AsyncGrokClient(_BaseClient):
             response = await self._open(request)
             return response.status_code, await self._read(response, deadline)
 
-        return await self._retrying(path, attempt, idempotent=idempotent)
+        return await self._retrying(path, attempt, replay=_replay(method, path, idempotent))
 
     # -- chat -------------------------------------------------------------------------------
 
@@ -770,7 +769,7 @@ class AsyncGrokClient(_BaseClient):
         ids, missing = self._known_uploads(call)
         reused = bool(ids)
         for data, file in missing:
-            upload = self.upload_file(file.data, filename=file.filename, expires_after=INLINE_FILE_TTL)
+            upload = self.files.upload(file.data, filename=file.filename, expires_after=INLINE_FILE_TTL)
             ids[data] = self._remember(file, await upload)
         return (with_file_ids(call, ids) if ids else call), reused
 
@@ -804,11 +803,11 @@ class AsyncGrokClient(_BaseClient):
             response = await self._open(request)
             if not _is_event_stream(response):
                 raise self._not_a_stream(response, await self._read(response, None))
-            stream = AsyncAnswerStream(response, self._stream_reader(call, _headers(response)))
+            stream = AsyncAnswerStream(response, self._stream_reader(call, _headers(response)), owner=self)
             await stream._prime()
             return stream
 
-        return await self._retrying(call.endpoint, attempt)
+        return await self._retrying(call.endpoint, attempt, replay=_replay("POST", call.endpoint, None))
 
     async def chat(self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any) -> Answer:
         """Async twin of :meth:`GrokClient.chat`."""
@@ -819,99 +818,3 @@ class AsyncGrokClient(_BaseClient):
     ) -> AsyncAnswerStream:
         """Async twin of :meth:`GrokClient.stream_chat`."""
         return await self.stream(self.plan(messages, model=model, stream=True, **params))
-
-    # -- everything else --------------------------------------------------------------------
-
-    async def list_models(self) -> list[ModelCard]:
-        """``GET /models``."""
-        return parse_model_list(await self.request_json("GET", "/models"), self.provider)
-
-    async def list_language_models(self) -> list[ModelCard]:
-        """``GET /language-models``."""
-        return parse_model_list(await self.request_json("GET", "/language-models"), self.provider)
-
-    async def generate_image(
-        self,
-        prompt: str,
-        *,
-        model: str = DEFAULT_IMAGE_MODEL,
-        n: int | None = None,
-        response_format: Literal["url", "b64_json"] | None = None,
-        **extra: Any,
-    ) -> ImageResult:
-        """``POST /images/generations``."""
-        body = build_image_body(prompt, model=model, n=n, response_format=response_format, **extra)
-        data = await self.request_json("POST", "/images/generations", body)
-        return ImageResult.from_dict(data, model)
-
-    async def tokenize(self, text: str, *, model: str) -> list[Token]:
-        """``POST /tokenize-text``."""
-        body = {"text": text, "model": model}
-        return parse_tokens(await self.request_json("POST", "/tokenize-text", body))
-
-    async def count_tokens(self, text: str, *, model: str) -> int:
-        """How many tokens ``text`` is for ``model``, asked of the server."""
-        return len(await self.tokenize(text, model=model))
-
-    async def explain(self, conversation: Sequence[Mapping[str, Any]], last_response: str) -> str:
-        """Grok Inc's ``POST /chat/explain``."""
-        body = {"conversation": list(conversation), "last_response": last_response}
-        data = await self.request_json("POST", "/chat/explain", body)
-        return data.get("explanation") or data.get("content") or json.dumps(data)
-
-    async def generate_key(self, user_identifier: str) -> GeneratedKey:
-        """Grok Inc's public ``POST /keys/generate``."""
-        body = {"user_identifier": user_identifier}
-        data = await self.request_json("POST", "/keys/generate", body, auth=False, idempotent=False)
-        return parse_generated_key(data)
-
-    async def list_keys(self) -> list[KeyInfo]:
-        """Grok Inc's ``GET /keys/list``."""
-        return parse_key_list(await self.request_json("GET", "/keys/list"))
-
-    async def delete_key(self, key_to_delete: str | SecretStr) -> dict[str, Any]:
-        """Grok Inc's ``POST /keys/delete``."""
-        if isinstance(key_to_delete, SecretStr):
-            key_to_delete = key_to_delete.get_secret_value()
-        body = {"key_to_delete": key_to_delete}
-        result: dict[str, Any] = await self.request_json("POST", "/keys/delete", body, idempotent=False)
-        return result
-
-    # -- Grok Imagine and files -------------------------------------------------------------------
-
-    async def edit_image(self, prompt: str, images: Any, **options: Any) -> ImageResult:
-        """Async twin of :meth:`GrokClient.edit_image`."""
-        return await _images.aedit_image(self, prompt, images, **options)
-
-    async def generate_video(self, prompt: str, **options: Any) -> VideoResult:
-        """Async twin of :meth:`GrokClient.generate_video`."""
-        return await _videos.agenerate_video(self, prompt, **options)
-
-    async def start_video(self, prompt: str, **options: Any) -> str:
-        """Async twin of :meth:`GrokClient.start_video`."""
-        return await _videos.astart_video(self, prompt, **options)
-
-    async def get_video(self, request_id: str) -> VideoStatus:
-        """Async twin of :meth:`GrokClient.get_video`."""
-        return await _videos.aget_video(self, request_id)
-
-    async def wait_for_video(self, request_id: str, **options: Any) -> VideoResult:
-        """Async twin of :meth:`GrokClient.wait_for_video`."""
-        return await _videos.await_for_video(self, request_id, **options)
-
-    async def upload_file(self, file: Any, **options: Any) -> FileObject:
-        """Async twin of :meth:`GrokClient.upload_file`."""
-        return await _files.aupload_file(self, file, **options)
-
-    async def list_files(self) -> list[FileObject]:
-        """Async twin of :meth:`GrokClient.list_files`."""
-        return await _files.alist_files(self)
-
-    async def delete_file(self, file_id: str) -> bool:
-        """Async twin of :meth:`GrokClient.delete_file`."""
-        self._forget(file_id)
-        return await _files.adelete_file(self, file_id)
-
-    async def download(self, url: str) -> bytes:
-        """Async twin of :meth:`GrokClient.download`."""
-        return await _downloads.adownload(self, url)

@@ -223,8 +223,10 @@ class VideoGenerationError(GrokError):
         self.status = status
 
 
-class JobTimeoutError(GrokError):
+class JobTimeoutError(GrokError, TimeoutError):
     """A server-side job was still running when the caller's ``timeout`` ran out.
+
+    It is a ``TimeoutError`` too, so code that waits on any job catches one thing.
 
     The job goes on running (and is billed) on the server: ``job_id`` lets the caller pick it up
     again later, and ``last_status`` is the last status seen.

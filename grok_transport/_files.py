@@ -11,7 +11,8 @@ An uploaded file is attached to a conversation on the Responses API as ``{"type"
 "file_id": …}``, which turns on xAI's server-side document search.
 
 xAI's pages disagree on the size limit (48 MB or 50 MB); the lower one is enforced here, before a
-byte is sent, so a large upload fails at once instead of after minutes on the wire.
+byte is sent (:func:`check_size`, which a chat turn's inline files go through too), so a large
+upload fails at once instead of after minutes on the wire.
 """
 
 from __future__ import annotations
@@ -23,21 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grok_transport._errors import FileTooLargeError, InvalidParameterError
-from grok_transport._resources import page_path, path_id, read_json
+from grok_transport._paging import apages, pages
+from grok_transport._resources import path_id, read_json
 
 if TYPE_CHECKING:
     from grok_transport._client import AsyncGrokClient, GrokClient
 
-__all__ = [
-    "FileObject",
-    "MAX_UPLOAD_BYTES",
-    "upload_file",
-    "aupload_file",
-    "list_files",
-    "alist_files",
-    "delete_file",
-    "adelete_file",
-]
+__all__ = ["AsyncFiles", "FileObject", "Files", "MAX_UPLOAD_BYTES", "check_size"]
 
 MAX_UPLOAD_BYTES = 48_000_000
 """48 MB: the lower of the two limits xAI documents, and below both readings of "MB"."""
@@ -73,6 +66,14 @@ class FileObject:
         )
 
 
+def check_size(size: int, name: str) -> None:
+    """Refuse a file over :data:`MAX_UPLOAD_BYTES` before a byte of it is sent."""
+    if size > MAX_UPLOAD_BYTES:
+        raise FileTooLargeError(
+            f"{name} is {size / 1e6:.1f} MB; the Files API takes files up to {MAX_UPLOAD_BYTES / 1e6:.0f} MB."
+        )
+
+
 def _upload_form(
     file: FileSource, filename: str | None, expires_after: int | None
 ) -> tuple[dict[str, str], dict[str, tuple[str, bytes, str]]]:
@@ -94,27 +95,20 @@ def _upload_form(
         if not path.is_file():
             hint = " (attach a public URL as file_url instead)" if str(file).startswith("http") else ""
             raise InvalidParameterError(
-                f"upload_file takes a path or bytes; {str(file)!r} is not a file{hint}."
+                f"files.upload takes a path or bytes; {str(file)!r} is not a file{hint}."
             )
-        _check_size(path.stat().st_size, path.name)
+        check_size(path.stat().st_size, path.name)
         data = path.read_bytes()
         filename = filename or path.name
     else:
-        raise InvalidParameterError(f"upload_file takes a path or bytes, not {type(file).__name__}.")
-    _check_size(len(data), filename or "the data")
+        raise InvalidParameterError(f"files.upload takes a path or bytes, not {type(file).__name__}.")
+    check_size(len(data), filename or "the data")
     if not data:
         raise InvalidParameterError(f"{filename or 'the data'} is empty; there is nothing to upload.")
     filename = filename or _default_name(data)
     mime_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     fields = {} if expires_after is None else {"expires_after": str(expires_after)}
     return fields, {"file": (filename, data, mime_type)}
-
-
-def _check_size(size: int, name: str) -> None:
-    if size > MAX_UPLOAD_BYTES:
-        raise FileTooLargeError(
-            f"{name} is {size / 1e6:.1f} MB; the Files API takes files up to {MAX_UPLOAD_BYTES / 1e6:.0f} MB."
-        )
 
 
 def _default_name(data: bytes) -> str:
@@ -128,76 +122,68 @@ def _default_name(data: bytes) -> str:
     return "document.txt"
 
 
-def _next_token(page: Any, previous: str | None) -> str | None:
-    """The token of the next page, or None when this page was the last."""
-    items = page.get("data") or []
-    token = page.get("pagination_token")
-    return token if len(items) >= PAGE_SIZE and token and token != previous else None
+def _file_path(file_id: str) -> str:
+    return f"/files/{path_id(file_id, 'file_id')}"
 
 
-# -- sync -------------------------------------------------------------------------------------
+class Files:
+    """``client.files``: upload a document once, list what is there, delete it."""
+
+    def __init__(self, client: GrokClient) -> None:
+        self._client = client
+
+    def upload(
+        self, file: FileSource, *, filename: str | None = None, expires_after: int | None = None
+    ) -> FileObject:
+        """``POST /files``: upload a path or bytes (up to 48 MB, refused before sending if larger).
+
+        ``filename`` overrides the path's name; bytes without one are named by their content
+        (``document.pdf``, ``document.txt`` or ``upload.bin``). ``expires_after`` (seconds) makes
+        the server delete the file by itself.
+        """
+        fields, files = _upload_form(file, filename, expires_after)
+        return FileObject.from_dict(
+            read_json(*self._client.request_bytes("POST", "/files", fields, files=files))
+        )
+
+    def list(self) -> list[FileObject]:
+        """``GET /files``, every page: all files the key's team has uploaded."""
+        get = self._client.request_json
+        return [
+            FileObject.from_dict(item)
+            for page in pages(lambda path: get("GET", path), "/files", "data", PAGE_SIZE)
+            for item in page
+        ]
+
+    def delete(self, file_id: str) -> bool:
+        """``DELETE /files/{file_id}``; True once the file is gone (unknown ids raise NotFoundError)."""
+        self._client._forget(file_id)
+        return bool(self._client.request_json("DELETE", _file_path(file_id)).get("deleted"))
 
 
-def upload_file(
-    client: GrokClient, file: FileSource, *, filename: str | None = None, expires_after: int | None = None
-) -> FileObject:
-    """``POST /files``: upload a path or bytes (up to 48 MB, refused before sending if larger).
+class AsyncFiles:
+    """``async_client.files``: the async twin of :class:`Files`."""
 
-    ``filename`` overrides the path's name; bytes without one are named by their content
-    (``document.pdf``, ``document.txt`` or ``upload.bin``). ``expires_after`` (seconds) makes
-    the server delete the file by itself.
-    """
-    fields, files = _upload_form(file, filename, expires_after)
-    answer = client.request_bytes("POST", "/files", fields, files=files, idempotent=False)
-    return FileObject.from_dict(read_json(*answer))
+    def __init__(self, client: AsyncGrokClient) -> None:
+        self._client = client
 
+    async def upload(
+        self, file: FileSource, *, filename: str | None = None, expires_after: int | None = None
+    ) -> FileObject:
+        """Async twin of :meth:`Files.upload`."""
+        fields, files = _upload_form(file, filename, expires_after)
+        answer = await self._client.request_bytes("POST", "/files", fields, files=files)
+        return FileObject.from_dict(read_json(*answer))
 
-def list_files(client: GrokClient) -> list[FileObject]:
-    """``GET /files``, every page: all files the key's team has uploaded."""
-    files: list[FileObject] = []
-    token: str | None = None
-    while True:
-        page = client.request_json("GET", page_path("/files", PAGE_SIZE, token))
-        files += [FileObject.from_dict(item) for item in page.get("data") or ()]
-        token = _next_token(page, token)
-        if token is None:
-            return files
+    async def list(self) -> list[FileObject]:
+        """Async twin of :meth:`Files.list`."""
+        get = self._client.request_json
+        found: list[FileObject] = []
+        async for page in apages(lambda path: get("GET", path), "/files", "data", PAGE_SIZE):
+            found += map(FileObject.from_dict, page)
+        return found
 
-
-def delete_file(client: GrokClient, file_id: str) -> bool:
-    """``DELETE /files/{file_id}``; True once the file is gone (unknown ids raise NotFoundError)."""
-    return bool(client.request_json("DELETE", f"/files/{path_id(file_id, 'file_id')}").get("deleted"))
-
-
-# -- async ------------------------------------------------------------------------------------
-
-
-async def aupload_file(
-    client: AsyncGrokClient,
-    file: FileSource,
-    *,
-    filename: str | None = None,
-    expires_after: int | None = None,
-) -> FileObject:
-    """Async twin of :func:`upload_file`."""
-    fields, files = _upload_form(file, filename, expires_after)
-    answer = await client.request_bytes("POST", "/files", fields, files=files, idempotent=False)
-    return FileObject.from_dict(read_json(*answer))
-
-
-async def alist_files(client: AsyncGrokClient) -> list[FileObject]:
-    """Async twin of :func:`list_files`."""
-    files: list[FileObject] = []
-    token: str | None = None
-    while True:
-        page = await client.request_json("GET", page_path("/files", PAGE_SIZE, token))
-        files += [FileObject.from_dict(item) for item in page.get("data") or ()]
-        token = _next_token(page, token)
-        if token is None:
-            return files
-
-
-async def adelete_file(client: AsyncGrokClient, file_id: str) -> bool:
-    """Async twin of :func:`delete_file`."""
-    data = await client.request_json("DELETE", f"/files/{path_id(file_id, 'file_id')}")
-    return bool(data.get("deleted"))
+    async def delete(self, file_id: str) -> bool:
+        """Async twin of :meth:`Files.delete`."""
+        self._client._forget(file_id)
+        return bool((await self._client.request_json("DELETE", _file_path(file_id))).get("deleted"))

@@ -11,7 +11,10 @@ An edit is a generation with one to three reference images (``images: [{"type": 
 "url": …}]``, an ``http(s)`` or ``data:`` URL each) and answers in the same shape. Local images
 travel inline as ``data:`` URLs, typed from their bytes. Generated image URLs expire after about
 four hours; ask for ``response_format="b64_json"`` (or fetch them with
-:func:`grok_transport._downloads.download`) to keep an image.
+``client.media.download(url)``) to keep an image.
+
+:class:`Images` (``client.images``) and :class:`AsyncImages` are the two calls; everything they
+build or read is the plain functions below, which the twins share.
 """
 
 from __future__ import annotations
@@ -31,14 +34,14 @@ if TYPE_CHECKING:
     from grok_transport._client import AsyncGrokClient, GrokClient
 
 __all__ = [
+    "AsyncImages",
     "GeneratedImage",
     "ImageResult",
     "ImageSource",
+    "Images",
     "build_image_body",
     "build_edit_body",
     "reference_image",
-    "edit_image",
-    "aedit_image",
     "DEFAULT_IMAGE_MODEL",
     "DEFAULT_EDIT_MODEL",
     "MAX_REFERENCE_IMAGES",
@@ -186,36 +189,77 @@ def build_edit_body(
     return body
 
 
-def edit_image(
-    client: GrokClient,
-    prompt: str,
-    images: ImageSource | Sequence[ImageSource],
-    *,
-    model: str = DEFAULT_EDIT_MODEL,
-    **options: Any,
-) -> ImageResult:
-    """``POST /images/edits``: new images from ``prompt`` and up to three reference images.
+class Images:
+    """``client.images``: ``POST /images/generations`` and ``/images/edits``."""
 
-    ``options`` are the generation parameters (``n``, ``response_format``, ``aspect_ratio``,
-    ``resolution``…). URLs in the answer expire after about four hours; pass
-    ``response_format="b64_json"`` to get the bytes inline instead.
-    """
-    body = build_edit_body(prompt, images, model=model, **options)
-    return ImageResult.from_dict(client.request_json("POST", "/images/edits", body, idempotent=False), model)
+    def __init__(self, client: GrokClient) -> None:
+        self._client = client
+
+    def generate(
+        self,
+        prompt: str,
+        *,
+        model: str = DEFAULT_IMAGE_MODEL,
+        n: int | None = None,
+        response_format: Literal["url", "b64_json"] | None = None,
+        **extra: Any,
+    ) -> ImageResult:
+        """New images from ``prompt``; ``extra`` takes ``aspect_ratio``, ``resolution`` and the like.
+
+        OpenAI's ``size``, ``quality`` and ``style`` are refused before sending (see the module).
+        """
+        body = build_image_body(prompt, model=model, n=n, response_format=response_format, **extra)
+        return ImageResult.from_dict(self._client.request_json("POST", "/images/generations", body), model)
+
+    def edit(
+        self,
+        prompt: str,
+        images: ImageSource | Sequence[ImageSource],
+        *,
+        model: str = DEFAULT_EDIT_MODEL,
+        **options: Any,
+    ) -> ImageResult:
+        """New images from ``prompt`` and one to three reference images (URLs, bytes or paths).
+
+        ``options`` are the generation parameters (``n``, ``response_format``, ``aspect_ratio``,
+        ``resolution``…). URLs in the answer expire after about four hours; pass
+        ``response_format="b64_json"`` to get the bytes inline instead.
+        """
+        body = build_edit_body(prompt, images, model=model, **options)
+        return ImageResult.from_dict(self._client.request_json("POST", "/images/edits", body), model)
 
 
-async def aedit_image(
-    client: AsyncGrokClient,
-    prompt: str,
-    images: ImageSource | Sequence[ImageSource],
-    *,
-    model: str = DEFAULT_EDIT_MODEL,
-    **options: Any,
-) -> ImageResult:
-    """Async twin of :func:`edit_image`."""
-    body = build_edit_body(prompt, images, model=model, **options)
-    data = await client.request_json("POST", "/images/edits", body, idempotent=False)
-    return ImageResult.from_dict(data, model)
+class AsyncImages:
+    """``async_client.images``: the async twin of :class:`Images`."""
+
+    def __init__(self, client: AsyncGrokClient) -> None:
+        self._client = client
+
+    async def generate(
+        self,
+        prompt: str,
+        *,
+        model: str = DEFAULT_IMAGE_MODEL,
+        n: int | None = None,
+        response_format: Literal["url", "b64_json"] | None = None,
+        **extra: Any,
+    ) -> ImageResult:
+        """Async twin of :meth:`Images.generate`."""
+        body = build_image_body(prompt, model=model, n=n, response_format=response_format, **extra)
+        data = await self._client.request_json("POST", "/images/generations", body)
+        return ImageResult.from_dict(data, model)
+
+    async def edit(
+        self,
+        prompt: str,
+        images: ImageSource | Sequence[ImageSource],
+        *,
+        model: str = DEFAULT_EDIT_MODEL,
+        **options: Any,
+    ) -> ImageResult:
+        """Async twin of :meth:`Images.edit`."""
+        body = build_edit_body(prompt, images, model=model, **options)
+        return ImageResult.from_dict(await self._client.request_json("POST", "/images/edits", body), model)
 
 
 _MODEL_IMAGE_SCHEMES = ("http://", "https://", "data:image/")

@@ -3,16 +3,20 @@
 Only ``POST /v1/keys/generate`` is public; listing and deleting need a key in ``X-API-Key``.
 Grok Inc documents the requests, not the answers, so the parsers accept the plausible shapes
 (``api_key`` or ``key``; a list under ``keys`` or a bare list) and keep the raw JSON.
+``client.keys`` (:class:`Keys`, :class:`AsyncKeys`) holds the three calls.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-__all__ = ["GeneratedKey", "KeyInfo", "parse_generated_key", "parse_key_list"]
+if TYPE_CHECKING:
+    from grok_transport._client import AsyncGrokClient, GrokClient
+
+__all__ = ["AsyncKeys", "GeneratedKey", "KeyInfo", "Keys", "parse_generated_key", "parse_key_list"]
 
 
 @dataclass(frozen=True)
@@ -57,3 +61,56 @@ def parse_key_list(data: Any) -> list[KeyInfo]:
                 )
             )
     return out
+
+
+def _delete_body(key_to_delete: str | SecretStr) -> dict[str, str]:
+    if isinstance(key_to_delete, SecretStr):
+        key_to_delete = key_to_delete.get_secret_value()
+    return {"key_to_delete": key_to_delete}
+
+
+class Keys:
+    """``client.keys``: Grok Inc's key management."""
+
+    def __init__(self, client: GrokClient) -> None:
+        self._client = client
+
+    def generate(self, user_identifier: str) -> GeneratedKey:
+        """The public ``POST /keys/generate`` (works on a client created without a key)."""
+        body = {"user_identifier": user_identifier}
+        return parse_generated_key(self._client.request_json("POST", "/keys/generate", body, auth=False))
+
+    def list(self) -> list[KeyInfo]:
+        """``GET /keys/list``."""
+        return parse_key_list(self._client.request_json("GET", "/keys/list"))
+
+    def delete(self, key_to_delete: str | SecretStr) -> dict[str, Any]:
+        """``POST /keys/delete``."""
+        result: dict[str, Any] = self._client.request_json(
+            "POST", "/keys/delete", _delete_body(key_to_delete)
+        )
+        return result
+
+
+class AsyncKeys:
+    """``async_client.keys``: the async twin of :class:`Keys`."""
+
+    def __init__(self, client: AsyncGrokClient) -> None:
+        self._client = client
+
+    async def generate(self, user_identifier: str) -> GeneratedKey:
+        """Async twin of :meth:`Keys.generate`."""
+        body = {"user_identifier": user_identifier}
+        return parse_generated_key(
+            await self._client.request_json("POST", "/keys/generate", body, auth=False)
+        )
+
+    async def list(self) -> list[KeyInfo]:
+        """Async twin of :meth:`Keys.list`."""
+        return parse_key_list(await self._client.request_json("GET", "/keys/list"))
+
+    async def delete(self, key_to_delete: str | SecretStr) -> dict[str, Any]:
+        """Async twin of :meth:`Keys.delete`."""
+        body = _delete_body(key_to_delete)
+        result: dict[str, Any] = await self._client.request_json("POST", "/keys/delete", body)
+        return result

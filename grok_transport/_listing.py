@@ -3,17 +3,21 @@
 The two endpoints differ (docs/wire.md, "Model listing"): ``/models`` answers ``{"data": [...], "object":
 "list"}``, ``/language-models`` answers ``{"models": [...]}`` with modalities and prices in USD
 cents per 100 M tokens. Both become :class:`ModelCard`; the catalogue fills in what the server
-does not say (context window for the minimal 2025 shape).
+does not say (context window for the minimal 2025 shape). ``client.models`` (:class:`Models`,
+:class:`AsyncModels`) holds the two calls.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grok_transport._catalogue import lookup
 
-__all__ = ["ModelCard", "parse_model_list"]
+if TYPE_CHECKING:
+    from grok_transport._client import AsyncGrokClient, GrokClient
+
+__all__ = ["AsyncModels", "ModelCard", "Models", "parse_model_list"]
 
 
 @dataclass(frozen=True)
@@ -53,3 +57,34 @@ def parse_model_list(data: dict[str, Any], provider: str | None = None) -> list[
             )
         )
     return cards
+
+
+class Models:
+    """``client.models``: what the server offers."""
+
+    def __init__(self, client: GrokClient) -> None:
+        self._client = client
+
+    def list_language_models(self) -> list[ModelCard]:
+        """``GET /language-models`` (xAI): modalities and prices too."""
+        return parse_model_list(self._client.request_json("GET", "/language-models"), self._client.provider)
+
+    def list(self) -> list[ModelCard]:
+        """``GET /models``."""
+        return parse_model_list(self._client.request_json("GET", "/models"), self._client.provider)
+
+
+class AsyncModels:
+    """``async_client.models``: the async twin of :class:`Models`."""
+
+    def __init__(self, client: AsyncGrokClient) -> None:
+        self._client = client
+
+    async def list_language_models(self) -> list[ModelCard]:
+        """Async twin of :meth:`Models.list_language_models`."""
+        data = await self._client.request_json("GET", "/language-models")
+        return parse_model_list(data, self._client.provider)
+
+    async def list(self) -> list[ModelCard]:
+        """Async twin of :meth:`Models.list`."""
+        return parse_model_list(await self._client.request_json("GET", "/models"), self._client.provider)

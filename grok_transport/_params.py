@@ -1,4 +1,12 @@
-"""Parameter hygiene: the parameters a request may carry, whichever endpoint it goes to.
+"""The API parameters, declared once, and the hygiene every request's parameters go through.
+
+:data:`PARAMETERS` is the registry: each sampling and reasoning parameter's name, type, range,
+the model groups that reject it (the catalogue places each model in its groups), its name on the
+Responses API, and the one-line description both adapters show. ``ChatGrok``'s and ``Grok``'s
+fields, their validation (:func:`check_params`, the same :class:`InvalidParameterError` from
+both), the catalogue's rejection sets and the plan's Responses-API renames all derive from it.
+Adding a sampling parameter is one row here (and one typed field per adapter, which a test
+demands).
 
 Every call is planned by :func:`grok_transport.plan`, which runs :func:`chosen_params` first, so
 these rules hold for both endpoints and both frameworks:
@@ -15,47 +23,148 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
-from grok_transport._catalogue import ModelInfo
 from grok_transport._errors import InvalidParameterError
 
-__all__ = ["UnsupportedParameterWarning", "chosen_params", "check_params", "REASONING_EFFORTS"]
+if TYPE_CHECKING:
+    from grok_transport._catalogue import ModelInfo
+
+__all__ = [
+    "PARAMETERS",
+    "REASONING_EFFORTS",
+    "Parameter",
+    "UnsupportedParameterWarning",
+    "check_params",
+    "chosen_params",
+    "rejected_by",
+]
 
 REASONING_EFFORTS = ("none", "low", "medium", "high", "xhigh")
+
+ModelGroup = Literal["reasoning", "fixed-reasoning", "grok-3"]
+"""Models that reject parameters alike (docs/wire.md, "Chat request" and "Reasoning"):
+``reasoning`` models (grok-3-mini, grok-4.20…), ``fixed-reasoning`` ones that also take no
+``reasoning_effort`` (grok-4, grok-4-fast…), and ``grok-3``."""
 
 
 class UnsupportedParameterWarning(UserWarning):
     """A parameter was dropped because the model rejects it."""
 
 
-_RANGES: dict[str, tuple[float, float]] = {
-    "temperature": (0.0, 2.0),
-    "top_p": (0.0, 1.0),
-    "presence_penalty": (-2.0, 2.0),
-    "frequency_penalty": (-2.0, 2.0),
-    "top_logprobs": (0, 8),
-}
+@dataclass(frozen=True)
+class Parameter:
+    """One API parameter: what it is, which values no model takes, and who rejects it."""
+
+    name: str
+    kind: type
+    description: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    max_items: int | None = None
+    rejected_by: tuple[ModelGroup, ...] = ()
+    responses_name: str | None = None
+    """Its name on ``/v1/responses`` when that differs (``a.b``: nested as ``{"a": {"b": …}}``)."""
+    aliases: tuple[str, ...] = ()
+    """Other names a framework field accepts (LangChain's ``max_completion_tokens``…)."""
+
+    def check(self, value: Any) -> None:
+        """Refuse a value that no Grok model accepts (``None``, "not set", is always fine)."""
+        if value is None:
+            return
+        if self.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            raise InvalidParameterError(f"{self.name} must be a whole number, not {value!r}.")
+        if self.kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise InvalidParameterError(f"{self.name} must be a number, not {value!r}.")
+        if self.low is not None and self.high is not None and not self.low <= value <= self.high:
+            raise InvalidParameterError(
+                f"{self.name} must be between {self.low} and {self.high}, not {value!r}."
+            )
+        if self.low is not None and self.high is None and value < self.low:
+            raise InvalidParameterError(f"{self.name} must be at least {self.low:g}, not {value!r}.")
+        if self.choices and value not in self.choices:
+            raise InvalidParameterError(
+                f"{self.name} must be one of {', '.join(self.choices)}, not {value!r}."
+            )
+        if self.max_items is not None and not isinstance(value, str) and len(value) > self.max_items:
+            raise InvalidParameterError(
+                f"{self.name} takes at most {self.max_items} values, not {len(value)}."
+            )
+
+
+_REASONING: tuple[ModelGroup, ...] = ("reasoning", "fixed-reasoning")
+
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("temperature", float, "Sampling temperature, 0-2.", low=0.0, high=2.0),
+    Parameter(
+        "max_tokens",
+        int,
+        "The most visible output tokens (xAI does not count reasoning).",
+        low=1,
+        responses_name="max_output_tokens",
+        aliases=("max_completion_tokens",),
+    ),
+    Parameter("top_p", float, "Nucleus sampling, 0-1.", low=0.0, high=1.0),
+    Parameter(
+        "frequency_penalty",
+        float,
+        "-2..2; reasoning models reject it, so it is dropped for them.",
+        low=-2.0,
+        high=2.0,
+        rejected_by=_REASONING,
+    ),
+    Parameter(
+        "presence_penalty",
+        float,
+        "-2..2; reasoning models and grok-3 reject it, so it is dropped for them.",
+        low=-2.0,
+        high=2.0,
+        rejected_by=(*_REASONING, "grok-3"),
+    ),
+    Parameter(
+        "stop",
+        list,
+        "Up to four stop sequences; reasoning models reject them, so they are dropped for them.",
+        max_items=4,
+        rejected_by=_REASONING,
+        aliases=("stop_sequences",),
+    ),
+    Parameter("seed", int, "Best-effort determinism; compare system_fingerprint."),
+    Parameter(
+        "reasoning_effort",
+        str,
+        "none/low/medium/high/xhigh, for models that take it (checked against the model's levels).",
+        choices=REASONING_EFFORTS,
+        rejected_by=("fixed-reasoning", "grok-3"),
+        responses_name="reasoning.effort",
+    ),
+    Parameter("logprobs", bool, "Return log probabilities (ignored by grok-4.20 and newer)."),
+    Parameter("top_logprobs", int, "Alternatives per token, 0-8 (needs logprobs).", low=0, high=8),
+    Parameter("user", str, "End-user id for abuse monitoring."),
+)
+"""The sampling and reasoning parameters both chat models take as fields (in this order)."""
+
+_EXTRA: tuple[Parameter, ...] = (
+    Parameter("max_completion_tokens", int, "OpenAI's newer name for max_tokens.", low=1),
+    Parameter("n", int, "Choices per request.", low=1),
+)
+"""Parameters checked when given per call, though no chat model has a field for them."""
+_CHECKED = {p.name: p for p in (*PARAMETERS, *_EXTRA)}
+
+
+def rejected_by(group: ModelGroup) -> frozenset[str]:
+    """The parameters every model of ``group`` rejects: the catalogue's ``rejected_params``."""
+    return frozenset(p.name for p in PARAMETERS if group in p.rejected_by)
 
 
 def check_params(params: Mapping[str, Any]) -> None:
     """Refuse values that no Grok model accepts, before anything is sent."""
-    for name, (low, high) in _RANGES.items():
-        value = params.get(name)
-        if value is not None and not (low <= value <= high):
-            raise InvalidParameterError(f"{name} must be between {low} and {high}, not {value!r}.")
-    for name in ("max_tokens", "max_completion_tokens", "n"):
-        value = params.get(name)
-        if value is not None and (not isinstance(value, int) or value < 1):
-            raise InvalidParameterError(f"{name} must be a positive integer, not {value!r}.")
-    stop = params.get("stop")
-    if stop is not None and not isinstance(stop, str) and len(stop) > 4:
-        raise InvalidParameterError(f"stop takes at most 4 sequences, not {len(stop)}.")
-    effort = params.get("reasoning_effort")
-    if effort is not None and effort not in REASONING_EFFORTS:
-        raise InvalidParameterError(
-            f"reasoning_effort must be one of {', '.join(REASONING_EFFORTS)}, not {effort!r}."
-        )
+    for name, value in params.items():
+        parameter = _CHECKED.get(name)
+        if parameter is not None:
+            parameter.check(value)
 
 
 def _drop_rejected(model: str, info: ModelInfo, params: dict[str, Any]) -> None:

@@ -52,9 +52,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from grok_transport._catalogue import lookup
-from grok_transport._errors import FileTooLargeError, InvalidMessageError, InvalidParameterError
-from grok_transport._files import MAX_UPLOAD_BYTES
-from grok_transport._params import chosen_params
+from grok_transport._errors import InvalidMessageError, InvalidParameterError
+from grok_transport._files import check_size
+from grok_transport._params import PARAMETERS, chosen_params
 from grok_transport._providers import Provider, fold_system_messages
 from grok_transport._validate import check_messages, check_tools
 
@@ -88,6 +88,7 @@ SERVER_TOOL_TYPES = frozenset(
 )
 """Tools the server runs itself; any tool whose ``type`` is not ``function`` counts as one."""
 
+_RENAMED_ON_RESPONSES = tuple(p for p in PARAMETERS if p.responses_name)
 _RESPONSES_ONLY = frozenset({"previous_response_id", "include", "instructions", "max_output_tokens"})
 """Parameters that mean something on ``/v1/responses`` only; giving one routes the call there."""
 PLAN_SETTINGS = ("use_responses_api", "stream_usage", "server_tools", "conversation_id", "store")
@@ -250,10 +251,13 @@ def _responses_body(
         body["tool_choice"] = _flat_tool_choice(choice)
     if (response_format := params.pop("response_format", None)) is not None:
         body["text"] = _text_format(response_format)
-    if (max_tokens := params.pop("max_tokens", None)) is not None:
-        params.setdefault("max_output_tokens", max_tokens)
-    if (effort := params.pop("reasoning_effort", None)) is not None:
-        body["reasoning"] = {"effort": effort}
+    for parameter in _RENAMED_ON_RESPONSES:  # max_tokens, reasoning_effort: see _params.PARAMETERS
+        if (value := params.pop(parameter.name, None)) is not None:
+            outer, _, inner = (parameter.responses_name or "").partition(".")
+            if inner:
+                body.setdefault(outer, {})[inner] = value
+            else:
+                params.setdefault(outer, value)  # an explicit max_output_tokens wins
     if store is not None:
         params["store"] = store
         if store is False and "include" not in params:
@@ -366,11 +370,7 @@ def _input_file(spec: Any) -> dict[str, Any]:
         )
     b64 = data.partition(",")[2] if data.startswith("data:") else data
     size = len(b64) * 3 // 4 - b64[-2:].count("=")
-    if size > MAX_UPLOAD_BYTES:
-        raise FileTooLargeError(
-            f"an attached file is {size / 1e6:.1f} MB; the Files API takes files up to "
-            f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB."
-        )
+    check_size(size, "an attached file")
     entry = {"type": "input_file", "file_data": data}
     if isinstance(spec.get("filename"), str) and spec["filename"]:
         entry["filename"] = spec["filename"]

@@ -5,7 +5,8 @@ again. The wait starts at ``interval`` and grows by :data:`BACKOFF` each time th
 unchanged (a queued batch can sit for hours), never past ``max_interval``; any change keeps the
 interval, so a job that is moving is picked up quickly. A ``timeout`` (seconds, ``None`` for
 none) ends the wait with the error ``timed_out`` builds from the last status, while the job runs
-on at the server and can be waited for again by its id.
+on at the server and can be waited for again by its id. An ``interval`` of 0 polls back to back
+(a recorded job replayed in a test); a negative one is refused before the first look.
 
 The schedule is :class:`Schedule`, shared by :func:`poll` and :func:`apoll`, so the sync and async
 loops cannot drift apart.
@@ -39,8 +40,8 @@ class Schedule(Generic[_S]):
         timeout: float | None,
         timed_out: Callable[[_S, float], Exception],
     ) -> None:
-        if interval <= 0 or (timeout is not None and timeout < 0):
-            raise InvalidParameterError("poll_interval must be > 0 and timeout >= 0 (or None).")
+        if interval < 0 or (timeout is not None and timeout < 0):
+            raise InvalidParameterError("poll_interval and timeout must be >= 0 (timeout may be None).")
         self.interval = interval
         self.ceiling = max(interval, max_interval)
         self.timeout = timeout

@@ -39,6 +39,8 @@ __all__ = [
     "Provider",
     "PROVIDERS",
     "Connection",
+    "custom_provider",
+    "provider_named",
     "resolve_connection",
     "fold_system_messages",
 ]
@@ -63,6 +65,30 @@ class Provider:
     url_env: tuple[str, ...] = ()
     """Variables that override the base URL for this provider only."""
 
+    # What the service offers beyond chat completions, so code asks the provider, never its name.
+    responses_api: bool = True
+    """``/v1/responses``: server-side tools, citations, stored responses (xAI)."""
+    files_api: bool = True
+    """``/v1/files`` and document search on attached files (xAI)."""
+    batches: bool = True
+    """The Batch API, ``/v1/batches`` (xAI)."""
+    tokenizer: bool = True
+    """``/v1/tokenize-text``, the model's own token counts (xAI)."""
+    media: bool = True
+    """Image edits and video generation (xAI)."""
+    key_management: bool = False
+    """``/v1/keys/...`` and ``/v1/chat/explain`` (Grok Inc)."""
+
+
+_CHAT_ONLY: dict[str, Any] = {
+    "responses_api": False,
+    "files_api": False,
+    "batches": False,
+    "tokenizer": False,
+    "media": False,
+}
+"""Grok Inc and grokapi.io serve chat completions and little else (docs/wire.md, "Grok Inc and
+grokapi.io")."""
 
 PROVIDERS: dict[str, Provider] = {
     "xai": Provider("xai", "https://api.x.ai/v1", "bearer", ("XAI_API_KEY",), url_env=("XAI_API_BASE",)),
@@ -73,9 +99,22 @@ PROVIDERS: dict[str, Provider] = {
         ("GROKINC_API_KEY",),
         user_assistant_only=True,
         requests_per_minute=5,
+        **_CHAT_ONLY,
+        key_management=True,
     ),
-    "grokapi": Provider("grokapi", "https://api.grokapi.io/v1", "bearer", ("GROKAPI_API_KEY",)),
+    "grokapi": Provider("grokapi", "https://api.grokapi.io/v1", "bearer", ("GROKAPI_API_KEY",), **_CHAT_ONLY),
 }
+
+
+def custom_provider(base_url: str = "", auth_style: AuthStyle = "bearer") -> Provider:
+    """Any other OpenAI-compatible Grok proxy: assumed to speak as xAI does, features included."""
+    return Provider("custom", base_url, auth_style, ())
+
+
+def provider_named(name: str | None) -> Provider:
+    """The provider called ``name`` (a custom proxy for an unknown or missing name)."""
+    return PROVIDERS.get(name or "") or custom_provider()
+
 
 _HOSTS = {"api.x.ai": "xai", "api.grokinc.org": "grokinc", "api.grokapi.io": "grokapi"}
 _GENERIC_KEY_ENV = "GROK_API_KEY"
@@ -121,7 +160,7 @@ def clean_api_key(key: str, source: str) -> str:
     ``source`` names where the key came from (``api_key`` or a variable) for the message.
     """
     key = key.strip()
-    if all(map(_sendable, key)):
+    if key.isascii() and key.isprintable() and " " not in key:  # every character sendable, at C speed
         return key
     position, bad = next((i, c) for i, c in enumerate(key) if not _sendable(c))
     if bad.isspace():
@@ -158,7 +197,7 @@ def resolve_connection(
         or ("custom" if url else "xai")
     )
     if name == "custom":
-        chosen = Provider("custom", url or "", auth_style or "bearer", ())
+        chosen = custom_provider(url or "", auth_style or "bearer")
     elif name in PROVIDERS:
         chosen = PROVIDERS[name]
     else:
@@ -178,7 +217,12 @@ def resolve_connection(
     else:
         key = next((k for var in tried if (k := clean_api_key(env.get(var) or "", var))), "")
     if not key and require_key:
-        where = "api_key= is blank" if api_key is not None else "pass api_key= or set " + " or ".join(tried)
+        where = (
+            "api_key is empty (api_key= is blank): pass the key, or leave api_key unset to read it from "
+            "the environment"
+            if api_key is not None
+            else "pass api_key= or set " + " or ".join(tried)
+        )
         raise MissingAPIKeyError(f"No API key for provider {chosen.name!r}: {where}.")
     style: AuthStyle = auth_style or chosen.auth_style
     if style not in ("bearer", "x-api-key"):

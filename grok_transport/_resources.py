@@ -1,19 +1,21 @@
-"""What the file, video and batch endpoints share: path ids, page queries, JSON as it came.
+"""What every endpoint family shares: safe path ids, and JSON bodies read as they came.
 
 Job endpoints report a failed job *inside* a 200 answer (``{"status": "failed", "error":
 {…}}``, docs/wire.md, "Video"), so their bodies are decoded here without the client's rule that
-an ``error`` key in a 200 is a server fault to retry: here it is the job's outcome.
+an ``error`` key in a 200 is a server fault to retry: here it is the job's outcome. The client
+decodes its own 2xx bodies with :func:`read_json` too, so a body that is not JSON is one error,
+worded once.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from grok_transport._errors import InvalidParameterError, ServerError
 
-__all__ = ["page_path", "path_id", "read_json"]
+__all__ = ["path_id", "read_json"]
 
 
 def path_id(value: str, what: str) -> str:
@@ -26,16 +28,12 @@ def path_id(value: str, what: str) -> str:
     return quote(value, safe="")
 
 
-def page_path(path: str, limit: int, token: str | None) -> str:
-    """``path`` asking for ``limit`` items from ``token``'s page (the first page without one)."""
-    query = {"limit": limit, "pagination_token": token} if token else {"limit": limit}
-    return f"{path}?{urlencode(query)}"
-
-
-def read_json(status: int, content: bytes) -> Any:
+def read_json(status: int, content: bytes, request_id: str | None = None) -> Any:
     """The JSON body of a successful answer; a body that is not JSON is a :class:`ServerError`."""
     try:
         return json.loads(content)
-    except ValueError:  # UnicodeDecodeError included
+    except ValueError:  # UnicodeDecodeError included: a body cut inside a character
         preview = content[:200].decode("utf-8", "replace")
-        raise ServerError(f"malformed JSON in a {status} answer: {preview!r}", status_code=status) from None
+        raise ServerError(
+            f"malformed JSON in a {status} answer: {preview!r}", status_code=status, request_id=request_id
+        ) from None

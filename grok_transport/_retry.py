@@ -10,12 +10,14 @@ What is retried: 429 that is a real rate limit (not credit exhaustion), 408, eve
 object inside a 200 answer, and connection errors and timeouts; never any other 4xx. A stream is
 retried only before its first byte reached the caller.
 
-A request that changes state on the server (generating or deleting a key, creating a batch) is
-sent with ``idempotent=False``: it is retried only when the server cannot have acted on it,
-that is when the connection was never made, or when the server refused it outright with 408,
-429 or 503. A reset or a timeout after the body may have arrived, or a 500, is raised instead:
-sending it again could generate a second key or a second batch. Chat is stateless and retries
-everything retryable.
+Which requests change state is decided here and nowhere else (:func:`replayable`): reads
+(``GET``, ``HEAD``) and the ``POST`` endpoints in :data:`REPLAYABLE_POSTS`, which compute an answer
+and keep nothing (chat, images, tokenizing), may be sent again. Every other request (creating a
+batch or adding to it, an upload, a deletion, a new key, a video job) is retried only when the
+server cannot have acted on it: when the connection was never made, or when the server refused
+it outright with 408, 429 or 503. A reset or a timeout after the body may have arrived, or a
+500, is raised instead: sending it again could generate a second key or a second batch. A new
+endpoint is therefore never replayed until it is declared safe here.
 
 Why not ``tenacity``: the whole policy is the dozen lines below, it has to run identically in a
 sync and an async loop around a stream that must not be retried after its first byte, and a
@@ -29,10 +31,31 @@ from dataclasses import dataclass
 
 from grok_transport._errors import APIConnectionError, GrokError, RateLimitError
 
-__all__ = ["RetryPolicy"]
+__all__ = ["DEFAULT_MAX_RETRIES", "REPLAYABLE_POSTS", "RetryPolicy", "replayable"]
+
+DEFAULT_MAX_RETRIES = 2
+"""Extra attempts after the first, for every client, model and tool that does not say otherwise."""
+
+REPLAYABLE_POSTS = frozenset(
+    {
+        "/chat/completions",
+        "/responses",
+        "/tokenize-text",
+        "/chat/explain",
+        "/images/generations",
+        "/images/edits",
+    }
+)
+"""``POST`` paths that change nothing on the server: sending one twice costs, but creates nothing."""
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _NOT_HANDLED = frozenset({408, 429, 503})
 """Statuses by which a server says it did not act on the request (RFC 9110 §15.5.9, 6585, 15.6.4)."""
+
+
+def replayable(method: str, path: str) -> bool:
+    """Whether a request may be sent again after it may have reached the server (see above)."""
+    return method in _READS or (method == "POST" and path.partition("?")[0] in REPLAYABLE_POSTS)
 
 
 def _server_may_have_acted(error: GrokError) -> bool:
@@ -45,7 +68,7 @@ def _server_may_have_acted(error: GrokError) -> bool:
 class RetryPolicy:
     """``max_retries`` extra attempts after the first; delays in seconds."""
 
-    max_retries: int = 2
+    max_retries: int = DEFAULT_MAX_RETRIES
     initial_delay: float = 0.5
     max_delay: float = 8.0
     max_retry_after: float = 60.0

@@ -102,10 +102,15 @@ class AnswerStream:
     an error the server sends instead of an answer — xAI's ``{"code", "error"}`` event inside a
     200 — is raised, and retried, while nothing has reached the caller yet. Use it as a context
     manager (or iterate to the end) so the connection goes back to the pool.
+
+    The stream holds the client that opened it (``owner``): a client used inline
+    (``for d in GrokClient(...).stream_chat(...)``) is otherwise dropped at once, and its
+    finalizer would close the pool under the stream.
     """
 
-    def __init__(self, response: httpx.Response, reader: StreamReader) -> None:
+    def __init__(self, response: httpx.Response, reader: StreamReader, owner: object = None) -> None:
         self.http_response = response
+        self._owner = owner  # the client whose pool the response reads from: alive while we are
         self._events = _Events(reader)
         self._raw = response.iter_bytes()
         self._ready: list[Delta] = []
@@ -159,8 +164,9 @@ class AnswerStream:
 class AsyncAnswerStream:
     """The async twin of :class:`AnswerStream`."""
 
-    def __init__(self, response: httpx.Response, reader: StreamReader) -> None:
+    def __init__(self, response: httpx.Response, reader: StreamReader, owner: object = None) -> None:
         self.http_response = response
+        self._owner = owner  # the client whose pool the response reads from: alive while we are
         self._events = _Events(reader)
         self._raw = response.aiter_bytes()
         self._ready: list[Delta] = []

@@ -3,16 +3,20 @@
 ``POST /v1/tokenize-text`` (docs/wire.md, "Models") returns the model's real tokens. Frameworks also ask
 for counts where no network call is wanted (prompt sizing, memory buffers); for those,
 :func:`estimate_tokens` gives a deterministic estimate (about four characters per token, never
-below the number of words), documented as an estimate rather than dressed up as a tokenizer.
+below the number of words), documented as an estimate rather than dressed up as a tokenizer. ``client.tokens``
+(:class:`Tokens`, :class:`AsyncTokens`) asks the server.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Token", "parse_tokens", "estimate_tokens"]
+if TYPE_CHECKING:
+    from grok_transport._client import AsyncGrokClient, GrokClient
+
+__all__ = ["AsyncTokens", "Token", "Tokens", "estimate_tokens", "parse_tokens"]
 
 _WORDS = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 
@@ -39,3 +43,36 @@ def estimate_tokens(text: str) -> int:
     if not text:
         return 0
     return max(len(_WORDS.findall(text)), (len(text) + 3) // 4)
+
+
+class Tokens:
+    """``client.tokens``: the model's own tokenizer, on the server (``POST /tokenize-text``)."""
+
+    def __init__(self, client: GrokClient) -> None:
+        self._client = client
+
+    def tokenize(self, text: str, *, model: str) -> list[Token]:
+        """The model's tokens for ``text``."""
+        return parse_tokens(
+            self._client.request_json("POST", "/tokenize-text", {"text": text, "model": model})
+        )
+
+    def count(self, text: str, *, model: str) -> int:
+        """How many tokens ``text`` is for ``model``, asked of the server."""
+        return len(self.tokenize(text, model=model))
+
+
+class AsyncTokens:
+    """``async_client.tokens``: the async twin of :class:`Tokens`."""
+
+    def __init__(self, client: AsyncGrokClient) -> None:
+        self._client = client
+
+    async def tokenize(self, text: str, *, model: str) -> list[Token]:
+        """Async twin of :meth:`Tokens.tokenize`."""
+        body = {"text": text, "model": model}
+        return parse_tokens(await self._client.request_json("POST", "/tokenize-text", body))
+
+    async def count(self, text: str, *, model: str) -> int:
+        """Async twin of :meth:`Tokens.count`."""
+        return len(await self.tokenize(text, model=model))

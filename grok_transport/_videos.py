@@ -8,20 +8,17 @@ job that fails answers 200 too, with ``"status": "failed"`` and an ``error`` obj
 can end ``"expired"``; a video withheld by moderation is ``done`` with
 ``respect_moderation: false`` and no URL. All three are a :class:`VideoGenerationError` here.
 
-:func:`generate_video` does the whole round trip, polling with a growing interval (so a short
-video is picked up quickly and a long one is not polled every second for minutes) until the
-caller's ``timeout``, which raises :class:`JobTimeoutError` and leaves the job running:
-:func:`wait_for_video` picks it up again. :func:`start_video` and :func:`get_video` are the two
-steps on their own.
+``client.videos`` (:class:`Videos`, :class:`AsyncVideos`): :meth:`~Videos.generate` does the
+whole round trip, polling through the shared poller (:mod:`grok_transport._polling`: every
+2 s while the job moves, growing to 15 s while it stands still) until the caller's ``timeout``,
+which raises :class:`JobTimeoutError` and leaves the job running: :meth:`~Videos.wait` picks it
+up again. :meth:`~Videos.start` and :meth:`~Videos.get` are the two steps on their own.
 
-The video URL is temporary: keep the bytes (:func:`grok_transport._downloads.download`) rather
-than the URL.
+The video URL is temporary: keep the bytes (``client.media.download(url)``) rather than the URL.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,30 +31,19 @@ from grok_transport._errors import (
     VideoGenerationError,
 )
 from grok_transport._images import ImageSource, reference_image
+from grok_transport._polling import Schedule, apoll, poll
 from grok_transport._resources import path_id, read_json
 from grok_transport._wire import TICKS_PER_USD
 
 if TYPE_CHECKING:
     from grok_transport._client import AsyncGrokClient, GrokClient
 
-__all__ = [
-    "VideoStatus",
-    "VideoResult",
-    "build_video_body",
-    "start_video",
-    "astart_video",
-    "get_video",
-    "aget_video",
-    "wait_for_video",
-    "await_for_video",
-    "generate_video",
-    "agenerate_video",
-    "DEFAULT_VIDEO_MODEL",
-]
+__all__ = ["AsyncVideos", "DEFAULT_VIDEO_MODEL", "VideoResult", "VideoStatus", "Videos", "build_video_body"]
 
 DEFAULT_VIDEO_MODEL = "grok-imagine-video"
 DEFAULT_POLL_INTERVAL = 2.0
-"""Seconds before the first poll; each later wait is 1.5 times longer, up to :data:`MAX_POLL_INTERVAL`."""
+"""Seconds between polls while the job moves; 1.5 times longer each time it stands still, up to
+:data:`MAX_POLL_INTERVAL`."""
 MAX_POLL_INTERVAL = 15.0
 DEFAULT_TIMEOUT = 600.0
 """Ten minutes: a 15-second 720p video can take several."""
@@ -204,136 +190,109 @@ def _poll_path(request_id: str) -> str:
     return f"/videos/{path_id(request_id, 'request_id')}"
 
 
-class _Poll:
-    """The waiting schedule and the end conditions of one wait, shared by the sync and async loops."""
+def _schedule(request_id: str, poll_interval: float, timeout: float) -> Schedule[VideoStatus]:
+    def timed_out(status: VideoStatus, waited: float) -> JobTimeoutError:
+        return JobTimeoutError(
+            f"video job {request_id} was still {status.status} after {waited:g}s; it keeps running "
+            "on the server: wait for it again with its request id.",
+            job_id=request_id,
+            last_status=status,
+        )
 
-    def __init__(
-        self, request_id: str, poll_interval: float, timeout: float, on_progress: ProgressCallback | None
-    ) -> None:
-        if poll_interval < 0 or timeout < 0:
-            raise InvalidParameterError("poll_interval and timeout must not be negative.")
-        self.request_id = request_id
-        self.delay = poll_interval
-        self.cap = max(MAX_POLL_INTERVAL, poll_interval)
-        self.deadline = time.monotonic() + timeout
-        self.timeout = timeout
-        self.on_progress = on_progress
-
-    def next_delay(self) -> float:
-        """Seconds to wait before the next poll (growing, never past the deadline)."""
-        delay = min(self.delay, max(0.0, self.deadline - time.monotonic()))
-        self.delay = min(self.delay * 1.5, self.cap)
-        return delay
-
-    def settle(self, status: VideoStatus) -> VideoResult | None:
-        """The result if the job is over (or its error), None to poll again, or the timeout."""
-        if self.on_progress is not None:
-            self.on_progress(status)
-        if status.finished:
-            return status.result()
-        if time.monotonic() >= self.deadline:
-            raise JobTimeoutError(
-                f"video job {self.request_id} was still {status.status} after {self.timeout:g}s; it "
-                "keeps running on the server: wait for it again with its request id.",
-                job_id=self.request_id,
-                last_status=status,
-            )
-        return None
-
-
-# -- sync -------------------------------------------------------------------------------------
-
-
-def start_video(client: GrokClient, prompt: str, **options: Any) -> str:
-    """``POST /videos/generations``; returns the job's request id (see :func:`build_video_body`)."""
-    body = build_video_body(prompt, **options)
-    return _request_id(client.request_json("POST", "/videos/generations", body, idempotent=False))
-
-
-def get_video(client: GrokClient, request_id: str) -> VideoStatus:
-    """``GET /videos/{request_id}``: one look at the job, whatever its state."""
-    return _status(request_id, client.request_bytes("GET", _poll_path(request_id)))
-
-
-def wait_for_video(
-    client: GrokClient,
-    request_id: str,
-    *,
-    poll_interval: float = DEFAULT_POLL_INTERVAL,
-    timeout: float = DEFAULT_TIMEOUT,
-    on_progress: ProgressCallback | None = None,
-) -> VideoResult:
-    """Poll a started job until it ends; ``on_progress`` sees every status (a progress bar)."""
-    poll = _Poll(request_id, poll_interval, timeout, on_progress)
-    while True:
-        time.sleep(poll.next_delay())
-        result = poll.settle(get_video(client, request_id))
-        if result is not None:
-            return result
-
-
-def generate_video(
-    client: GrokClient,
-    prompt: str,
-    *,
-    poll_interval: float = DEFAULT_POLL_INTERVAL,
-    timeout: float = DEFAULT_TIMEOUT,
-    on_progress: ProgressCallback | None = None,
-    **options: Any,
-) -> VideoResult:
-    """Start a video and wait for it: :func:`start_video` then :func:`wait_for_video`.
-
-    ``options``: ``model``, ``duration``, ``resolution``, ``aspect_ratio``, ``image``.
-    The returned URL expires: download the bytes soon.
-    """
-    request_id = start_video(client, prompt, **options)
-    return wait_for_video(
-        client, request_id, poll_interval=poll_interval, timeout=timeout, on_progress=on_progress
+    return Schedule(
+        interval=poll_interval, max_interval=MAX_POLL_INTERVAL, timeout=timeout, timed_out=timed_out
     )
 
 
-# -- async ------------------------------------------------------------------------------------
+def _finished(status: VideoStatus) -> bool:
+    return status.finished
 
 
-async def astart_video(client: AsyncGrokClient, prompt: str, **options: Any) -> str:
-    """Async twin of :func:`start_video`."""
-    body = build_video_body(prompt, **options)
-    return _request_id(await client.request_json("POST", "/videos/generations", body, idempotent=False))
+class Videos:
+    """``client.videos``: start a video job, look at it, wait for it, or all three at once."""
+
+    def __init__(self, client: GrokClient) -> None:
+        self._client = client
+
+    def start(self, prompt: str, **options: Any) -> str:
+        """``POST /videos/generations``; returns the job's request id (see :func:`build_video_body`)."""
+        body = build_video_body(prompt, **options)
+        return _request_id(self._client.request_json("POST", "/videos/generations", body))
+
+    def get(self, request_id: str) -> VideoStatus:
+        """``GET /videos/{request_id}``: one look at the job, whatever its state."""
+        return _status(request_id, self._client.request_bytes("GET", _poll_path(request_id)))
+
+    def wait(
+        self,
+        request_id: str,
+        *,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        timeout: float = DEFAULT_TIMEOUT,
+        on_progress: ProgressCallback | None = None,
+    ) -> VideoResult:
+        """Poll a started job until it ends; ``on_progress`` sees every status (a progress bar)."""
+        schedule = _schedule(request_id, poll_interval, timeout)
+        return poll(lambda: self.get(request_id), _finished, schedule, on_progress).result()
+
+    def generate(
+        self,
+        prompt: str,
+        *,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        timeout: float = DEFAULT_TIMEOUT,
+        on_progress: ProgressCallback | None = None,
+        **options: Any,
+    ) -> VideoResult:
+        """Start a video and wait for it: :meth:`start` then :meth:`wait`.
+
+        ``options``: ``model``, ``duration``, ``resolution``, ``aspect_ratio``, ``image``.
+        The returned URL expires: download the bytes soon.
+        """
+        _schedule("", poll_interval, timeout)  # a bad interval is refused before the job starts
+        request_id = self.start(prompt, **options)
+        return self.wait(request_id, poll_interval=poll_interval, timeout=timeout, on_progress=on_progress)
 
 
-async def aget_video(client: AsyncGrokClient, request_id: str) -> VideoStatus:
-    """Async twin of :func:`get_video`."""
-    return _status(request_id, await client.request_bytes("GET", _poll_path(request_id)))
+class AsyncVideos:
+    """``async_client.videos``: the async twin of :class:`Videos`."""
 
+    def __init__(self, client: AsyncGrokClient) -> None:
+        self._client = client
 
-async def await_for_video(
-    client: AsyncGrokClient,
-    request_id: str,
-    *,
-    poll_interval: float = DEFAULT_POLL_INTERVAL,
-    timeout: float = DEFAULT_TIMEOUT,
-    on_progress: ProgressCallback | None = None,
-) -> VideoResult:
-    """Async twin of :func:`wait_for_video`."""
-    poll = _Poll(request_id, poll_interval, timeout, on_progress)
-    while True:
-        await asyncio.sleep(poll.next_delay())
-        result = poll.settle(await aget_video(client, request_id))
-        if result is not None:
-            return result
+    async def start(self, prompt: str, **options: Any) -> str:
+        """Async twin of :meth:`Videos.start`."""
+        body = build_video_body(prompt, **options)
+        return _request_id(await self._client.request_json("POST", "/videos/generations", body))
 
+    async def get(self, request_id: str) -> VideoStatus:
+        """Async twin of :meth:`Videos.get`."""
+        return _status(request_id, await self._client.request_bytes("GET", _poll_path(request_id)))
 
-async def agenerate_video(
-    client: AsyncGrokClient,
-    prompt: str,
-    *,
-    poll_interval: float = DEFAULT_POLL_INTERVAL,
-    timeout: float = DEFAULT_TIMEOUT,
-    on_progress: ProgressCallback | None = None,
-    **options: Any,
-) -> VideoResult:
-    """Async twin of :func:`generate_video`."""
-    request_id = await astart_video(client, prompt, **options)
-    return await await_for_video(
-        client, request_id, poll_interval=poll_interval, timeout=timeout, on_progress=on_progress
-    )
+    async def wait(
+        self,
+        request_id: str,
+        *,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        timeout: float = DEFAULT_TIMEOUT,
+        on_progress: ProgressCallback | None = None,
+    ) -> VideoResult:
+        """Async twin of :meth:`Videos.wait`."""
+        schedule = _schedule(request_id, poll_interval, timeout)
+        return (await apoll(lambda: self.get(request_id), _finished, schedule, on_progress)).result()
+
+    async def generate(
+        self,
+        prompt: str,
+        *,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        timeout: float = DEFAULT_TIMEOUT,
+        on_progress: ProgressCallback | None = None,
+        **options: Any,
+    ) -> VideoResult:
+        """Async twin of :meth:`Videos.generate`."""
+        _schedule("", poll_interval, timeout)
+        request_id = await self.start(prompt, **options)
+        return await self.wait(
+            request_id, poll_interval=poll_interval, timeout=timeout, on_progress=on_progress
+        )

@@ -17,15 +17,17 @@ this module adds what is LangChain's:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import inspect
+from collections.abc import Callable, Sequence
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage
 from langchain_core.runnables import Runnable, RunnableBinding
 
-from grok_transport import Answer, BatchItemError, BatchStatus, GrokBatchJob, GrokError
+from grok_transport import Answer, GrokBatchJob, GrokError
 from langchain_grok._convert import answer_to_message
 from langchain_grok._errors import as_langchain_error, translated_errors
 
@@ -48,6 +50,35 @@ def batch_message(index: int, answer: Answer) -> AIMessage:
     return answer_to_message(answer)
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _duals(result: Any) -> Any:
+    """Failed items of a result list as the LangChain duals of their errors."""
+    if isinstance(result, list):
+        return [as_langchain_error(item) if isinstance(item, GrokError) else item for item in result]
+    return result
+
+
+def _translated(method: _F) -> _F:
+    """``method`` raising, and returning failed items as, LangChain's duals of transport errors."""
+    if inspect.iscoroutinefunction(method):
+
+        @functools.wraps(method)
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            with translated_errors():
+                return _duals(await method(*args, **kwargs))
+
+        return cast("_F", run_async)
+
+    @functools.wraps(method)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with translated_errors():
+            return _duals(method(*args, **kwargs))
+
+    return cast("_F", run)
+
+
 class ChatGrokBatchJob(GrokBatchJob[AIMessage]):
     """A batch of ``ChatGrok`` calls on xAI's side; results are ``AIMessage`` objects in input order.
 
@@ -56,79 +87,21 @@ class ChatGrokBatchJob(GrokBatchJob[AIMessage]):
     progress bar (tqdm, when installed); ``results()`` / ``await aresults()`` return one message
     per input, with ``usage_metadata`` and the item's cost in
     ``response_metadata["cost_in_usd_ticks"]``. A failed item is a ``BatchItemError`` (also a
-    LangChain ``ModelError``): raised, or in its slot with ``return_exceptions=True``.
+    LangChain ``ModelError``): raised, or in its slot with ``return_exceptions=True``. Every
+    method is ``GrokBatchJob``'s, with its errors as ``ChatGrok`` raises them.
     """
 
     def __repr__(self) -> str:
         return f"ChatGrokBatchJob(id={self.id!r})"
 
-    def status(self) -> BatchStatus:
-        with translated_errors():
-            return super().status()
-
-    async def astatus(self) -> BatchStatus:
-        with translated_errors():
-            return await super().astatus()
-
-    def wait(self, **options: Any) -> BatchStatus:
-        """``GrokBatchJob.wait`` (``poll_interval``, ``timeout``, ``progress``)."""
-        with translated_errors():
-            return super().wait(**options)
-
-    async def await_completion(self, **options: Any) -> BatchStatus:
-        """``GrokBatchJob.await_completion`` (``poll_interval``, ``timeout``, ``progress``)."""
-        with translated_errors():
-            return await super().await_completion(**options)
-
-    @overload
-    def results(
-        self, *, return_exceptions: Literal[False] = ..., page_size: int = ...
-    ) -> list[AIMessage]: ...
-
-    @overload
-    def results(
-        self, *, return_exceptions: Literal[True], page_size: int = ...
-    ) -> list[AIMessage | BatchItemError]: ...
-
-    def results(self, *, return_exceptions: bool = False, **options: Any) -> list[Any]:
-        """One ``AIMessage`` per input, in input order (see ``GrokBatchJob.results``)."""
-        with translated_errors():
-            items = super().results(return_exceptions=True, **options)
-        return _in_langchain_terms(items, return_exceptions)
-
-    @overload
-    async def aresults(
-        self, *, return_exceptions: Literal[False] = ..., page_size: int = ...
-    ) -> list[AIMessage]: ...
-
-    @overload
-    async def aresults(
-        self, *, return_exceptions: Literal[True], page_size: int = ...
-    ) -> list[AIMessage | BatchItemError]: ...
-
-    async def aresults(self, *, return_exceptions: bool = False, **options: Any) -> list[Any]:
-        """Async twin of :meth:`results`."""
-        with translated_errors():
-            items = await super().aresults(return_exceptions=True, **options)
-        return _in_langchain_terms(items, return_exceptions)
-
-    def cancel(self) -> BatchStatus:
-        with translated_errors():
-            return super().cancel()
-
-    async def acancel(self) -> BatchStatus:
-        with translated_errors():
-            return await super().acancel()
-
-
-def _in_langchain_terms(items: list[Any], return_exceptions: bool) -> list[Any]:
-    """Failed items as the LangChain duals of their errors; the first one raised unless kept."""
-    items = [as_langchain_error(item) if isinstance(item, GrokError) else item for item in items]
-    if not return_exceptions:
-        for item in items:
-            if isinstance(item, GrokError):
-                raise item
-    return items
+    status = _translated(GrokBatchJob.status)
+    astatus = _translated(GrokBatchJob.astatus)
+    wait = _translated(GrokBatchJob.wait)
+    await_completion = _translated(GrokBatchJob.await_completion)
+    results = _translated(GrokBatchJob.results)
+    aresults = _translated(GrokBatchJob.aresults)
+    cancel = _translated(GrokBatchJob.cancel)
+    acancel = _translated(GrokBatchJob.acancel)
 
 
 class ChatGrokBinding(_CoreBinding):

@@ -25,6 +25,7 @@ import grok_transport
 from grok_transport import (
     DEFAULT_MODELS,
     JSON_OBJECT_FORMAT,
+    PARAMETERS,
     PLAN_SETTINGS,
     PROVIDERS,
     SERVER_TOOL_TYPES,
@@ -33,11 +34,13 @@ from grok_transport import (
     Call,
     Endpoint,
     GrokClient,
+    check_params,
     estimate_tokens,
     json_schema_format,
     lookup,
     normalize_tool_choice,
     plan_arguments,
+    provider_named,
     server_tool,
 )
 from langchain_grok._batch import ChatGrokBatchJob, ChatGrokBinding, batch_message
@@ -59,20 +62,18 @@ log = logging.getLogger("langchain_grok")
 
 StructuredOutputMethod = Literal["function_calling", "json_schema", "json_mode"]
 
-# Model fields that are API parameters, sent under the same name when set (and overridable per call).
-_API_PARAMS = (
-    "temperature",
-    "max_tokens",
-    "top_p",
-    "frequency_penalty",
-    "presence_penalty",
-    "stop",
-    "seed",
-    "reasoning_effort",
-    "logprobs",
-    "top_logprobs",
-    "user",
-)
+_PARAMETER = {parameter.name: parameter for parameter in PARAMETERS}
+# Model fields that are API parameters (the transport's registry), sent under their name when set.
+_API_PARAMS = tuple(_PARAMETER)
+
+
+def _api_parameter(name: str) -> Any:
+    """The field of one registered API parameter: ``None`` (not sent) by default, its aliases."""
+    parameter = _PARAMETER[name]
+    alias = AliasChoices(name, *parameter.aliases) if parameter.aliases else None
+    return Field(default=None, description=parameter.description, validation_alias=alias)
+
+
 # Keyword arguments LangChain's structured output binds for tracing; never sent.
 _TRACING_ONLY = frozenset({"ls_structured_output_format", "structured_output_format"})
 # What ``_plan`` reads from the instance, by ``grok_transport.plan_arguments``'s names.
@@ -137,31 +138,18 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
 
     # -- request parameters -----------------------------------------------------------------
 
-    temperature: float | None = None
-    """Sampling temperature, 0-2."""
-    max_tokens: int | None = Field(
-        default=None, validation_alias=AliasChoices("max_tokens", "max_completion_tokens")
-    )
-    """Maximum visible output tokens (reasoning is not counted by xAI)."""
-    top_p: float | None = None
-    """Nucleus sampling, (0, 1]."""
-    frequency_penalty: float | None = None
-    """-2..2. Rejected by reasoning models, so dropped for them."""
-    presence_penalty: float | None = None
-    """-2..2. Rejected by reasoning models and grok-3, so dropped for them."""
-    stop: list[str] | None = Field(default=None, validation_alias=AliasChoices("stop", "stop_sequences"))
-    """Up to four stop sequences. Rejected by reasoning models, so dropped for them."""
-    seed: int | None = None
-    """Best-effort determinism; compare ``system_fingerprint``."""
-    reasoning_effort: str | None = None
-    """``none``/``low``/``medium``/``high``/``xhigh`` where the model takes it (grok-3-mini, grok-4.3…).
-    Checked against the model's levels; dropped for models that reject the parameter."""
-    logprobs: bool | None = None
-    """Return log probabilities (ignored by grok-4.20 and newer)."""
-    top_logprobs: int | None = None
-    """How many alternatives per token, 0-8 (needs ``logprobs``)."""
-    user: str | None = None
-    """End-user id for abuse monitoring."""
+    # Each described once, in grok_transport's PARAMETERS (a test holds this list equal to it).
+    temperature: float | None = _api_parameter("temperature")
+    max_tokens: int | None = _api_parameter("max_tokens")
+    top_p: float | None = _api_parameter("top_p")
+    frequency_penalty: float | None = _api_parameter("frequency_penalty")
+    presence_penalty: float | None = _api_parameter("presence_penalty")
+    stop: list[str] | None = _api_parameter("stop")
+    seed: int | None = _api_parameter("seed")
+    reasoning_effort: str | None = _api_parameter("reasoning_effort")
+    logprobs: bool | None = _api_parameter("logprobs")
+    top_logprobs: int | None = _api_parameter("top_logprobs")
+    user: str | None = _api_parameter("user")
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other API parameters, sent as given (unknown constructor arguments land here, with a warning)."""
     extra_body: dict[str, Any] | None = None
@@ -208,8 +196,14 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
     # -- construction -----------------------------------------------------------------------
 
     def __init__(self, **kwargs: Any) -> None:
-        """Validate, resolve the connection, and check there is a key (no I/O, no client)."""
+        """Validate, resolve the connection, and check there is a key (no I/O, no client).
+
+        Parameter values no model accepts raise ``InvalidParameterError`` here, as for ``Grok``
+        (the transport's ``check_params``): not a pydantic error, which would wrap it.
+        """
         super().__init__(**kwargs)
+        with translated_errors():
+            check_params(self._default_params)
         self._require_api_key()
 
     @model_validator(mode="before")
@@ -615,14 +609,16 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
             return False
         if self.token_counting == "api":
             return True
-        return self.provider in ("xai", "custom") and not self._tokenizer_unreachable
+        return provider_named(self.provider).tokenizer and not self._tokenizer_unreachable
 
     def get_token_ids(self, text: str) -> list[int]:
         """The model's token ids for ``text``, from the server's tokenizer (no offline fallback)."""
         if self.custom_get_token_ids is not None:
             return self.custom_get_token_ids(text)
         with translated_errors():
-            return [token.token_id for token in self.client.tokenize(text, model=self.model_name or "")]
+            return [
+                token.token_id for token in self.client.tokens.tokenize(text, model=self.model_name or "")
+            ]
 
     def get_num_tokens(self, text: str) -> int:
         """Tokens in ``text``: the server's tokenizer, or an estimate (see ``token_counting``)."""
@@ -631,7 +627,7 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         if self._tokenizer_first():
             try:
                 with translated_errors():
-                    return self.client.count_tokens(text, model=self.model_name or "")
+                    return self.client.tokens.count(text, model=self.model_name or "")
             except (grok_transport.APIConnectionError, grok_transport.NotFoundError) as error:
                 if self.token_counting == "api":
                     raise

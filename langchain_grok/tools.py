@@ -5,7 +5,7 @@ model passes reference images; ``GrokVideoGenerationTool`` starts a video job an
 its end. Both answer with ``response_format="content_and_artifact"``: the model reads a short
 text (the URLs), and ``ToolMessage.artifact`` holds the result for your code. The URLs are
 temporary (about four hours for an image, one for a video): keep the bytes if you need them
-later (``tool.client.download(url)``).
+later (``tool.client.media.download(url)``).
 
 Both take ``ChatGrok``'s connection settings, and ``from_model(llm)`` copies them from a chat
 model, so a configured ``base_url`` and key are written once. A tool without a key still binds
@@ -189,11 +189,11 @@ class GrokImageGenerationTool(_GrokTool):
     ) -> tuple[str, dict[str, Any]]:
         with self._errors():
             if reference_images:
-                result = self.client.edit_image(
+                result = self.client.images.edit(
                     prompt, reference_images, model=self.edit_model, **self._options()
                 )
             else:
-                result = self.client.generate_image(prompt, model=self.model, **self._options())
+                result = self.client.images.generate(prompt, model=self.model, **self._options())
         return _image_answer(result)
 
     async def _arun(
@@ -204,11 +204,11 @@ class GrokImageGenerationTool(_GrokTool):
     ) -> tuple[str, dict[str, Any]]:
         with self._errors():
             if reference_images:
-                result = await self.async_client.edit_image(
+                result = await self.async_client.images.edit(
                     prompt, reference_images, model=self.edit_model, **self._options()
                 )
             else:
-                result = await self.async_client.generate_image(prompt, model=self.model, **self._options())
+                result = await self.async_client.images.generate(prompt, model=self.model, **self._options())
         return _image_answer(result)
 
 
@@ -219,7 +219,7 @@ class GrokVideoGenerationTool(_GrokTool):
     growing interval, until it is done, which takes from seconds to minutes. The model sees the
     video's URL; ``ToolMessage.artifact`` holds ``{"url", "duration", "model", "request_id",
     "cost_in_usd_ticks"}``. The URL expires within about an hour: download the bytes soon
-    (``tool.client.download(url)``).
+    (``tool.client.media.download(url)``).
 
     ```python
     from langchain_grok import ChatGrok, GrokVideoGenerationTool
@@ -231,7 +231,7 @@ class GrokVideoGenerationTool(_GrokTool):
 
     A job that fails, expires or is withheld by moderation raises ``VideoGenerationError``;
     one still running after ``max_wait`` seconds raises ``JobTimeoutError`` (its ``job_id``
-    lets ``client.wait_for_video`` pick it up again). With ``handle_tool_error`` set, both go to
+    lets ``client.videos.wait`` pick it up again). With ``handle_tool_error`` set, both go to
     the model as an error ``ToolMessage`` instead.
     """
 
@@ -279,7 +279,7 @@ class GrokVideoGenerationTool(_GrokTool):
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, dict[str, Any]]:
         with self._errors():
-            result = self.client.generate_video(prompt, **self._options(image_url, duration))
+            result = self.client.videos.generate(prompt, **self._options(image_url, duration))
         return _video_answer(result)
 
     async def _arun(
@@ -290,7 +290,7 @@ class GrokVideoGenerationTool(_GrokTool):
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, dict[str, Any]]:
         with self._errors():
-            result = await self.async_client.generate_video(prompt, **self._options(image_url, duration))
+            result = await self.async_client.videos.generate(prompt, **self._options(image_url, duration))
         return _video_answer(result)
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from llama_index.core.base.llms.generic_utils import (
@@ -64,18 +65,23 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
 from llama_index.core.types import Model, PydanticProgramMode
+from pydantic import AliasChoices
 
 from grok_transport import (
+    CLIENT_SETTINGS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_MODELS,
+    PARAMETERS,
     PLAN_SETTINGS,
     Answer,
     AsyncGrokClient,
     Call,
-    Connection,
+    ClientSettings,
     Endpoint,
     GrokBatchJob,
     GrokClient,
+    GrokClients,
+    check_params,
     function_tool,
     json_schema_format,
     lookup,
@@ -85,7 +91,6 @@ from grok_transport import (
     server_tool,
 )
 from llama_index_grok._batch import BatchResponse, as_chat, as_completion, converter, input_messages
-from llama_index_grok._clients import ClientSlot
 from llama_index_grok._convert import StreamState, answer_to_response, legacy_tool_call, to_wire_messages
 
 if TYPE_CHECKING:
@@ -98,14 +103,28 @@ __all__ = ["Grok"]
 
 dispatcher = get_dispatcher(__name__)
 
-_CONNECTION_FIELDS = frozenset({"api_key", "base_url", "provider", "auth_style"})
-_CLIENT_FIELDS = _CONNECTION_FIELDS | {"timeout", "max_retries", "default_headers", "rate_limit_rpm"}
+_SETTING_FIELDS = tuple(name for name in CLIENT_SETTINGS if not name.startswith("http_"))
+"""The connection settings ``Grok`` holds as fields (the ``httpx`` clients are not fields)."""
 _API_PARAMETER: dict[str, Any] = {"api_parameter": True}
 
 
-def _api_parameter(description: str, **constraints: Any) -> Any:
-    """A field sent under its own name when set (``None``, the default, is "not set")."""
-    return Field(default=None, description=description, json_schema_extra=_API_PARAMETER, **constraints)
+_PARAMETER = {parameter.name: parameter for parameter in PARAMETERS}
+
+
+def _api_parameter(name: str) -> Any:
+    """The field of one registered API parameter, sent under its name when set (``None``: not set).
+
+    Its description and the values it takes are the transport's (``grok_transport.PARAMETERS``),
+    checked by ``check_params`` in ``__init__``, as ``ChatGrok`` checks them.
+    """
+    parameter = _PARAMETER[name]
+    alias = AliasChoices(name, *parameter.aliases) if parameter.aliases else None
+    return Field(
+        default=None,
+        description=parameter.description,
+        validation_alias=alias,
+        json_schema_extra=_API_PARAMETER,
+    )
 
 
 _SCHEMA_NAME = re.compile(r"[^a-zA-Z0-9_-]")
@@ -197,17 +216,18 @@ class Grok(FunctionCallingLLM):
     )
 
     # -- API parameters (None: not sent) --------------------------------------------------------
-    temperature: float | None = _api_parameter("Sampling temperature, 0-2.", ge=0.0, le=2.0)
-    max_tokens: int | None = _api_parameter("The most tokens to generate.", gt=0)
-    top_p: float | None = _api_parameter("Nucleus sampling, (0, 1].")
-    frequency_penalty: float | None = _api_parameter("-2..2; dropped for reasoning models.")
-    presence_penalty: float | None = _api_parameter("-2..2; dropped for reasoning models and grok-3.")
-    stop: list[str] | None = _api_parameter("Up to four stop sequences; dropped for reasoning models.")
-    seed: int | None = _api_parameter("Best-effort determinism.")
-    reasoning_effort: str | None = _api_parameter("none/low/medium/high/xhigh, for models that take it.")
-    logprobs: bool | None = _api_parameter("Return log probabilities.")
-    top_logprobs: int | None = _api_parameter("Alternatives per token, 0-8 (needs logprobs).")
-    user: str | None = _api_parameter("End-user id for abuse monitoring.")
+    # Each described once, in grok_transport's PARAMETERS (a test holds this list equal to it).
+    temperature: float | None = _api_parameter("temperature")
+    max_tokens: int | None = _api_parameter("max_tokens")
+    top_p: float | None = _api_parameter("top_p")
+    frequency_penalty: float | None = _api_parameter("frequency_penalty")
+    presence_penalty: float | None = _api_parameter("presence_penalty")
+    stop: list[str] | None = _api_parameter("stop")
+    seed: int | None = _api_parameter("seed")
+    reasoning_effort: str | None = _api_parameter("reasoning_effort")
+    logprobs: bool | None = _api_parameter("logprobs")
+    top_logprobs: int | None = _api_parameter("top_logprobs")
+    user: str | None = _api_parameter("user")
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra request parameters, by their API names."
     )
@@ -229,12 +249,11 @@ class Grok(FunctionCallingLLM):
         default=False, description="Put response headers and rate limits in additional_kwargs."
     )
     timeout: float | None = Field(
-        default=None, gt=0, description="Request timeout in seconds (default: 600 s read, 10 s connect)."
+        default=None, description="Request timeout in seconds (default: 600 s read, 10 s connect)."
     )
-    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, description="Retries for transient failures.")
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, description="Retries for transient failures.")
     rate_limit_rpm: int | None = Field(
         default=None,
-        ge=0,
         description="Client-side requests per minute per key; None: the provider's limit, 0: none.",
     )
     default_headers: dict[str, str] | None = Field(
@@ -262,8 +281,7 @@ class Grok(FunctionCallingLLM):
         description="Whether xAI stores the response (Responses API); the server's default when unset.",
     )
 
-    _connection: Connection = PrivateAttr()
-    _clients: ClientSlot = PrivateAttr(default_factory=ClientSlot)
+    _clients: GrokClients = PrivateAttr()
     _metadata: tuple[tuple[Any, ...], LLMMetadata] | None = PrivateAttr(default=None)
 
     def __init__(
@@ -295,8 +313,10 @@ class Grok(FunctionCallingLLM):
             auth_style=auth_style,
             **kwargs,
         )
-        self._connection = connection
-        self._clients = ClientSlot(http_client, async_http_client)
+        fields = {name: getattr(self, name) for name in _SETTING_FIELDS}
+        settings = ClientSettings(**fields, http_client=http_client, http_async_client=async_http_client)
+        self._clients = GrokClients(settings)
+        check_params({name: value for name in _PARAMETER if (value := getattr(self, name)) is not None})
 
     @field_validator("additional_kwargs", mode="before")
     @classmethod
@@ -365,44 +385,31 @@ class Grok(FunctionCallingLLM):
 
     # -- clients ----------------------------------------------------------------------------------
 
-    def _client_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
-            "connection": self._connection,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": self.default_headers,
-        }
-        if self.rate_limit_rpm is not None:  # else the transport applies the provider's limit
-            kwargs["rate_limit_rpm"] = self.rate_limit_rpm
-        return kwargs
+    def _settings(self, previous: ClientSettings) -> ClientSettings:
+        """The fields' settings, with the caller's ``httpx`` clients from ``previous``."""
+        return replace(previous, **{name: getattr(self, name) for name in _SETTING_FIELDS})
 
     @property
     def client(self) -> GrokClient:
-        """The synchronous transport client, created on first use."""
-        clients = self._clients
-        if clients.client is None:
-            clients.client = GrokClient(http_client=clients.http_client, **self._client_kwargs())
-        return clients.client
+        """The synchronous transport client, created on first use (shared by equal settings)."""
+        return self._clients.sync
 
     @property
     def async_client(self) -> AsyncGrokClient:
         """The asynchronous transport client (one pooled connection set per event loop)."""
-        clients = self._clients
-        if clients.async_client is None:
-            clients.async_client = AsyncGrokClient(
-                http_client=clients.async_http_client, **self._client_kwargs()
-            )
-        return clients.async_client
+        return self._clients.async_
 
     def close(self) -> None:
-        """Close the synchronous client's connections."""
-        if self._clients.client is not None:
-            self._clients.client.close()
+        """Close the synchronous client's connections (it reopens them if used again)."""
+        client = self._clients.built()[0]
+        if client is not None:
+            client.close()
 
     async def aclose(self) -> None:
         """Close the asynchronous client's connections on the running loop."""
-        if self._clients.async_client is not None:
-            await self._clients.async_client.aclose()
+        client = self._clients.built()[1]
+        if client is not None:
+            await client.aclose()
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Changing how to connect after construction takes effect on the next call.
@@ -411,35 +418,26 @@ class Grok(FunctionCallingLLM):
         new ``base_url`` would be silently ignored by the already-built client.
         """
         super().__setattr__(name, value)
-        if name in _CLIENT_FIELDS and self.__pydantic_private__:
-            if name in _CONNECTION_FIELDS:
-                self._connection = resolve_connection(
-                    provider=self.provider,
-                    base_url=self.base_url,
-                    api_key=self.api_key,
-                    auth_style=self.auth_style,  # type: ignore[arg-type]
-                )
-            self._clients = self._clients.emptied()
+        if name in _SETTING_FIELDS and self.__pydantic_private__:
+            settings = self._settings(self._clients.settings)
+            settings.connection()  # a missing key or a bad URL fails here, as at construction
+            self._clients = GrokClients(settings)
 
     # -- copies and pickles -----------------------------------------------------------------------
 
     def __copy__(self) -> Grok:
         """A shallow copy builds its own transport clients: the settings are its own from now on."""
         clone = super().__copy__()
-        clone._clients = self._clients.emptied()
+        clone._clients = GrokClients(self._clients.settings)
         return clone
 
     def __getstate__(self) -> dict[Any, Any]:
         """Pickle the settings and the key (a worker must call the API), never a live client.
 
         Deep copies and unpickled models build their clients again on their first call (see
-        :mod:`llama_index_grok._clients`); a model holding your own ``httpx`` client refuses.
+        ``grok_transport/_factory.py``); a model holding your own ``httpx`` client refuses.
         """
-        if self._clients.has_own_http_client:
-            raise TypeError(
-                "A Grok built with http_client= or async_http_client= cannot be pickled: an httpx "
-                "client cannot cross a process. Build the Grok where it is used instead."
-            )
+        self._clients.check_picklable(type(self).__name__)
         state: dict[Any, Any] = super().__getstate__()
         return state
 

@@ -25,18 +25,21 @@ from llama_index.core.base.llms.types import ContentBlock, ImageBlock, TextBlock
 from llama_index.core.tools.tool_spec.base import BaseToolSpec
 
 from grok_transport import (
+    CLIENT_SETTINGS,
     DEFAULT_EDIT_MODEL,
     DEFAULT_IMAGE_MODEL,
     DEFAULT_VIDEO_MODEL,
     AsyncGrokClient,
+    ClientSettings,
     GrokClient,
+    GrokClients,
     ImageResult,
     VideoResult,
     image_url_from_model,
-    resolve_connection,
 )
 
 if TYPE_CHECKING:
+    import httpx
     from pydantic import SecretStr
     from typing_extensions import Unpack
 
@@ -44,7 +47,10 @@ __all__ = ["GrokImageToolSpec", "GrokVideoToolSpec"]
 
 
 class ConnectionOptions(TypedDict, total=False):
-    """Where and how a spec reaches Grok, as for ``Grok``."""
+    """Where and how a spec reaches Grok, as for ``Grok``: ``grok_transport.ClientSettings``' fields.
+
+    A test holds these names equal to the settings' (the key is the specs' first argument).
+    """
 
     base_url: str | None
     provider: str | None
@@ -52,48 +58,38 @@ class ConnectionOptions(TypedDict, total=False):
     timeout: float | None
     max_retries: int
     default_headers: dict[str, str] | None
+    rate_limit_rpm: int | None
+    http_client: httpx.Client | None
+    http_async_client: httpx.AsyncClient | None
 
 
 class _GrokToolSpec(BaseToolSpec):
-    """The connection of a Grok tool spec, and its clients, built on first use."""
+    """The connection of a Grok tool spec, and its clients, built when a tool first runs.
+
+    A missing key is therefore reported when the agent first calls the tool, as for every Grok
+    tool in both frameworks, not when the spec is made.
+    """
 
     model: str
 
     def __init__(self, api_key: str | SecretStr | None, connection: ConnectionOptions) -> None:
-        unknown = sorted(set(connection) - set(ConnectionOptions.__annotations__))
+        unknown = sorted(set(connection) - set(CLIENT_SETTINGS))
         if unknown:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {', '.join(unknown)}")
-        self._client_kwargs: dict[str, Any] = {
-            "connection": resolve_connection(
-                provider=connection.get("provider"),
-                base_url=connection.get("base_url"),
-                api_key=api_key,
-                auth_style=connection.get("auth_style"),
-            ),
-            "timeout": connection.get("timeout"),
-            "max_retries": connection.get("max_retries", 2),
-            "default_headers": connection.get("default_headers"),
-        }
-        self._client: GrokClient | None = None
-        self._aclient: AsyncGrokClient | None = None
+        self._clients = GrokClients(ClientSettings(api_key=api_key, **connection))  # type: ignore[arg-type]
 
     @property
     def client(self) -> GrokClient:
-        """The transport client (``client.download(url)`` keeps a result's bytes)."""
-        if self._client is None:
-            self._client = GrokClient(**self._client_kwargs)
-        return self._client
+        """The transport client (``client.media.download(url)`` keeps a result's bytes)."""
+        return self._clients.sync
 
     @property
     def async_client(self) -> AsyncGrokClient:
         """The async transport client."""
-        if self._aclient is None:
-            self._aclient = AsyncGrokClient(**self._client_kwargs)
-        return self._aclient
+        return self._clients.async_
 
     def __repr__(self) -> str:
-        connection = self._client_kwargs["connection"]
-        return f"{type(self).__name__}(model={self.model!r}, base_url={connection.base_url!r})"
+        return f"{type(self).__name__}(model={self.model!r}, base_url={self._clients.settings.base_url!r})"
 
 
 class GrokImageToolSpec(_GrokToolSpec):
@@ -107,7 +103,7 @@ class GrokImageToolSpec(_GrokToolSpec):
         base_url / provider / auth_style: Where to send the request, as for ``Grok``.
         response_format: ``"url"`` (temporary, about four hours on xAI) or ``"b64_json"``.
         n: Images per call (1-10).
-        timeout, max_retries, default_headers: As for ``Grok``.
+        timeout, max_retries, default_headers, rate_limit_rpm: As for ``Grok``.
 
     Examples:
         ```python
@@ -147,7 +143,7 @@ class GrokImageToolSpec(_GrokToolSpec):
             aspect_ratio (str | None): Optional shape such as "1:1", "16:9" or "9:16".
         """
         return _image_blocks(
-            self.client.generate_image(prompt, model=self.model, **self._options(aspect_ratio))
+            self.client.images.generate(prompt, model=self.model, **self._options(aspect_ratio))
         )
 
     async def agenerate_image(self, prompt: str, aspect_ratio: str | None = None) -> list[ContentBlock]:
@@ -157,7 +153,7 @@ class GrokImageToolSpec(_GrokToolSpec):
             prompt (str): A detailed description of the image to create.
             aspect_ratio (str | None): Optional shape such as "1:1", "16:9" or "9:16".
         """
-        result = await self.async_client.generate_image(
+        result = await self.async_client.images.generate(
             prompt, model=self.model, **self._options(aspect_ratio)
         )
         return _image_blocks(result)
@@ -172,7 +168,7 @@ class GrokImageToolSpec(_GrokToolSpec):
             image_urls (list[str]): One to three images to start from, as http(s) or data: URLs.
             aspect_ratio (str | None): Optional shape such as "1:1", "16:9" or "9:16".
         """
-        result = self.client.edit_image(
+        result = self.client.images.edit(
             prompt, _image_urls(image_urls), model=self.edit_model, **self._options(aspect_ratio)
         )
         return _image_blocks(result)
@@ -187,7 +183,7 @@ class GrokImageToolSpec(_GrokToolSpec):
             image_urls (list[str]): One to three images to start from, as http(s) or data: URLs.
             aspect_ratio (str | None): Optional shape such as "1:1", "16:9" or "9:16".
         """
-        result = await self.async_client.edit_image(
+        result = await self.async_client.images.edit(
             prompt, _image_urls(image_urls), model=self.edit_model, **self._options(aspect_ratio)
         )
         return _image_blocks(result)
@@ -199,7 +195,7 @@ class GrokVideoToolSpec(_GrokToolSpec):
     A video is a job: the tool starts it and polls it, with a growing interval, until it is done
     (seconds to minutes). A job that fails, expires or is withheld by moderation raises
     ``VideoGenerationError``; one still running after ``max_wait`` seconds raises
-    ``JobTimeoutError``, whose ``job_id`` lets ``spec.client.wait_for_video`` pick it up again.
+    ``JobTimeoutError``, whose ``job_id`` lets ``spec.client.videos.wait`` pick it up again.
 
     Args:
         api_key: API key; else the provider's environment variable, then ``GROK_API_KEY``.
@@ -209,7 +205,8 @@ class GrokVideoToolSpec(_GrokToolSpec):
         aspect_ratio: e.g. ``"16:9"``.
         poll_interval: Seconds before the first poll (later waits are longer).
         max_wait: Seconds to wait for the video (default ten minutes).
-        base_url / provider / auth_style, timeout, max_retries, default_headers: As for ``Grok``.
+        base_url / provider / auth_style, timeout, max_retries, default_headers, rate_limit_rpm:
+            As for ``Grok``.
 
     Examples:
         ```python
@@ -262,7 +259,7 @@ class GrokVideoToolSpec(_GrokToolSpec):
             image_url (str | None): Optional first frame, as an http(s) or data: URL.
             duration (int | None): Optional length in whole seconds, 1 to 15.
         """
-        return _video_text(self.client.generate_video(prompt, **self._options(image_url, duration)))
+        return _video_text(self.client.videos.generate(prompt, **self._options(image_url, duration)))
 
     async def agenerate_video(
         self, prompt: str, image_url: str | None = None, duration: int | None = None
@@ -274,7 +271,7 @@ class GrokVideoToolSpec(_GrokToolSpec):
             image_url (str | None): Optional first frame, as an http(s) or data: URL.
             duration (int | None): Optional length in whole seconds, 1 to 15.
         """
-        result = await self.async_client.generate_video(prompt, **self._options(image_url, duration))
+        result = await self.async_client.videos.generate(prompt, **self._options(image_url, duration))
         return _video_text(result)
 
 

@@ -350,7 +350,7 @@ display(Image(data=httpx.get(edited.artifact["images"][0]["url"], follow_redirec
 
 `GrokVideoGenerationTool` starts a video job (here from the edited image as its first frame) and
 polls it until the video is ready: seconds to minutes live, three polls offline. Its URL expires
-within the hour, so keep the bytes (`director.client.download`) if you need them later. Offline,
+within the hour, so keep the bytes (`director.client.media.download`) if you need them later. Offline,
 the video is a one-second blue square.
 """),
     code(
@@ -363,7 +363,7 @@ director = GrokVideoGenerationTool.from_model(llm, duration=3, poll_interval=1)
 args = {"prompt": "Waves roll in under the lighthouse.", "image_url": edited.artifact["images"][0]["url"]}
 video = director.invoke({"type": "tool_call", "id": "video-1", "name": director.name, "args": args})
 print("the model sees:", video.content)
-mp4 = director.client.download(video.artifact["url"])
+mp4 = director.client.media.download(video.artifact["url"])
 print(f"downloaded {len(mp4):,} bytes, an MP4: {mp4[4:8] == b'ftyp'}")
 display(Markdown(f"[Watch the video]({video.artifact['url']})"))
 """,
@@ -674,7 +674,7 @@ display(Image(data=httpx.get(str(edited.url), follow_redirects=True).content))
 `GrokVideoToolSpec` gives an agent a `generate_video` tool. It starts a video job (here from the
 edited image as its first frame) and polls it until the video is ready: seconds to minutes live,
 three polls offline. The model reads the URL; it expires within the hour, so keep the bytes
-(`client.download`) if you need them later. Offline, the video is a one-second blue square.
+(`client.media.download`) if you need them later. Offline, the video is a one-second blue square.
 """),
     code(
         """
@@ -686,7 +686,7 @@ videos = GrokVideoToolSpec(**CONNECTION, duration=3, poll_interval=1)
 said = videos.generate_video("Waves roll in under the lighthouse.", image_url=str(edited.url))
 print(said)
 url = said.rsplit(" ", 1)[1]
-mp4 = videos.client.download(url)
+mp4 = videos.client.media.download(url)
 print(f"downloaded {len(mp4):,} bytes, an MP4: {mp4[4:8] == b'ftyp'}")
 display(Markdown(f"[Watch the video]({url})"))
 """,
@@ -838,7 +838,7 @@ Grok Inc's extras, with typed errors and retries.
 from grok_transport import GrokClient
 
 with GrokClient(**TARGETS["xai"]) as xai:
-    cards = xai.list_models()
+    cards = xai.models.list()
 print(len(cards), "models, for example:", ", ".join(sorted(card.id for card in cards)[:5]))
 """),
     md("""
@@ -876,10 +876,10 @@ again at the end.
     code(
         """
 keyless = GrokClient(provider="grokinc", base_url=TARGETS["grokinc"]["base_url"], require_key=False)
-new_key = keyless.generate_key("notebook-demo")
+new_key = keyless.keys.generate("notebook-demo")
 print("generated:", new_key.api_key, "for", new_key.user_identifier)
 
-print("keys:", ", ".join(info.user_identifier for info in inc.list_keys()))  # values come masked
+print("keys:", ", ".join(info.user_identifier for info in inc.keys.list()))  # values come masked
 """,
         "grokinc-keys",
     ),
@@ -892,7 +892,7 @@ conversation = [{"role": "user", "content": "Give me a one-line tip for naming v
 tip = fresh.invoke(conversation[0]["content"]).content
 print("answer:     ", tip)
 with GrokClient(provider="grokinc", base_url=fresh.base_url, api_key=new_key.api_key) as client:
-    print("explanation:", client.explain(conversation, tip))
+    print("explanation:", client.explanations.create(conversation, tip))
 """),
     md("""
 Delete the key. The service stops accepting it, and the refusal arrives as a typed
@@ -902,7 +902,7 @@ Delete the key. The service stops accepting it, and the refusal arrives as a typ
         """
 from grok_transport import GrokError
 
-print(inc.delete_key(new_key.api_key))
+print(inc.keys.delete(new_key.api_key))
 try:
     fresh.invoke("Still there?")
 except GrokError as error:  # a typed error: AuthenticationError for a 401

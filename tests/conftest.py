@@ -33,6 +33,9 @@ from typing import Any
 
 import pytest
 
+from grok_transport import GrokError, RateLimitError, _client
+from grok_transport._retry import RetryPolicy
+
 ROOT = Path(__file__).resolve().parents[1]
 CASSETTES = ROOT / "cassettes"
 ORIGINS = ("xai-api", "local-server")
@@ -161,3 +164,24 @@ def grok_target(record_mode: str) -> Iterator[GrokTarget]:
 
         with GrokTestServer(dialect="xai") as server:
             yield GrokTarget(server.base_url, server.api_key, server)
+
+
+class _ZeroBackoff(RetryPolicy):
+    """The real retry policy (what is retried, how often, ``Retry-After``) minus the backoff sleep.
+
+    A rate limit keeps its wait: the server's window must pass before a retry can succeed.
+    """
+
+    def delay(self, error: GrokError, attempt: int, *, idempotent: bool = True) -> float | None:
+        delay = super().delay(error, attempt, idempotent=idempotent)
+        return delay if delay is None or isinstance(error, RateLimitError) else 0.0
+
+
+@pytest.fixture(autouse=True)
+def _zero_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every client a test builds retries at once: no test sleeps through exponential backoff.
+
+    Which failures are retried, ``max_retries`` and rate-limit waits are unchanged; the
+    backoff's own numbers are tested on ``RetryPolicy`` directly (tests/transport/test_hardening.py).
+    """
+    monkeypatch.setattr(_client, "RetryPolicy", _ZeroBackoff)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -130,6 +131,19 @@ class GrokTestServer:
             raise TypeError(f"set_default() takes a Reply or None, not {type(reply).__name__}")
         self._state.sticky = reply
 
+    def fail(self, method: str, route: str, *errors: Reply) -> None:
+        """Answer the next requests to one route with these ``Reply.error`` objects, one each.
+
+        ``route`` is the path as :mod:`.routes` writes it (``"/v1/batches/{id}:cancel"``). This
+        reaches every endpoint, including those that take no scripted reply (batches, files,
+        keys, videos): how a test proves what a client does after a 500 to a state change.
+        """
+        for error in errors:
+            if not (isinstance(error, Reply) and error.kind == "error"):
+                raise TypeError("fail() takes Reply.error(...) objects")
+        with self._state.lock:
+            self._state.faults.setdefault((method.upper(), route), deque()).extend(errors)
+
     @property
     def pending(self) -> int:
         """How many queued replies have not been consumed yet."""
@@ -165,6 +179,9 @@ class GrokTestServer:
         if route.method != request.method:
             return dialect.error(405, f"Method {request.method} is not allowed on {request.path}.")
         dialect = route.dialect or dialect
+        fault = self._state.next_fault(route.method, route.path)
+        if fault is not None:
+            return dialect.scripted_error(fault)
         x = Exchange(request, parsed, json_error, dialect, self._state, params)
         if route.measure is not None:
             x.prompt_tokens, x.image_tokens = route.measure(parsed)

@@ -80,6 +80,7 @@ class State:
         self.lock = threading.Lock()
         self.initial_keys = tuple(initial_keys)
         self.queue: deque[Reply] = deque()
+        self.faults: dict[tuple[str, str], deque[Reply]] = {}  # (method, route): errors to answer with
         self.sticky: Reply | None = None
         self.records: deque[RecordedRequest] = deque(maxlen=max_recorded)
         self.keys: dict[str, tuple[str, int]] = {}  # key: (user identifier, created at)
@@ -94,6 +95,14 @@ class State:
     def next_reply(self) -> Reply | None:
         """The next scripted reply, else the sticky one, else None (answer with the stand-in)."""
         return self.queue.popleft() if self.queue else self.sticky
+
+    def next_fault(self, method: str, route: str) -> Reply | None:
+        """The next error :meth:`GrokTestServer.fail` queued for this route, if any."""
+        if not self.faults:  # the usual case, without taking the lock
+            return None
+        with self.lock:
+            queued = self.faults.get((method, route))
+            return queued.popleft() if queued else None
 
     def record(self, request: RecordedRequest) -> None:
         with self.lock:
@@ -136,6 +145,7 @@ class State:
         """Forget everything but the sticky default reply (configuration, not history)."""
         with self.lock:
             self.queue.clear()
+            self.faults.clear()
             self.records.clear()
             self.responses.clear()
             self.windows.clear()

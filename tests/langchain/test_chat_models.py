@@ -73,7 +73,7 @@ def get_weather(city: str) -> str:
 
 def test_construction_builds_no_client_and_does_no_io() -> None:
     model = ChatGrok(api_key=SECRET, base_url="http://127.0.0.1:9/v1")  # nothing listens there
-    assert model._client is None and model._async_client is None
+    assert model._clients is None
     assert model.model_name == "grok-4.3" and model.profile["max_input_tokens"] == 1_000_000
 
 
@@ -516,7 +516,7 @@ async def test_async_invoke_stream_and_batch(grok_server: GrokTestServer) -> Non
     answers = await model.abatch(["one", "two", "three"])
     assert len(answers) == 3 and all(a.content for a in answers)
     assert model.batch(["four", "five"])[1].content
-    assert model._client is not None and model._async_client is not None
+    assert model._clients is not None and None not in model._clients.built()
 
 
 def test_identically_configured_models_share_a_client(grok_server: GrokTestServer) -> None:
@@ -620,7 +620,7 @@ def test_grokinc_provider_end_to_end(grok_server_factory: Any) -> None:
     _, streamed = stream_all(model, "hello again")
     assert streamed.content
     # Grok Inc's explain endpoint is a transport call on the same shared client.
-    assert model.client.explain([{"role": "user", "content": "hello"}], answer.content)
+    assert model.client.explanations.create([{"role": "user", "content": "hello"}], answer.content)
 
 
 @pytest.mark.parametrize("api", ["sync", "async"])

@@ -31,9 +31,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
-from grok_transport import UnsupportedParameterWarning
+from grok_transport import UnsupportedParameterWarning, _factory
 from grok_transport.testing import Reply
-from langchain_grok import ChatGrok, _connection
+from langchain_grok import ChatGrok
 from tests.conftest import GrokTarget
 from tests.transport.test_media import pdf
 
@@ -160,8 +160,7 @@ class TestChatGrokIntegration(ChatModelIntegrationTests):
         if _TARGET is not None and _TARGET.scripted:
             _TARGET.server.clear()
             _TARGET.server.enqueue(*_SCRIPTS.get(name, ()))
-        monkeypatch.setattr(_connection, "_shared_sync", OrderedDict())
-        monkeypatch.setattr(_connection, "_shared_async", OrderedDict())
+        monkeypatch.setattr(_factory, "_shared", OrderedDict())
         # The standard image and PDF tests download their inputs (a PNG from GitHub, a PDF from
         # the W3C); serve local ones instead. They still reach the server as base64, as a URL,
         # or uploaded, which is what is tested.

@@ -39,7 +39,7 @@ def tool_call(name: str, **args: Any) -> dict[str, Any]:
 def data_url_of_a_generated_image(server: GrokTestServer) -> str:
     painter = GrokImageGenerationTool.from_model(chat(server))
     url = painter.invoke(tool_call(painter.name, prompt="a blue square")).artifact["images"][0]["url"]
-    return "data:image/jpeg;base64," + base64.b64encode(painter.client.download(url)).decode()
+    return "data:image/jpeg;base64," + base64.b64encode(painter.client.media.download(url)).decode()
 
 
 # -- from_model and the key ---------------------------------------------------------------------
@@ -127,7 +127,7 @@ def test_a_video_goes_through_several_polls_to_a_playable_file(grok_server):
     video = message.artifact
     assert message.content == f"Video (2 s): {video['url']}"
     assert video["duration"] == 2 and video["cost_in_usd_ticks"] > 0 and video["request_id"] in video["url"]
-    assert director.client.download(video["url"])[4:8] == b"ftyp"
+    assert director.client.media.download(video["url"])[4:8] == b"ftyp"
 
 
 async def test_async_video_from_a_starting_frame(grok_server):
@@ -273,7 +273,7 @@ def test_the_recorded_edit_replays_through_the_image_tool():
                 painter.name, prompt=sent["prompt"], reference_images=[i["url"] for i in sent["images"]]
             )
         )
-        image = painter.client.download(message.artifact["images"][0]["url"])
+        image = painter.client.media.download(message.artifact["images"][0]["url"])
     assert cassette.all_played
     assert message.content == f"Image: {answer['data'][0]['url']}"
     assert message.artifact["cost_in_usd_ticks"] == answer["usage"]["cost_in_usd_ticks"]
@@ -292,7 +292,7 @@ def test_the_recorded_video_replays_through_the_video_tool(mode):
     call = tool_call(director.name, prompt=sent["prompt"], duration=sent["duration"])
     with replay(path) as cassette:
         message = director.invoke(call) if mode == "sync" else asyncio.run(director.ainvoke(call))
-        video = director.client.download(message.artifact["url"])
+        video = director.client.media.download(message.artifact["url"])
     assert cassette.all_played
     assert message.artifact["url"] == final["video"]["url"]
     assert message.artifact["cost_in_usd_ticks"] == final["usage"]["cost_in_usd_ticks"]

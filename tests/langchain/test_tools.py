@@ -25,7 +25,7 @@ def call(tool: GrokImageGenerationTool, prompt: str) -> dict[str, Any]:
 
 def test_url_images_give_text_for_the_model_and_an_artifact(grok_server: GrokTestServer) -> None:
     tool = painter(grok_server, n=2, aspect_ratio="16:9")
-    assert tool._client is None  # nothing built until the first call
+    assert tool._clients is None  # nothing built until the first call
     message = tool.invoke(call(tool, "a siamese cat"))
     assert isinstance(message, ToolMessage) and message.tool_call_id == "call_1"
     urls = [image["url"] for image in message.artifact["images"]]

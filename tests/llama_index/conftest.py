@@ -6,6 +6,7 @@ empties its script and recordings so tests cannot see each other's traffic.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
 
+from grok_transport import _factory
 from grok_transport.testing import GrokTestServer
 from llama_index_grok import Grok
 
@@ -25,9 +27,15 @@ def _module_server() -> Iterator[GrokTestServer]:
 
 
 @pytest.fixture
-def server(_module_server: GrokTestServer) -> GrokTestServer:
+def server(_module_server: GrokTestServer, monkeypatch: pytest.MonkeyPatch) -> GrokTestServer:
+    """The module's server, forgetting everything; clients start fresh too, as in a new process.
+
+    Models with equal settings share a client (grok_transport/_factory.py), and a client remembers
+    the files it uploaded, which the cleared server no longer holds.
+    """
     _module_server.clear()
     _module_server.set_default(None)
+    monkeypatch.setattr(_factory, "_shared", OrderedDict())
     return _module_server
 
 

@@ -42,7 +42,7 @@ def test_construction_resolves_the_key_but_opens_no_connection(monkeypatch) -> N
     assert llm.model == "grok-4.3"
     assert llm.base_url == "https://api.x.ai/v1"
     assert llm.api_key.get_secret_value() == SECRET
-    assert llm._clients.client is None and llm._clients.async_client is None
+    assert llm._clients.built() == (None, None)
 
 
 def test_missing_key_is_a_value_error_naming_the_variables(monkeypatch) -> None:

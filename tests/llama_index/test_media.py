@@ -40,7 +40,7 @@ def director(server: GrokTestServer, **kwargs) -> GrokVideoToolSpec:
 def a_generated_image_as_data_url(server: GrokTestServer) -> str:
     spec = painter(server)
     _, image = spec.generate_image("a blue square")
-    return "data:image/jpeg;base64," + base64.b64encode(spec.client.download(str(image.url))).decode()
+    return "data:image/jpeg;base64," + base64.b64encode(spec.client.media.download(str(image.url))).decode()
 
 
 def question(*blocks) -> ChatMessage:
@@ -99,7 +99,7 @@ def test_a_video_goes_through_several_polls_to_a_playable_file(server, monkeypat
     }
     url = text.rsplit(" ", 1)[1]
     assert text == f"Generated a 2 s video with grok-imagine-video: {url}"
-    assert spec.client.download(url)[4:8] == b"ftyp"
+    assert spec.client.media.download(url)[4:8] == b"ftyp"
 
 
 async def test_agenerate_video_from_a_first_frame(server, monkeypatch) -> None:
@@ -215,7 +215,7 @@ def test_the_recorded_edit_replays_through_the_image_spec() -> None:
     spec = GrokImageToolSpec(api_key="xai-replay", edit_model=sent["model"])
     with replay(path) as cassette:
         text, image = spec.edit_image(sent["prompt"], [i["url"] for i in sent["images"]])
-        downloaded = spec.client.download(str(image.url))
+        downloaded = spec.client.media.download(str(image.url))
     assert cassette.all_played
     assert str(image.url) == answer["data"][0]["url"] and str(image.url) in text.text
     assert downloaded == body_of(interactions[1])
@@ -235,7 +235,7 @@ def test_the_recorded_video_replays_through_the_video_spec(mode) -> None:
             text = spec.generate_video(sent["prompt"], duration=sent["duration"])
         else:
             text = asyncio.run(spec.agenerate_video(sent["prompt"], duration=sent["duration"]))
-        video = spec.client.download(final["video"]["url"])
+        video = spec.client.media.download(final["video"]["url"])
     assert cassette.all_played
     assert text.endswith(final["video"]["url"])
     assert video == body_of(interactions[-1])

@@ -278,7 +278,7 @@ def test_bad_input_fails_before_any_request(grok_server: GrokTestServer) -> None
     with pytest.raises(InvalidParameterError):
         client.batches.add("batch_x", _prompts(1), max_bytes=50)
     with pytest.raises(InvalidParameterError):
-        GrokBatchJob(client, "batch_x").wait(poll_interval=0)
+        GrokBatchJob(client, "batch_x").wait(poll_interval=-1)
     assert grok_server.requests == []
 
 

@@ -227,7 +227,8 @@ def test_a_stream_that_falls_silent_raises_with_the_text_so_far(grok_server):
 
 
 def test_a_long_stream_with_short_silences_is_not_cut_by_the_timeout(grok_server):
-    grok_server.enqueue(Reply.text([f"{i} " for i in range(8)], chunk_delay=0.2))
-    client = _client(grok_server, timeout=0.5, max_retries=0)
+    # 1.5 s of stream under a 1 s timeout, with 0.9 s to spare per silence on a busy machine
+    grok_server.enqueue(Reply.text([f"{i} " for i in range(15)], chunk_delay=0.1))
+    client = _client(grok_server, timeout=1.0, max_retries=0)
     with client.stream_chat(HI, model="grok-4.3") as stream:
-        assert "".join(d.text for d in stream if d.kind == "text") == "0 1 2 3 4 5 6 7 "
+        assert "".join(d.text for d in stream if d.kind == "text") == "".join(f"{i} " for i in range(15))

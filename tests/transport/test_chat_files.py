@@ -125,7 +125,7 @@ def test_a_document_is_uploaded_once_however_many_turns_resend_it(grok_server):
     assert ids[0] == ids[1] == grok_server.media.files()[0].id
     assert grok_server.media.files()[0].filename == "launch.pdf"
 
-    assert c.delete_file(ids[0])  # deleted through the client: the next turn uploads again
+    assert c.files.delete(ids[0])  # deleted through the client: the next turn uploads again
     c.chat(messages, model="grok-4.3")
     assert paths(grok_server)[-3:] == ["/v1/files/" + ids[0], "/v1/files", "/v1/responses"]
 

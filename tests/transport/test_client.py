@@ -136,23 +136,23 @@ def test_rate_limit_headers_are_big_ints(grok_server):
 def test_every_endpoint(grok_server_factory):
     xai = grok_server_factory("xai")
     c = client(xai)
-    assert any(card.id == "grok-4.3" for card in c.list_models())
-    assert all(card.input_modalities for card in c.list_language_models())
-    image = c.generate_image("a cat", response_format="b64_json").images[0]
+    assert any(card.id == "grok-4.3" for card in c.models.list())
+    assert all(card.input_modalities for card in c.models.list_language_models())
+    image = c.images.generate("a cat", response_format="b64_json").images[0]
     assert image.image_bytes() and image.data_url().startswith("data:image/")
-    assert c.count_tokens("hello world", model="grok-4.3") >= 2
+    assert c.tokens.count("hello world", model="grok-4.3") >= 2
     grokinc = grok_server_factory("grokinc")
     public = GrokClient(provider="grokinc", base_url=grokinc.base_url, require_key=False)
-    new_key = public.generate_key("my-app").api_key
+    new_key = public.keys.generate("my-app").api_key
     assert "my-app" not in repr(new_key) and new_key.get_secret_value() not in repr(new_key)
     with pytest.raises(MissingAPIKeyError):
-        public.list_keys()
+        public.keys.list()
     mine = GrokClient(provider="grokinc", base_url=grokinc.base_url, api_key=new_key)
-    assert len(mine.list_keys()) >= 1
-    assert mine.explain([{"role": "user", "content": "why?"}], "because.").islower()
-    mine.delete_key(new_key)
+    assert len(mine.keys.list()) >= 1
+    assert mine.explanations.create([{"role": "user", "content": "why?"}], "because.").islower()
+    mine.keys.delete(new_key)
     with pytest.raises(AuthenticationError):
-        mine.list_keys()
+        mine.keys.list()
 
 
 def test_grokinc_requests_carry_x_api_key_and_folded_system(grok_server_factory):
