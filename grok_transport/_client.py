@@ -48,6 +48,7 @@ from grok_transport import _downloads, _files, _images, _videos
 from grok_transport._answer import Answer
 from grok_transport._batch import AsyncBatches, Batches
 from grok_transport._chat_reader import ChatStreamReader, read_chat_completion
+from grok_transport._deferred import AsyncDeferred, Deferred
 from grok_transport._errors import (
     APITimeoutError,
     GrokError,
@@ -64,10 +65,12 @@ from grok_transport._files import FileObject
 from grok_transport._images import DEFAULT_IMAGE_MODEL, ImageResult, build_image_body
 from grok_transport._keys import GeneratedKey, KeyInfo, parse_generated_key, parse_key_list
 from grok_transport._listing import ModelCard, parse_model_list
+from grok_transport._mcp import wire_value
 from grok_transport._plan import Call, InlineFile, inline_files, plan, with_file_ids
 from grok_transport._pool import ShardedAsyncTransport
 from grok_transport._providers import AuthStyle, Connection, resolve_connection
 from grok_transport._ratelimit import SlidingWindowLimiter, shared_limiter
+from grok_transport._responses import AsyncResponses, Responses
 from grok_transport._responses_reader import ResponsesStreamReader, read_response
 from grok_transport._retry import RetryPolicy
 from grok_transport._stream import AnswerStream, AsyncAnswerStream
@@ -98,7 +101,7 @@ _T = TypeVar("_T")
 
 def _dumps(body: Any) -> bytes:
     try:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=wire_value).encode("utf-8")
     except (TypeError, ValueError) as exc:  # bytes, sets, NaN… in a body: say so before sending
         raise InvalidParameterError(f"the request body is not JSON: {exc}") from None
 
@@ -359,6 +362,16 @@ class GrokClient(_BaseClient):
     def batches(self) -> Batches:
         """The Batch API (``/batches``): bulk jobs that outlive the process; see ``GrokBatchJob``."""
         return Batches(self)
+
+    @property
+    def deferred(self) -> Deferred:
+        """Deferred chat completions: start now, fetch once later; see ``GrokDeferredJob``."""
+        return Deferred(self)
+
+    @property
+    def responses(self) -> Responses:
+        """Stored Responses-API answers (``GET`` / ``DELETE /responses/{id}``)."""
+        return Responses(self)
 
     # -- the one retry loop -------------------------------------------------------------------
 
@@ -674,6 +687,16 @@ class AsyncGrokClient(_BaseClient):
     def batches(self) -> AsyncBatches:
         """Async twin of :attr:`GrokClient.batches`."""
         return AsyncBatches(self)
+
+    @property
+    def deferred(self) -> AsyncDeferred:
+        """Async twin of :attr:`GrokClient.deferred`."""
+        return AsyncDeferred(self)
+
+    @property
+    def responses(self) -> AsyncResponses:
+        """Async twin of :attr:`GrokClient.responses`."""
+        return AsyncResponses(self)
 
     # -- the one retry loop -------------------------------------------------------------------
 
