@@ -48,6 +48,16 @@ class McpTool(dict[str, Any]):
         """The label xAI prefixes the server's tool names with, and names in ``mcp_call`` items."""
         return str(self["server_label"])
 
+    @staticmethod
+    def without_secrets(tool: Mapping[str, Any]) -> dict[str, Any]:
+        """``tool`` for a serialized model: an MCP tool loses its credentials, as a model its API key.
+
+        Any other tool is returned as it is (as a plain dict).
+        """
+        if tool.get("type") != "mcp":
+            return dict(tool)
+        return {key: value for key, value in tool.items() if key not in ("authorization", "headers")}
+
 
 def _secret(value: Any, what: str) -> SecretStr:
     if isinstance(value, SecretStr):

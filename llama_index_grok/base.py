@@ -53,7 +53,7 @@ from llama_index.core.base.llms.types import (
     MessageRole,
     ToolCallBlock,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, field_validator
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, field_serializer, field_validator
 from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]  # re-exported
 from llama_index.core.instrumentation.events.llm import (
     LLMStructuredPredictEndEvent,
@@ -77,6 +77,7 @@ from grok_transport import (
     GrokBatchJob,
     GrokClient,
     GrokDeferredJob,
+    McpTool,
     function_tool,
     json_schema_format,
     lookup,
@@ -305,6 +306,11 @@ class Grok(FunctionCallingLLM):
     def _none_is_no_additional_kwargs(cls, value: Any) -> Any:
         """``additional_kwargs=None`` means none, as in core's other LLMs."""
         return {} if value is None else value
+
+    @field_serializer("server_tools")
+    def _server_tools_without_secrets(self, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """An MCP tool's credentials are never serialized (``to_dict``, ``to_json``), like ``api_key``."""
+        return [McpTool.without_secrets(tool) for tool in tools]
 
     @field_validator("server_tools", mode="before")
     @classmethod
