@@ -16,9 +16,10 @@ connection breaks after the request was sent, :meth:`Deferred.fetch` looks once 
 is :class:`DeferredResultLostError`, not "unknown or expired" (:class:`DeferredResultNotFoundError`).
 :class:`GrokDeferredJob` keeps the answer it fetched, so asking it twice answers twice.
 
-Deferred completions exist on chat completions only: a call that :func:`grok_transport.plan`
-routed to the Responses API (server-side tools, files, ``previous_response_id``…) is refused
-before anything is sent, as is a streamed one. The ``x-grok-conv-id`` header of a planned call
+Deferred completions exist on xAI's chat completions only: a call that
+:func:`grok_transport.plan` routed to the Responses API (server-side tools, files,
+``previous_response_id``…) is refused before anything is sent, as is a streamed one or one for
+Grok Inc or grokapi.io. The ``x-grok-conv-id`` header of a planned call
 does not travel with a deferred start.
 """
 
@@ -104,6 +105,14 @@ def deferred_body(call: Call) -> dict[str, Any]:
     return {**call.body, "deferred": True}
 
 
+def check_provider(provider: str) -> None:
+    """Deferred completions are xAI's: Grok Inc and grokapi.io would answer a normal completion."""
+    if provider not in ("xai", "custom"):
+        raise InvalidParameterError(
+            f"deferred completions are an xAI feature; provider {provider!r} has none."
+        )
+
+
 def read_request_id(data: Any) -> str:
     """The request id a deferred start answers with."""
     request_id = data.get("request_id") if isinstance(data, Mapping) else None
@@ -185,6 +194,7 @@ class Deferred:
         Not sent twice once it may have reached xAI: a second start would be a second, billed
         request whose id nobody keeps.
         """
+        check_provider(self._client.provider)
         body = deferred_body(call)
         return read_request_id(self._client.request_json("POST", call.endpoint, body, idempotent=False))
 
@@ -226,6 +236,7 @@ class AsyncDeferred:
 
     async def start(self, call: Call) -> str:
         """Async twin of :meth:`Deferred.start`."""
+        check_provider(self._client.provider)
         body = deferred_body(call)
         data = await self._client.request_json("POST", call.endpoint, body, idempotent=False)
         return read_request_id(data)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -179,3 +180,14 @@ def test_a_job_without_the_client_it_needs_says_which_to_pass(grok_server: GrokT
         job = GrokDeferredJob(client, "req-1")
         with pytest.raises(TypeError, match="async_client="):
             asyncio.run(job.aresult())
+
+
+@pytest.mark.parametrize("dialect", ["grokapi", "grokinc"])
+def test_a_provider_without_deferred_completions_is_refused_before_any_request(
+    grok_server_factory: Callable[..., GrokTestServer], dialect: str
+) -> None:
+    server = grok_server_factory(dialect)
+    client = GrokClient(provider=dialect, api_key=server.api_key, base_url=server.base_url)
+    with client, pytest.raises(InvalidParameterError, match="xAI feature"):
+        client.deferred.start(client.plan(ASK, model="grok-3"))
+    assert server.requests == []

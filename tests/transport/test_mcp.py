@@ -149,3 +149,39 @@ def test_the_server_refuses_an_mcp_tool_without_a_label(grok_server: GrokTestSer
     body = {"model": MODEL, "input": "hi", "tools": [{"type": "mcp", "server_url": "https://m.example/mcp"}]}
     with _client(grok_server) as client, pytest.raises(BadRequestError, match="server_label"):
         client.request_json("POST", "/responses", body)
+
+
+def test_a_failed_call_and_a_tool_listing_are_kept_as_server_runs() -> None:
+    """xAI documents no ``mcp_list_tools`` item (OpenAI has one); if one comes, it is not dropped."""
+    from grok_transport._responses_reader import read_response
+
+    listing = {
+        "type": "mcp_list_tools",
+        "id": "mcpl_1",
+        "server_label": "docs",
+        "tools": [{"name": "search"}],
+    }
+    failed = {
+        "type": "mcp_call",
+        "id": "mcp_1",
+        "server_label": "docs",
+        "name": "search",
+        "arguments": '{"query":"x"}',
+        "output": None,
+        "error": "the MCP server answered 401",
+        "status": "failed",
+    }
+    message = {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "sorry"}]}
+    answer = read_response({"id": "r", "output": [listing, failed, message]})
+    runs = [run.as_dict() for run in answer.server_tool_runs]
+    assert [(r["type"], r["server_label"]) for r in runs] == [
+        ("mcp_list_tools", "docs"),
+        ("mcp_call", "docs"),
+    ]
+    assert runs[0]["tools"] == [{"name": "search"}]
+    assert (runs[1]["tool_name"], runs[1]["error"], runs[1]["status"]) == (
+        "search",
+        "the MCP server answered 401",
+        "failed",
+    )
+    assert answer.text == "sorry"
