@@ -345,7 +345,7 @@ class GrokDeferredJob(Generic[_T]):
 
     def _deferred(self) -> Deferred:
         if self._sync is None:
-            raise TypeError("this job has no GrokClient: use fetch_async / aresult, or pass sync_client=")
+            raise TypeError("this job has no GrokClient: use afetch / aresult, or pass sync_client=")
         return Deferred(self._sync)
 
     def _adeferred(self) -> AsyncDeferred:
@@ -382,7 +382,7 @@ class GrokDeferredJob(Generic[_T]):
         with self._lock:
             return self._result if self._look() is not None else None
 
-    async def fetch_async(self) -> _T | None:
+    async def afetch(self) -> _T | None:
         """Async twin of :meth:`fetch`."""
         async with self._async_lock():
             return self._result if await self._alook() is not None else None

@@ -43,9 +43,9 @@ class ChatGrokDeferredJob(GrokDeferredJob[AIMessage]):
         with translated_errors():
             return super().fetch()
 
-    async def fetch_async(self) -> AIMessage | None:
+    async def afetch(self) -> AIMessage | None:
         with translated_errors():
-            return await super().fetch_async()
+            return await super().afetch()
 
     def result(self, **options: Any) -> AIMessage:
         """``GrokDeferredJob.result`` (``timeout``, default 600 s; ``poll_interval``, default 1 s)."""

@@ -162,7 +162,7 @@ def test_the_async_client_starts_waits_and_keeps_the_answer(grok_server: GrokTes
     async def run() -> tuple[str, object, object, object]:
         async with AsyncGrokClient(api_key=grok_server.api_key, base_url=grok_server.base_url) as client:
             job = await client.deferred.submit(client.plan(ASK, model=MODEL))
-            assert await job.fetch_async() is None
+            assert await job.afetch() is None
             first, second = await asyncio.gather(
                 job.aresult(poll_interval=0.01), job.aresult(poll_interval=0.01)
             )
