@@ -125,14 +125,18 @@ def fetch_path(request_id: str) -> str:
     return f"/chat/deferred-completion/{path_id(request_id, 'a deferred request id')}"
 
 
-def read_fetch(status: int, content: bytes) -> Answer | None:
-    """A fetch's answer: ``None`` while pending (202), else the completion (the one place it is read)."""
+def read_fetch(status: int, content: bytes, secret: str | None) -> Answer | None:
+    """A fetch's answer: ``None`` while pending (202), else the completion (the one place it is read).
+
+    An error object in its place is the request's own failure, raised as its typed error with the
+    API key (``secret``) scrubbed, as the client scrubs every error.
+    """
     if status == 202:
         return None
     payload = read_json(status, content)
     if status != 200 or not isinstance(payload, dict) or "choices" not in payload:
         if isinstance(payload, dict) and "error" in payload:
-            raise error_from_payload(status, payload)
+            raise error_from_payload(status, payload, secret=secret)
         raise UnexpectedResponseError(f"a deferred fetch answered {status} with {content[:200]!r}")
     return read_chat_completion(payload)
 
@@ -213,7 +217,7 @@ class Deferred:
             if not error.request_sent or handed_over:
                 raise
             return self.fetch(request_id, handed_over=True)  # was it handed over? one more look says
-        return read_fetch(status, content)
+        return read_fetch(status, content, self._client._secret)
 
     def wait(
         self, request_id: str, *, timeout: float | None = TIMEOUT, poll_interval: float = POLL_INTERVAL
@@ -252,7 +256,7 @@ class AsyncDeferred:
             if not error.request_sent or handed_over:
                 raise
             return await self.fetch(request_id, handed_over=True)
-        return read_fetch(status, content)
+        return read_fetch(status, content, self._client._secret)
 
     async def wait(
         self, request_id: str, *, timeout: float | None = TIMEOUT, poll_interval: float = POLL_INTERVAL

@@ -23,6 +23,7 @@ from grok_transport import (
     GrokDeferredJob,
     InvalidParameterError,
     JobTimeoutError,
+    ServerError,
     mcp_tool,
 )
 from grok_transport.testing import GrokTestServer, Reply
@@ -191,3 +192,13 @@ def test_a_provider_without_deferred_completions_is_refused_before_any_request(
     with client, pytest.raises(InvalidParameterError, match="xAI feature"):
         client.deferred.start(client.plan(ASK, model="grok-3"))
     assert server.requests == []
+
+
+def test_a_request_that_failed_at_xai_raises_the_server_message_once(grok_server: GrokTestServer) -> None:
+    deferred_store(grok_server).complete_after = 0.0
+    grok_server.enqueue(Reply.error_in_body("Timed out waiting for first token"))
+    with _client(grok_server, max_retries=3) as client:
+        job = client.deferred.submit(client.plan(ASK, model=MODEL))
+        with pytest.raises(ServerError, match="Timed out waiting for first token"):
+            job.result(poll_interval=0.01)
+    assert len(_fetches(grok_server)) == 1  # the failure was the one delivery: asking again cannot help
