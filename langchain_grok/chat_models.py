@@ -110,7 +110,10 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
     ``llm.bind_tools([{"type": "web_search"}])``) and ``previous_response_id=`` move the call to
     xAI's Responses API, which runs the tools and cites its sources (see ``use_responses_api``).
     Which endpoint serves a call is ``grok_transport.plan``'s decision; the answer has the same
-    shape either way.
+    shape either way. A remote MCP server is one more server-side tool
+    (``grok_transport.mcp_tool(url, server_label=…, authorization=…)``, its credentials kept secret);
+    stored answers are read back and deleted with ``get_response`` / ``delete_response``, and
+    ``defer`` starts a call whose ``AIMessage`` is collected later, from any process.
 
     Documents: a ``file`` content block (PDF or text, as ``base64``, a ``url`` or a ``file_id``)
     moves the call to the Responses API too, where xAI searches the document for the answer.

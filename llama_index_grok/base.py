@@ -688,9 +688,9 @@ class Grok(FunctionCallingLLM):
         return Call(endpoint, bodies[0])
 
     def get_response(self, response_id: str) -> ChatResponse:
-        """A stored Responses-API answer (``additional_kwargs["id"]``) as ``chat`` returned it.
+        """A stored Responses-API answer, as ``chat`` returned it.
 
-        xAI keeps Responses-API answers for 30 days unless ``store=False``; with
+        Its id is the answer's ``message.additional_kwargs["response_id"]``. xAI keeps Responses-API answers for 30 days unless ``store=False``; with
         ``previous_response_id=`` a later call continues that conversation. An unknown or
         deleted id raises ``NotFoundError``.
         """

@@ -70,8 +70,9 @@ class Adapter:
         return str(content)
 
     def response_id(self, result: Any) -> str:
-        metadata = result.response_metadata if self.name == "langchain" else result.additional_kwargs
-        return str(metadata["id"])
+        if self.name == "langchain":
+            return str(result.response_metadata["id"])
+        return str(result.message.additional_kwargs["response_id"])
 
     def runs(self, result: Any) -> list[dict[str, Any]]:
         extras = result.additional_kwargs if self.name == "langchain" else result.message.additional_kwargs
