@@ -690,8 +690,9 @@ class Grok(FunctionCallingLLM):
     def get_response(self, response_id: str) -> ChatResponse:
         """A stored Responses-API answer, as ``chat`` returned it.
 
-        Its id is the answer's ``message.additional_kwargs["response_id"]``. xAI keeps Responses-API answers for 30 days unless ``store=False``; with
-        ``previous_response_id=`` a later call continues that conversation. An unknown or
+        Its id is the answer's ``message.additional_kwargs["response_id"]``. xAI keeps
+        Responses-API answers for 30 days unless ``store=False``; with ``previous_response_id=``
+        a later call continues that conversation. An unknown or
         deleted id raises ``NotFoundError``.
         """
         return answer_to_response(self.client.responses.get(response_id))
