@@ -66,9 +66,10 @@ def responses(x: Exchange) -> Response | StreamResponse:
     wire = _Responses(body, decide(conversation, reply))
     wire.items[:0] = mcp.numbered(calls, wire.id)  # xAI reports the MCP calls before the answer
     if wire.store and (reply is None or reply.kind in ("text", "tool_calls")):
-        items = (*prior, *input_items(body["input"]), *wire.output())
+        inputs = tuple(input_items(body["input"]))
         tokens = wire.answer.prompt_tokens + wire.output_tokens
-        x.state.store_response(wire.id, StoredResponse(items, tokens, wire.json))
+        stored = StoredResponse((*prior, *inputs, *wire.output()), tokens, wire.json, inputs)
+        x.state.store_response(wire.id, stored)
     return render(wire, reply, body.get("stream") is True)
 
 

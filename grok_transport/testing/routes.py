@@ -26,7 +26,7 @@ from .conversation import measure
 from .dialects import Dialect, XaiResponsesDialect
 from .exchange import Exchange
 from .responses_api import responses
-from .stored_responses import delete_response, get_response
+from .stored_responses import delete_response, get_response, input_items
 
 __all__ = ["ROUTES", "Route", "find_route"]
 
@@ -80,6 +80,7 @@ ROUTES = (
     Route("GET", "/v1/chat/deferred-completion/{id}", deferred.fetch, XAI),
     Route("GET", "/v1/responses/{id}", get_response, XAI, dialect=RESPONSES),
     Route("DELETE", "/v1/responses/{id}", delete_response, XAI, dialect=RESPONSES),
+    Route("GET", "/v1/responses/{id}/input_items", input_items, XAI, dialect=RESPONSES),
 )
 
 

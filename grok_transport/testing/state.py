@@ -56,12 +56,14 @@ def mask_headers(headers: dict[str, str]) -> dict[str, str]:
 class StoredResponse:
     """A stored Responses answer: the conversation through its output, and its size in tokens.
 
-    ``render`` builds the response object ``GET /v1/responses/{id}`` answers (only when asked).
+    ``render`` builds the response object ``GET /v1/responses/{id}`` answers (only when asked);
+    ``inputs`` are the request's own input items, which ``GET …/input_items`` pages.
     """
 
     items: tuple[Any, ...]
     tokens: int
     render: Callable[[], dict[str, Any]] | None = None
+    inputs: tuple[Any, ...] = ()
 
 
 class _Window:

@@ -99,3 +99,32 @@ def test_the_reference_example_with_chat_style_usage_keys_reads_the_same() -> No
         3,
         15,
     )
+
+
+def test_input_items_page_through_the_request_s_own_input(grok_server: GrokTestServer) -> None:
+    conversation = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "first question"},
+        {"role": "assistant", "content": "first answer"},
+        {"role": "user", "content": "second question"},
+    ]
+    with _client(grok_server) as client:
+        live = client.chat(conversation, model=MODEL, use_responses_api=True)
+        asked = list(client.responses.input_items(live.id, limit=3))
+        backwards = list(client.responses.input_items(live.id, order="desc", limit=100))
+        with pytest.raises(InvalidParameterError):
+            list(client.responses.input_items(live.id, limit=101))
+    assert [item["content"] for item in asked] == [m["content"] for m in conversation]
+    assert backwards == asked[::-1]
+    pages = [r.query for r in grok_server.requests if r.path.endswith("/input_items")]
+    assert len(pages) == 3  # 3 + 1 items at three a page, then one page of all four
+    assert len({item["id"] for item in asked}) == 4
+
+
+def test_async_input_items(grok_server: GrokTestServer) -> None:
+    async def run() -> list[str]:
+        async with AsyncGrokClient(api_key=grok_server.api_key, base_url=grok_server.base_url) as client:
+            live = await client.chat(ASK, model=MODEL, use_responses_api=True)
+            return [item["content"] async for item in client.responses.input_items(live.id, limit=1)]
+
+    assert asyncio.run(run()) == ["name three rivers"]
