@@ -16,6 +16,7 @@ from grok_transport._batch import BatchItemError, BatchStatus, BatchSubmitError,
 from grok_transport._catalogue import DEFAULT_MODELS, ModelInfo, known_models, lookup
 from grok_transport._client import DEFAULT_TIMEOUT, AsyncGrokClient, GrokClient
 from grok_transport._content import data_url, image_part
+from grok_transport._deferred import DeferredResultLostError, DeferredResultNotFoundError, GrokDeferredJob
 from grok_transport._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -52,6 +53,7 @@ from grok_transport._images import (
 )
 from grok_transport._keys import GeneratedKey, KeyInfo
 from grok_transport._listing import ModelCard
+from grok_transport._mcp import McpTool, mcp_tool
 from grok_transport._params import PARAMETERS, Parameter, UnsupportedParameterWarning, check_params
 from grok_transport._plan import (
     PLAN_SETTINGS,
@@ -115,6 +117,8 @@ __all__ = [
     "SERVER_TOOL_TYPES",
     "is_server_tool",
     "server_tool",
+    "mcp_tool",
+    "McpTool",
     "function_tool",
     "normalize_tool_choice",
     "json_schema_format",
@@ -137,6 +141,7 @@ __all__ = [
     # long-running jobs and other endpoints
     "GrokBatchJob",
     "BatchStatus",
+    "GrokDeferredJob",
     "GeneratedImage",
     "ImageResult",
     "DEFAULT_IMAGE_MODEL",
@@ -175,6 +180,8 @@ __all__ = [
     "JobTimeoutError",
     "BatchItemError",
     "BatchSubmitError",
+    "DeferredResultNotFoundError",
+    "DeferredResultLostError",
 ]
 
 # Show the public path in tracebacks and reprs (``grok_transport.RateLimitError``), as httpx does.

@@ -46,7 +46,11 @@ class Citation:
 
 @dataclass(slots=True)
 class ServerToolRun:
-    """One tool run the server did itself (``web_search_call``, ``x_search_call``, code execution…)."""
+    """One tool run the server did itself (``web_search_call``, ``x_search_call``, code execution…).
+
+    A remote MCP server's call (``mcp_call``) keeps its ``server_label``, the MCP tool's ``name``,
+    its ``arguments`` (a JSON string), ``output`` and ``error`` in ``action``.
+    """
 
     id: str
     type: str
@@ -80,6 +84,10 @@ class ServerToolRun:
         if "code" in self.action:
             run["code"] = self.action["code"]
             run["outputs"] = self.action.get("outputs") or []
+        if self.type.startswith("mcp_"):  # a remote MCP server's tool: which one, with what, and its result
+            run.update(self.action)
+            run["tool_name"] = run.pop("name", None)
+            run["name"] = self.name
         return run
 
 

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 from grok_transport._answer import Answer
 from grok_transport._chat_reader import read_chat_completion
 from grok_transport._errors import GrokError, InvalidParameterError, JobTimeoutError, UnexpectedResponseError
+from grok_transport._mcp import wire_value
 from grok_transport._paging import apages, pages
 from grok_transport._plan import Endpoint
 from grok_transport._polling import Schedule, apoll, poll
@@ -242,7 +243,7 @@ def _chunks(
         if not isinstance(body, Mapping):
             raise InvalidParameterError(f"item {index} is a {type(body).__name__}, not a request body")
         item = {"batch_request_id": str(index), "batch_request": {kind: body}}
-        item_size = len(json.dumps(item, separators=_COMPACT)) + 1
+        item_size = len(json.dumps(item, separators=_COMPACT, default=wire_value)) + 1
         if _ENVELOPE + item_size > max_bytes:
             raise InvalidParameterError(
                 f"item {index} is {item_size:,} bytes of JSON; an add call holds at most {max_bytes:,}"

@@ -53,6 +53,7 @@ from pydantic import SecretStr
 from grok_transport._answer import Answer
 from grok_transport._batch import AsyncBatches, Batches
 from grok_transport._chat_reader import ChatStreamReader, read_chat_completion
+from grok_transport._deferred import AsyncDeferred, Deferred
 from grok_transport._errors import (
     APITimeoutError,
     GrokError,
@@ -69,12 +70,14 @@ from grok_transport._files import AsyncFiles, FileObject, Files
 from grok_transport._images import AsyncImages, Images
 from grok_transport._keys import AsyncKeys, Keys
 from grok_transport._listing import AsyncModels, Models
+from grok_transport._mcp import wire_value
 from grok_transport._media import AsyncMedia, Media
 from grok_transport._plan import Call, InlineFile, inline_files, plan, with_file_ids
 from grok_transport._pool import ShardedAsyncTransport
 from grok_transport._providers import AuthStyle, Connection, resolve_connection
 from grok_transport._ratelimit import SlidingWindowLimiter, shared_limiter
 from grok_transport._resources import read_json
+from grok_transport._responses import AsyncResponses, Responses
 from grok_transport._responses_reader import ResponsesStreamReader, read_response
 from grok_transport._retry import DEFAULT_MAX_RETRIES, RetryPolicy, replayable
 from grok_transport._stream import AnswerStream, AsyncAnswerStream
@@ -104,7 +107,7 @@ _T = TypeVar("_T")
 
 def _dumps(body: Any) -> bytes:
     try:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=wire_value).encode("utf-8")
     except (TypeError, ValueError) as exc:  # bytes, sets, NaN… in a body: say so before sending
         raise InvalidParameterError(f"the request body is not JSON: {exc}") from None
 
@@ -416,6 +419,16 @@ class GrokClient(_BaseClient):
         """The bytes behind generated images' and videos' temporary URLs."""
         return Media(self)
 
+    @property
+    def deferred(self) -> Deferred:
+        """Deferred chat completions: start now, fetch once later; see ``GrokDeferredJob``."""
+        return Deferred(self)
+
+    @property
+    def responses(self) -> Responses:
+        """Stored Responses-API answers (``GET`` / ``DELETE /responses/{id}``)."""
+        return Responses(self)
+
     # -- the one retry loop -------------------------------------------------------------------
 
     def _retrying(self, path: str, attempt: Callable[[], _T], *, replay: bool) -> _T:
@@ -676,6 +689,16 @@ class AsyncGrokClient(_BaseClient):
     def media(self) -> AsyncMedia:
         """The bytes behind generated images' and videos' temporary URLs."""
         return AsyncMedia(self)
+
+    @property
+    def deferred(self) -> AsyncDeferred:
+        """Async twin of :attr:`GrokClient.deferred`."""
+        return AsyncDeferred(self)
+
+    @property
+    def responses(self) -> AsyncResponses:
+        """Async twin of :attr:`GrokClient.responses`."""
+        return AsyncResponses(self)
 
     # -- the one retry loop -------------------------------------------------------------------
 

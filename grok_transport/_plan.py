@@ -54,6 +54,7 @@ from typing import Any, Literal
 from grok_transport._catalogue import lookup
 from grok_transport._errors import InvalidMessageError, InvalidParameterError
 from grok_transport._files import check_size
+from grok_transport._mcp import from_spec
 from grok_transport._params import PARAMETERS, chosen_params
 from grok_transport._providers import Provider, fold_system_messages
 from grok_transport._validate import check_messages, check_tools
@@ -110,7 +111,14 @@ def server_tool(tool: str | Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidParameterError(
             f"{tool!r} is not a server-side tool; those are {', '.join(sorted(SERVER_TOOL_TYPES))}."
         )
+    if spec["type"] == "mcp":  # its credentials become secrets (grok_transport/_mcp.py)
+        return from_spec(spec)
     return spec
+
+
+def _mcp_secret(tool: Any) -> Any:
+    """A bound ``{"type": "mcp"}`` dict with its credentials as secrets; other tools as they are."""
+    return from_spec(tool) if isinstance(tool, dict) and tool.get("type") == "mcp" else tool
 
 
 def plan_arguments(
@@ -172,7 +180,7 @@ def plan(
         raise InvalidParameterError("messages must not be empty.")
     info = lookup(model, provider.name)
     check_messages(messages, context_window=info.context_window)
-    tools = [*(params.pop("tools", None) or ()), *map(server_tool, server_tools)]
+    tools = [*map(_mcp_secret, params.pop("tools", None) or ()), *map(server_tool, server_tools)]
     check_tools(tools)
     wants_responses = [t["type"] for t in tools if is_server_tool(t)]
     if any(map(_has_file, messages)):

@@ -42,10 +42,21 @@ def _finish_reason(status: str | None, tool_calls: list[ToolCall]) -> str | None
     return "tool_calls" if tool_calls else "stop"
 
 
+_MCP_FIELDS = ("server_label", "name", "arguments", "output", "error", "tools")
+"""What an ``mcp_call`` (or ``mcp_list_tools``) item says at its top level, where other runs have an
+``action`` (docs/wire.md, "Remote MCP")."""
+
+
+def _is_server_run(kind: Any) -> bool:
+    """``*_call`` items (``web_search_call``, ``mcp_call``…), and a remote MCP server's tool listing."""
+    return isinstance(kind, str) and (kind.endswith("_call") or kind == "mcp_list_tools")
+
+
 def _server_tool_run(item: dict[str, Any]) -> ServerToolRun:
-    return ServerToolRun(
-        id=item.get("id") or "", type=item["type"], status=item.get("status"), action=item.get("action") or {}
-    )
+    action = item.get("action") or {}
+    if item["type"].startswith("mcp_"):
+        action = {key: item[key] for key in _MCP_FIELDS if key in item}
+    return ServerToolRun(id=item.get("id") or "", type=item["type"], status=item.get("status"), action=action)
 
 
 def _function_call(item: dict[str, Any], index: int) -> ToolCall:
@@ -86,7 +97,7 @@ def read_response(data: Any, headers: Mapping[str, str] | None = None) -> Answer
             answer.tool_calls.append(_function_call(item, len(answer.tool_calls)))
         elif kind == "reasoning":
             reasoning.extend(str(part.get("text") or "") for part in item.get("summary") or ())
-        elif isinstance(kind, str) and kind.endswith("_call"):
+        elif _is_server_run(kind):
             answer.server_tool_runs.append(_server_tool_run(item))
     answer.text = "".join(texts)
     answer.reasoning = "".join(reasoning) or None
@@ -169,7 +180,7 @@ class ResponsesStreamReader:
         if kind == "function_call":
             calls = sum(1 for done in self._items.values() if done.get("type") == "function_call")
             return (Delta("tool_call", tool_call=_function_call(item, calls - 1)),)
-        if isinstance(kind, str) and kind.endswith("_call"):
+        if _is_server_run(kind):
             return (Delta("server_tool", server_tool=_server_tool_run(item)),)
         return _NOTHING
 

@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from pydantic import SecretStr
+
 from grok_transport._errors import InvalidMessageError, InvalidToolError, PromptTooLongError
 
 __all__ = ["ROLES", "MAX_CHARS_PER_TOKEN", "check_messages", "check_tools"]
@@ -62,6 +64,8 @@ def _chars(value: Any) -> int:
         return len(value)
     if value is None or isinstance(value, (bool, int, float)):
         return 0
+    if isinstance(value, SecretStr):  # an MCP credential: written as its value (grok_transport/_mcp.py)
+        return len(value.get_secret_value())
     if isinstance(value, (dict, Mapping)):  # dict first: the ABC check costs ten times more
         pairs: Iterable[tuple[Any, Any]] = value.items()
         step = ".{}"

@@ -5,7 +5,8 @@ class of ``grok_transport`` is exported here under the same name as a class that
 matching ``langchain_core.exceptions`` model error (see :mod:`langchain_grok._errors`); every
 error the classes raise is one of them. ``ChatGrokBatchJob`` is what
 ``ChatGrok.batch_submit`` and ``ChatGrok.batch_job`` return: a batch on xAI's Batch API,
-collected as ``AIMessage`` objects.
+collected as ``AIMessage`` objects; ``ChatGrokDeferredJob`` is what ``ChatGrok.defer`` and
+``ChatGrok.deferred_job`` return: one deferred completion, collected as an ``AIMessage``.
 
 Importing the package registers the ``"grok"`` content-block translator with langchain-core, so
 stored messages from ``ChatGrok`` render their ``content_blocks`` correctly. The classes are
@@ -24,14 +25,23 @@ from langchain_grok._errors import ERRORS
 
 if TYPE_CHECKING:
     from langchain_grok._batch import ChatGrokBatchJob
+    from langchain_grok._deferred import ChatGrokDeferredJob
     from langchain_grok.chat_models import ChatGrok
     from langchain_grok.tools import GrokImageGenerationTool, GrokVideoGenerationTool
 
-__all__ = ["ChatGrok", "ChatGrokBatchJob", "GrokImageGenerationTool", "GrokVideoGenerationTool", *ERRORS]
+__all__ = [
+    "ChatGrok",
+    "ChatGrokBatchJob",
+    "ChatGrokDeferredJob",
+    "GrokImageGenerationTool",
+    "GrokVideoGenerationTool",
+    *ERRORS,
+]
 
 _CLASSES = {
     "ChatGrok": "langchain_grok.chat_models",
     "ChatGrokBatchJob": "langchain_grok._batch",
+    "ChatGrokDeferredJob": "langchain_grok._deferred",
     "GrokImageGenerationTool": "langchain_grok.tools",
     "GrokVideoGenerationTool": "langchain_grok.tools",
 }

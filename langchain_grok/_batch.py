@@ -12,7 +12,7 @@ this module adds what is LangChain's:
   LangChain's ``RunnableBinding`` forwards an attribute it lacks to the model but passes only
   its ``config`` along, not its bound keyword arguments, so
   ``llm.bind_tools([...]).batch_submit(...)`` would submit every request without the tools.
-  This binding sends them, as ``invoke`` on the same binding would.
+  This binding sends them, as ``invoke`` on the same binding would; so does its ``defer``.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from langchain_core.runnables import Runnable, RunnableBinding
 
 from grok_transport import Answer, GrokBatchJob, GrokError
 from langchain_grok._convert import answer_to_message
+from langchain_grok._deferred import ChatGrokDeferredJob
 from langchain_grok._errors import as_langchain_error, translated_errors
 
 if TYPE_CHECKING:
@@ -146,3 +147,15 @@ class ChatGrokBinding(_CoreBinding):
     def batch_job(self, batch_id: str) -> ChatGrokBatchJob:
         """``ChatGrok.batch_job``: results do not depend on what was bound."""
         return self._model.batch_job(batch_id)
+
+    def defer(self, input: LanguageModelInput, **kwargs: Any) -> ChatGrokDeferredJob:
+        """``ChatGrok.defer`` with the bound arguments (a call's own win)."""
+        return self._model.defer(input, **{**self.kwargs, **kwargs})
+
+    async def adefer(self, input: LanguageModelInput, **kwargs: Any) -> ChatGrokDeferredJob:
+        """Async twin of :meth:`defer`."""
+        return await self._model.adefer(input, **{**self.kwargs, **kwargs})
+
+    def deferred_job(self, request_id: str) -> ChatGrokDeferredJob:
+        """``ChatGrok.deferred_job``: the answer does not depend on what was bound."""
+        return self._model.deferred_job(request_id)

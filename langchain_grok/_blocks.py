@@ -72,14 +72,20 @@ def _server_tool_blocks(message: AIMessage) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     for item in message.additional_kwargs.get("server_tool_calls") or ():
         call_id = item.get("id") or ""
-        args = {key: item[key] for key in ("query", "code") if item.get(key)}
+        args = {
+            key: item[key]
+            for key in ("query", "code", "server_label", "tool_name", "arguments")
+            if item.get(key)
+        }
         blocks.append({"type": "server_tool_call", "id": call_id, "name": item.get("name", ""), "args": args})
         result: dict[str, Any] = {
             "type": "server_tool_result",
             "tool_call_id": call_id,
-            "status": "success" if item.get("status") in (None, "completed") else "error",
+            "status": "success"
+            if item.get("status") in (None, "completed") and not item.get("error")
+            else "error",
         }
-        output = item.get("sources") or item.get("outputs")
+        output = item.get("sources") or item.get("outputs") or item.get("output")  # MCP: the server's text
         if output:
             result["output"] = output
         blocks.append(result)

@@ -47,6 +47,7 @@ from langchain_grok._batch import ChatGrokBatchJob, ChatGrokBinding, batch_messa
 from langchain_grok._blocks import PROVIDER
 from langchain_grok._connection import GrokConnectionMixin
 from langchain_grok._convert import StreamChunks, answer_to_message, messages_to_wire
+from langchain_grok._deferred import ChatGrokDeferredJob, deferred_message
 from langchain_grok._errors import translated_errors
 
 if TYPE_CHECKING:
@@ -110,7 +111,10 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
     ``llm.bind_tools([{"type": "web_search"}])``) and ``previous_response_id=`` move the call to
     xAI's Responses API, which runs the tools and cites its sources (see ``use_responses_api``).
     Which endpoint serves a call is ``grok_transport.plan``'s decision; the answer has the same
-    shape either way.
+    shape either way. A remote MCP server is one more server-side tool
+    (``grok_transport.mcp_tool(url, server_label=…, authorization=…)``, its credentials kept secret);
+    stored answers are read back and deleted with ``get_response`` / ``delete_response``, and
+    ``defer`` starts a call whose ``AIMessage`` is collected later, from any process.
 
     Documents: a ``file`` content block (PDF or text, as ``base64``, a ``url`` or a ``file_id``)
     moves the call to the Responses API too, where xAI searches the document for the answer.
@@ -579,6 +583,78 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         ]
         # No input: the transport refuses the empty batch before any request.
         return [call.body for call in calls], calls[0].endpoint if calls else "/chat/completions"
+
+    # -- deferred completions and stored responses ------------------------------------------------
+
+    def defer(
+        self, input: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
+    ) -> ChatGrokDeferredJob:
+        """Start ``input`` as an xAI deferred completion and return its job, without waiting.
+
+        Planned exactly as ``batch_submit`` plans an item (bound tools and structured-output
+        settings included), so ``job.result()`` is the ``AIMessage`` ``invoke`` would return.
+        Deferred completions exist on chat completions only: server-side tools, files or
+        ``previous_response_id`` are refused before any request. Keep ``job.id`` to collect
+        the answer from another process with :meth:`deferred_job` within 24 hours; xAI serves
+        it once. No callbacks run.
+        """
+        client = self.client
+        call = self._deferred_call(client, input, stop, kwargs)
+        with translated_errors():
+            return self.deferred_job(client.deferred.start(call))
+
+    async def adefer(
+        self, input: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
+    ) -> ChatGrokDeferredJob:
+        """Async twin of :meth:`defer`."""
+        client = self.async_client
+        call = self._deferred_call(client, input, stop, kwargs)
+        with translated_errors():
+            return self.deferred_job(await client.deferred.start(call))
+
+    def deferred_job(self, request_id: str) -> ChatGrokDeferredJob:
+        """The job of a deferred call started earlier, from this process or any other, by its id."""
+        with translated_errors():
+            return ChatGrokDeferredJob(
+                self.client, request_id, async_client=self.async_client, convert=deferred_message
+            )
+
+    def _deferred_call(
+        self,
+        client: GrokClient | AsyncGrokClient,
+        input: LanguageModelInput,
+        stop: list[str] | None,
+        kwargs: Any,
+    ) -> Call:
+        bodies, endpoint = self._batch_bodies(client, [input], stop, kwargs)
+        return Call(endpoint, bodies[0])
+
+    def get_response(self, response_id: str) -> AIMessage:
+        """A stored Responses-API answer (``response_metadata["id"]``) as ``invoke`` returned it.
+
+        xAI keeps Responses-API answers for 30 days unless ``store=False``; with
+        ``previous_response_id=`` a later call continues that conversation. A LangChain user
+        holds messages, not response objects, so this returns the message (its
+        ``response_metadata`` and ``usage_metadata`` included). An unknown or deleted id raises
+        ``NotFoundError``.
+        """
+        with translated_errors():
+            return answer_to_message(self.client.responses.get(response_id))
+
+    async def aget_response(self, response_id: str) -> AIMessage:
+        """Async twin of :meth:`get_response`."""
+        with translated_errors():
+            return answer_to_message(await self.async_client.responses.get(response_id))
+
+    def delete_response(self, response_id: str) -> bool:
+        """Delete a stored Responses-API answer at xAI; ``previous_response_id`` cannot name it again."""
+        with translated_errors():
+            return self.client.responses.delete(response_id)
+
+    async def adelete_response(self, response_id: str) -> bool:
+        """Async twin of :meth:`delete_response`."""
+        with translated_errors():
+            return await self.async_client.responses.delete(response_id)
 
     # -- bindings: what they bind reaches batch_submit too -----------------------------------------
 

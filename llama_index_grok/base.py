@@ -54,7 +54,7 @@ from llama_index.core.base.llms.types import (
     MessageRole,
     ToolCallBlock,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, field_validator
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, field_serializer, field_validator
 from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]  # re-exported
 from llama_index.core.instrumentation.events.llm import (
     LLMStructuredPredictEndEvent,
@@ -81,6 +81,8 @@ from grok_transport import (
     GrokBatchJob,
     GrokClient,
     GrokClients,
+    GrokDeferredJob,
+    McpTool,
     check_params,
     function_tool,
     json_schema_format,
@@ -92,6 +94,7 @@ from grok_transport import (
 )
 from llama_index_grok._batch import BatchResponse, as_chat, as_completion, converter, input_messages
 from llama_index_grok._convert import StreamState, answer_to_response, legacy_tool_call, to_wire_messages
+from llama_index_grok._deferred import deferred_job
 
 if TYPE_CHECKING:
     import httpx
@@ -323,6 +326,11 @@ class Grok(FunctionCallingLLM):
     def _none_is_no_additional_kwargs(cls, value: Any) -> Any:
         """``additional_kwargs=None`` means none, as in core's other LLMs."""
         return {} if value is None else value
+
+    @field_serializer("server_tools")
+    def _server_tools_without_secrets(self, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """An MCP tool's credentials are never serialized (``to_dict``, ``to_json``), like ``api_key``."""
+        return [McpTool.without_secrets(tool) for tool in tools]
 
     @field_validator("server_tools", mode="before")
     @classmethod
@@ -622,6 +630,82 @@ class Grok(FunctionCallingLLM):
         ``completion=True`` (for a batch of prompt strings): the id alone does not say which.
         """
         return self._batch_job(batch_id, as_completion if completion else as_chat)
+
+    # -- deferred completions and stored responses ------------------------------------------------
+
+    def defer_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> GrokDeferredJob[ChatResponse]:
+        """Start a chat as an xAI deferred completion; ``job.result()`` is the ``ChatResponse``.
+
+        Planned as ``batch_submit`` plans an item (LlamaIndex tools included), which is how
+        ``chat`` plans it. Deferred completions exist on chat completions only: server-side
+        tools, files or ``previous_response_id`` are refused before any request. Keep
+        ``job.id`` to collect the answer from another process with :meth:`deferred_job`
+        within 24 hours; xAI serves it once and the job keeps it. No callbacks fire.
+        """
+        client = self.client
+        return self.deferred_job(client.deferred.start(self._deferred_call(client, messages, kwargs)))
+
+    def defer_complete(self, prompt: str, **kwargs: Any) -> GrokDeferredJob[CompletionResponse]:
+        """:meth:`defer_chat` for a prompt; ``job.result()`` is the ``CompletionResponse``."""
+        client = self.client
+        call = self._deferred_call(client, prompt, kwargs)
+        return self.deferred_job(client.deferred.start(call), completion=True)
+
+    async def adefer_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> GrokDeferredJob[ChatResponse]:
+        """Async twin of :meth:`defer_chat`."""
+        client = self.async_client
+        return self.deferred_job(await client.deferred.start(self._deferred_call(client, messages, kwargs)))
+
+    async def adefer_complete(self, prompt: str, **kwargs: Any) -> GrokDeferredJob[CompletionResponse]:
+        """Async twin of :meth:`defer_complete`."""
+        client = self.async_client
+        call = self._deferred_call(client, prompt, kwargs)
+        return self.deferred_job(await client.deferred.start(call), completion=True)
+
+    @overload
+    def deferred_job(
+        self, request_id: str, *, completion: Literal[False] = ...
+    ) -> GrokDeferredJob[ChatResponse]: ...
+
+    @overload
+    def deferred_job(
+        self, request_id: str, *, completion: Literal[True]
+    ) -> GrokDeferredJob[CompletionResponse]: ...
+
+    def deferred_job(self, request_id: str, *, completion: bool = False) -> GrokDeferredJob[Any]:
+        """The job of a deferred call started earlier, from this process or any other, by its id.
+
+        ``completion=True`` for one started by :meth:`defer_complete`: the id alone does not say.
+        """
+        return deferred_job(self.client, self.async_client, request_id, completion=completion)
+
+    def _deferred_call(self, client: GrokClient | AsyncGrokClient, item: Any, kwargs: dict[str, Any]) -> Call:
+        bodies, endpoint, _ = self._batch_bodies(client, [item], kwargs)
+        return Call(endpoint, bodies[0])
+
+    def get_response(self, response_id: str) -> ChatResponse:
+        """A stored Responses-API answer, as ``chat`` returned it.
+
+        Its id is the answer's ``message.additional_kwargs["response_id"]``. xAI keeps
+        Responses-API answers for 30 days unless ``store=False``; with ``previous_response_id=``
+        a later call continues that conversation. An unknown or
+        deleted id raises ``NotFoundError``.
+        """
+        return answer_to_response(self.client.responses.get(response_id))
+
+    async def aget_response(self, response_id: str) -> ChatResponse:
+        """Async twin of :meth:`get_response`."""
+        return answer_to_response(await self.async_client.responses.get(response_id))
+
+    def delete_response(self, response_id: str) -> bool:
+        """Delete a stored Responses-API answer at xAI; ``previous_response_id`` cannot name it again."""
+        return self.client.responses.delete(response_id)
+
+    async def adelete_response(self, response_id: str) -> bool:
+        """Async twin of :meth:`delete_response`."""
+        return await self.async_client.responses.delete(response_id)
 
     def _batch_job(
         self, batch_id: str, convert: Callable[[int, Answer], Any], total: int | None = None

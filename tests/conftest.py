@@ -19,7 +19,7 @@ Matching is on method, path, query and the JSON body (key order and tool-call id
 are the model's, and langchain-tests makes some of its own at random) or the multipart form (its
 random boundary ignored), never on host or port, so a cassette recorded against one base URL
 replays against another. Secrets are filtered at record time: ``Authorization``, ``X-API-Key``
-and cookies, and key-like query parameters.
+and cookies, key-like query parameters, and remote-MCP tools' credentials in request bodies.
 """
 
 from __future__ import annotations
@@ -56,6 +56,38 @@ def _multipart(body: bytes) -> bytes | None:
     return body.replace(first[2:], b"BOUNDARY")
 
 
+def redact_mcp_credentials(data: Any) -> bool:
+    """Replace the credentials of every remote-MCP tool in a request body by ``REDACTED``, in place.
+
+    An MCP tool's ``authorization`` and header values travel in the JSON body (docs/wire.md,
+    "Remote MCP"), where header filters do not reach. Returns whether anything was replaced.
+    """
+    tools = data.get("tools") if isinstance(data, dict) else None
+    changed = False
+    for tool in tools if isinstance(tools, list) else ():
+        if not (isinstance(tool, dict) and tool.get("type") == "mcp"):
+            continue
+        if "authorization" in tool:
+            tool["authorization"], changed = "REDACTED", True
+        for name in tool.get("headers") or {}:
+            tool["headers"][name], changed = "REDACTED", True
+    return changed
+
+
+def _scrub_request(request: Any) -> Any:
+    """Record no MCP credential: the body is rewritten only when it holds one."""
+    body = request.body
+    if not body or b'"mcp"' not in body:
+        return request
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError):
+        return request
+    if redact_mcp_credentials(data):
+        request.body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return request
+
+
 def _normalized(body: Any) -> Any:
     if body is None:
         return None
@@ -67,6 +99,7 @@ def _normalized(body: Any) -> Any:
         data = json.loads(body)
     except (TypeError, ValueError):
         return body
+    redact_mcp_credentials(data)  # recordings hold none, so a live request matches without its own
     ids: dict[str, str] = {}
 
     def walk(value: Any) -> Any:
@@ -113,6 +146,7 @@ def vcr_config(request: pytest.FixtureRequest) -> dict[str, Any]:
     return {
         "filter_headers": [(name, "REDACTED") for name in SECRET_HEADERS] + [("cookie", None)],
         "filter_query_parameters": [("api_key", "REDACTED"), ("key", "REDACTED"), ("token", "REDACTED")],
+        "before_record_request": _scrub_request,
         "before_record_response": _scrub_response,
         "decode_compressed_response": True,
         "match_on": ["method", "path", "query", "grok_json_body"],

@@ -35,6 +35,9 @@ SECTIONS = [
     "Models",
     "Responses API",
     "Batch API",
+    "Deferred completions",
+    "Stored responses",
+    "Remote MCP",
     "Known defects of the alternatives",
 ]
 

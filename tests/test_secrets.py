@@ -77,3 +77,49 @@ def test_notebooks_carry_no_secret_in_sources_or_outputs() -> None:
         text = json.dumps(json.loads(path.read_text()))
         found = RECORDED_PATTERNS.findall(text)
         assert not found, f"{path.name}: {found[:2]}"
+
+
+# -- remote MCP credentials travel in request bodies, where header filters do not reach ------------
+
+MCP_TOKEN = "Bearer mcp-secret-5e6f7a8b9c"
+
+
+def _mcp_body() -> bytes:
+    from grok_transport import GrokClient, mcp_tool
+
+    tool = mcp_tool(
+        "https://mcp.example.com/mcp",
+        server_label="docs",
+        authorization=MCP_TOKEN,
+        headers={"X-Key": "hdr-9f8e7d6c"},
+    )
+    client = GrokClient(api_key="replay-key", base_url="http://127.0.0.1:9/v1")
+    call = client.plan([{"role": "user", "content": "hi"}], model="grok-4.3", server_tools=[tool])
+    return client._request("POST", call.endpoint, call.body, True).content
+
+
+def test_recording_scrubs_mcp_credentials_and_replay_still_matches() -> None:
+    from vcr.request import Request
+
+    from tests.conftest import _scrub_request, grok_json_body
+
+    body = _mcp_body()
+    assert MCP_TOKEN.encode() in body  # the wire has it, for xAI to use
+    live = Request("POST", "http://127.0.0.1:9/v1/responses", body, {})
+    recorded = _scrub_request(Request("POST", "http://127.0.0.1:9/v1/responses", body, {}))
+    assert b"mcp-secret" not in recorded.body and b"hdr-9f8e7d6c" not in recorded.body
+    assert json.loads(recorded.body)["tools"][0]["authorization"] == "REDACTED"
+    grok_json_body(live, recorded)  # a replayed live request still matches its recording
+
+
+@pytest.mark.parametrize("path", _cassettes(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_cassette_bodies_carry_no_mcp_credential(path: Path) -> None:
+    for interaction in yaml.safe_load(path.read_text())["interactions"]:
+        body = interaction["request"].get("body")
+        text = body.get("string") if isinstance(body, dict) else body
+        if not text or '"mcp"' not in str(text):
+            continue
+        for tool in json.loads(text).get("tools") or ():
+            if tool.get("type") == "mcp":
+                assert tool.get("authorization", "REDACTED") == "REDACTED", path.name
+                assert set((tool.get("headers") or {}).values()) <= {"REDACTED"}, path.name

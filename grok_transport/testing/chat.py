@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from .._catalogue import ModelInfo, lookup
+from . import deferred
 from ._http import Response, StreamResponse
 from .answer import Answer, decide
 from .conversation import read_chat
@@ -45,6 +46,8 @@ def chat_completions(x: Exchange) -> Response | StreamResponse:
     options = body.get("stream_options")
     usage_chunk = isinstance(options, Mapping) and options.get("include_usage") is True
     wire = _Chat(decide(conversation, reply), x.request.body, usage_chunk)
+    if body.get("deferred") is True:  # answered now, delivered later (see .deferred)
+        return deferred.start(x, wire.json(), reply)
     return render(wire, reply, body.get("stream") is True)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._catalogue import ModelInfo, lookup
-from . import media
+from . import mcp, media
 from ._http import Response, StreamResponse
 from .answer import Answer, decide
 from .conversation import input_items, read_responses, text_format
@@ -57,13 +57,19 @@ def responses(x: Exchange) -> Response | StreamResponse:
     conversation.prompt_tokens, conversation.image_tokens = x.prompt_tokens, x.image_tokens
     conversation.cached_tokens = cached
     documents = media.attached_documents(x, [*prior, *input_items(body["input"])])
+    calls = mcp.mcp_calls(x, body, conversation)
     reply = x.next_reply()
     if reply is None:
         reply = media.document_reply(conversation, documents)
+    if reply is None and calls:
+        reply = mcp.mcp_reply(calls)
     wire = _Responses(body, decide(conversation, reply))
+    wire.items[:0] = mcp.numbered(calls, wire.id)  # xAI reports the MCP calls before the answer
     if wire.store and (reply is None or reply.kind in ("text", "tool_calls")):
-        items = (*prior, *input_items(body["input"]), *wire.output())
-        x.state.store_response(wire.id, StoredResponse(items, wire.answer.prompt_tokens + wire.output_tokens))
+        inputs = tuple(input_items(body["input"]))
+        tokens = wire.answer.prompt_tokens + wire.output_tokens
+        stored = StoredResponse((*prior, *inputs, *wire.output()), tokens, wire.json, inputs)
+        x.state.store_response(wire.id, stored)
     return render(wire, reply, body.get("stream") is True)
 
 
@@ -294,7 +300,8 @@ class _Responses:
                 ev.add("response.function_call_arguments.done", arguments=data["arguments"], **at)
             elif data["type"] != "reasoning":
                 stage = "interpreting" if data["type"] == "code_interpreter_call" else "searching"
-                for step in ("in_progress", stage, "completed"):
+                mcp = data["type"] == "mcp_call"  # nothing to search: started, then done
+                for step in ("in_progress", "completed") if mcp else ("in_progress", stage, "completed"):
                     ev.add(f"response.{data['type']}.{step}", **at)
             ev.add("response.output_item.done", item=data, output_index=index)
         ev.add(f"response.{self.status}", response=self.json())

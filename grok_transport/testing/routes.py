@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from . import batch, media
+from . import batch, deferred, media
 from . import endpoints as e
 from ._http import Response, StreamResponse
 from .chat import chat_completions
@@ -26,6 +26,7 @@ from .conversation import measure
 from .dialects import Dialect, XaiResponsesDialect
 from .exchange import Exchange
 from .responses_api import responses
+from .stored_responses import delete_response, get_response, input_items
 
 __all__ = ["ROUTES", "Route", "find_route"]
 
@@ -76,6 +77,10 @@ ROUTES = (
     Route("POST", "/v1/batches/{id}:cancel", batch.handle, XAI),
     Route("POST", "/v1/batches/{id}/requests", batch.handle, XAI),
     Route("GET", "/v1/batches/{id}/results", batch.handle, XAI),
+    Route("GET", "/v1/chat/deferred-completion/{id}", deferred.fetch, XAI),
+    Route("GET", "/v1/responses/{id}", get_response, XAI, dialect=RESPONSES),
+    Route("DELETE", "/v1/responses/{id}", delete_response, XAI, dialect=RESPONSES),
+    Route("GET", "/v1/responses/{id}/input_items", input_items, XAI, dialect=RESPONSES),
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,10 +54,16 @@ def mask_headers(headers: dict[str, str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class StoredResponse:
-    """A stored Responses answer: the conversation through its output, and its size in tokens."""
+    """A stored Responses answer: the conversation through its output, and its size in tokens.
+
+    ``render`` builds the response object ``GET /v1/responses/{id}`` answers (only when asked);
+    ``inputs`` are the request's own input items, which ``GET …/input_items`` pages.
+    """
 
     items: tuple[Any, ...]
     tokens: int
+    render: Callable[[], dict[str, Any]] | None = None
+    inputs: tuple[Any, ...] = ()
 
 
 class _Window:

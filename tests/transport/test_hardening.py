@@ -264,6 +264,8 @@ _OWN_KEYWORDS = {  # errors whose constructor asks for their own fields
     "JobTimeoutError": {"job_id": "batch-1", "last_status": {"state": "running"}},
     "BatchItemError": {"index": 3, "batch_request_id": "3", "body": {"error": "went wrong"}},
     "BatchSubmitError": {"batch_id": "batch-1", "submitted": 100},
+    "DeferredResultNotFoundError": {"deferred_id": "req-1", "status_code": 404, "request_id": "r-1"},
+    "DeferredResultLostError": {"deferred_id": "req-1", "request_id": "r-1"},
 }
 
 

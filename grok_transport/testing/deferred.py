@@ -1,0 +1,117 @@
+"""Deferred chat completions: the request now, its answer once, later.
+
+What xAI documents is in docs/wire.md, "Deferred completions".
+
+A chat-completions request with ``"deferred": true`` is validated and answered at once, as any
+other (the scripted reply is taken now), but the client receives only ``{"request_id"}``. The
+answer becomes available :attr:`DeferredStore.complete_after` seconds later (elapsed time, so
+a test that sleeps, or polls slowly, sees it done). ``GET /v1/chat/deferred-completion/{id}``
+then answers:
+
+* **202 with an empty body** while it is pending;
+* **200 with the chat.completion, once**: the server forgets it as it sends it, so the next GET
+  is a 404, exactly as xAI discards a collected result. The scripted reply's faults
+  (``cut_after``, ``first_byte_delay``, ``malformed``) apply to this delivery, so a test can
+  cut the one delivery and see what a client makes of the 404 that follows;
+* **404** for an unknown (or already collected) id.
+
+Configure with ``deferred_store(server).complete_after = <seconds>``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._http import Response
+from .exchange import Exchange, json_response
+from .replies import Reply
+from .state import State
+
+if TYPE_CHECKING:
+    from .server import GrokTestServer
+
+__all__ = ["DEFAULT_COMPLETE_AFTER", "DeferredStore", "deferred_store", "fetch", "start"]
+
+DEFAULT_COMPLETE_AFTER = 0.05
+"""Seconds a deferred request stays pending by default: long enough that a first look sees 202."""
+_GONE = "Deferred request {} not found: it never existed, expired, or was already fetched."
+
+
+@dataclass
+class DeferredRequest:
+    """One deferred request: the completion it will deliver, when, and with which faults."""
+
+    completion: dict[str, Any]
+    reply: Reply | None
+    ready_at: float
+
+
+class DeferredStore:
+    """The deferred requests of one server; ``complete_after`` is how long each stays pending."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.complete_after = DEFAULT_COMPLETE_AFTER
+        self._requests: dict[str, DeferredRequest] = {}
+
+    def __len__(self) -> int:
+        """Requests not collected yet."""
+        return len(self._requests)
+
+    def add(self, completion: dict[str, Any], reply: Reply | None) -> str:
+        request_id = str(uuid.uuid4())
+        with self._lock:
+            ready = time.monotonic() + self.complete_after
+            self._requests[request_id] = DeferredRequest(completion, reply, ready)
+        return request_id
+
+    def take(self, request_id: str) -> DeferredRequest | bool | None:
+        """The request if it is done (forgotten from now on), ``True`` if pending, ``None`` if unknown."""
+        with self._lock:
+            found = self._requests.get(request_id)
+            if found is None:
+                return None
+            if found.ready_at > time.monotonic():
+                return True
+            return self._requests.pop(request_id)
+
+
+_stores: weakref.WeakKeyDictionary[State, DeferredStore] = weakref.WeakKeyDictionary()
+_stores_lock = threading.Lock()
+
+
+def _store_of(state: State) -> DeferredStore:
+    with _stores_lock:
+        store = _stores.get(state)
+        if store is None:
+            store = _stores[state] = DeferredStore()
+        return store
+
+
+def deferred_store(server: GrokTestServer) -> DeferredStore:
+    """The deferred requests of ``server``, to set ``complete_after`` or count what is uncollected."""
+    return _store_of(server._state)
+
+
+def start(x: Exchange, completion: dict[str, Any], reply: Reply | None) -> Response:
+    """Answer a ``"deferred": true`` chat request with its request id (called by :mod:`.chat`)."""
+    if x.json.get("stream") is True:  # not documented either way; the client never sends it
+        x.refuse(400, "A deferred request cannot be streamed.")
+    return json_response({"request_id": _store_of(x.state).add(completion, reply)})
+
+
+def fetch(x: Exchange) -> Response:
+    """``GET /v1/chat/deferred-completion/{id}``: 202, then the completion once, then 404."""
+    request_id = x.params["id"]
+    found = _store_of(x.state).take(request_id)
+    if found is None:
+        x.refuse(404, _GONE.format(request_id))
+    if found is True:
+        return Response(202, b"", content_type=None)
+    assert isinstance(found, DeferredRequest)
+    return json_response(found.completion, found.reply)
