@@ -48,6 +48,8 @@ from grok_transport import _downloads, _files, _images, _videos
 from grok_transport._answer import Answer
 from grok_transport._batch import AsyncBatches, Batches
 from grok_transport._chat_reader import ChatStreamReader, read_chat_completion
+from grok_transport._collections import AsyncCollections, Collections, management_settings
+from grok_transport._documents import AsyncDocuments, Documents
 from grok_transport._errors import (
     APITimeoutError,
     GrokError,
@@ -133,7 +135,14 @@ class _BaseClient:
         rate_limit_rpm: int | None = _UNSET,
         require_key: bool = True,
         connection: Connection | None = None,
+        management_api_key: str | SecretStr | None = None,
+        management_base_url: str | None = None,
     ) -> None:
+        """Configure a client; nothing is sent.
+
+        ``management_api_key`` (default ``XAI_MANAGEMENT_API_KEY``) and ``management_base_url``
+        are for ``client.collections`` only (see :mod:`grok_transport._collections`).
+        """
         if connection is None:
             connection = resolve_connection(
                 provider=provider,
@@ -167,6 +176,9 @@ class _BaseClient:
         """Parsed URLs of the chat paths (:data:`_CHAT_PATHS`), filled on first use."""
         self._uploads: dict[str, tuple[str, float]] = {}
         """Inline files uploaded for chat turns: ``InlineFile.key`` → (file id, reusable until)."""
+        self._management_settings = management_settings(management_api_key, management_base_url)
+        self._management_client: Any = None
+        """The client ``client.collections`` talks through, built on first use."""
 
     @property
     def provider(self) -> str:
@@ -359,6 +371,16 @@ class GrokClient(_BaseClient):
     def batches(self) -> Batches:
         """The Batch API (``/batches``): bulk jobs that outlive the process; see ``GrokBatchJob``."""
         return Batches(self)
+
+    @property
+    def collections(self) -> Collections:
+        """Collections (xAI) on the management host, with the management key."""
+        return Collections(self)
+
+    @property
+    def documents(self) -> Documents:
+        """Document search over collections (``documents.search``), with the inference key."""
+        return Documents(self)
 
     # -- the one retry loop -------------------------------------------------------------------
 
@@ -674,6 +696,16 @@ class AsyncGrokClient(_BaseClient):
     def batches(self) -> AsyncBatches:
         """Async twin of :attr:`GrokClient.batches`."""
         return AsyncBatches(self)
+
+    @property
+    def collections(self) -> AsyncCollections:
+        """Async twin of :attr:`GrokClient.collections`."""
+        return AsyncCollections(self)
+
+    @property
+    def documents(self) -> AsyncDocuments:
+        """Async twin of :attr:`GrokClient.documents`."""
+        return AsyncDocuments(self)
 
     # -- the one retry loop -------------------------------------------------------------------
 
