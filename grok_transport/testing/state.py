@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .collections import CollectionStore
 from .media import MediaStore
 from .replies import Reply
 
@@ -89,6 +90,7 @@ class State:
         self.responses: OrderedDict[str, StoredResponse] = OrderedDict()
         self.base_url = ""
         self.media = MediaStore()
+        self.collections = CollectionStore()
         self.clear()
 
     def next_reply(self) -> Reply | None:
@@ -142,4 +144,5 @@ class State:
             self.spent.clear()
             self.images = 0
             self.media.clear()
+            self.collections.clear()
             self.keys = dict.fromkeys(self.initial_keys, ("test", int(time.time())))
