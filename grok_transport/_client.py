@@ -356,7 +356,9 @@ class GrokClient(_BaseClient):
         return self._client
 
     def close(self) -> None:
-        """Close the pooled connections this client opened."""
+        """Close the pooled connections this client opened (its collections client's too)."""
+        if self._management_client is not None:
+            self._management_client.close()
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -681,7 +683,9 @@ class AsyncGrokClient(_BaseClient):
         return client
 
     async def aclose(self) -> None:
-        """Close the connections opened on the running loop."""
+        """Close the connections opened on the running loop (its collections client's too)."""
+        if self._management_client is not None:
+            await self._management_client.aclose()
         pool = self._pools.pop(asyncio.get_running_loop(), None)
         if pool is not None:
             await pool[1].aclose()  # type: ignore[attr-defined]

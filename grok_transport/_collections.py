@@ -22,6 +22,7 @@ No recording exists; each object is read in one ``from_dict`` so that one can co
 from __future__ import annotations
 
 import builtins
+import hashlib
 import json
 import os
 import re
@@ -248,6 +249,34 @@ def _update_body(name: str | None, description: str | None, extra: Mapping[str, 
     return body
 
 
+def text_uploads(
+    texts: Sequence[str], metadatas: Sequence[Mapping[str, Any]] | None, names: Sequence[str] | None
+) -> builtins.list[tuple[bytes, str, dict[str, str]]]:
+    """``(bytes, filename, fields)`` per text: the arguments of ``add_file`` for a framework document.
+
+    The name is the given one, else the basename of a ``source`` in the metadata, else one made
+    from the text's hash (so the same text gets the same name); ``.txt`` is added when the name
+    has no extension, so the server reads it as text. Fields are the metadata's scalar values
+    (``None`` left out): nested values would not filter meaningfully.
+    """
+    if isinstance(texts, str):
+        raise InvalidParameterError("add_texts takes a list of texts, not one string.")
+    metadatas = list(metadatas) if metadatas is not None else [{}] * len(texts)
+    given = list(names) if names is not None else [None] * len(texts)
+    if len(metadatas) != len(texts) or len(given) != len(texts):
+        raise InvalidParameterError("add_texts needs one metadata mapping and one name per text.")
+    uploads = []
+    for text, metadata, name in zip(texts, metadatas, given, strict=True):
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidParameterError("Every document needs some text to index.")
+        source = metadata.get("source")
+        name = name or (os.path.basename(source) if isinstance(source, str) and source else None)
+        name = name or f"document-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+        fields = {k: v for k, v in metadata.items() if isinstance(v, (str, int, float, bool))}
+        uploads.append((text.encode(), name if "." in name else f"{name}.txt", _fields(fields)))
+    return uploads
+
+
 def _settled(document: CollectionDocument) -> bool:
     return document.processed or document.failed
 
@@ -368,6 +397,27 @@ class Collections:
         started = [self.add_file(collection_id, f, fields=fields, wait=False) for f in files]
         return [self.wait_for_document(collection_id, d.file_id, timeout=timeout) for d in started]
 
+    def add_texts(
+        self,
+        collection_id: str,
+        texts: Sequence[str],
+        *,
+        metadatas: Sequence[Mapping[str, Any]] | None = None,
+        names: Sequence[str] | None = None,
+        timeout: float | None = INDEX_TIMEOUT,
+    ) -> builtins.list[CollectionDocument]:
+        """Upload each text as a UTF-8 ``.txt`` file, attach it with its metadata as fields, wait.
+
+        What the adapters' ``add_documents`` call: a framework document is its text and its
+        metadata (scalar values become fields; see :func:`text_upload`).
+        """
+        uploads = text_uploads(texts, metadatas, names)
+        started = [
+            self.add_file(collection_id, data, filename=name, fields=fields, wait=False)
+            for data, name, fields in uploads
+        ]
+        return [self.wait_for_document(collection_id, d.file_id, timeout=timeout) for d in started]
+
     def documents(
         self,
         collection_id: str,
@@ -479,6 +529,23 @@ class AsyncCollections:
     ) -> builtins.list[CollectionDocument]:
         """Async twin of :meth:`Collections.add_files`."""
         started = [await self.add_file(collection_id, f, fields=fields, wait=False) for f in files]
+        return [await self.wait_for_document(collection_id, d.file_id, timeout=timeout) for d in started]
+
+    async def add_texts(
+        self,
+        collection_id: str,
+        texts: Sequence[str],
+        *,
+        metadatas: Sequence[Mapping[str, Any]] | None = None,
+        names: Sequence[str] | None = None,
+        timeout: float | None = INDEX_TIMEOUT,
+    ) -> builtins.list[CollectionDocument]:
+        """Async twin of :meth:`Collections.add_texts`."""
+        uploads = text_uploads(texts, metadatas, names)
+        started = [
+            await self.add_file(collection_id, data, filename=name, fields=fields, wait=False)
+            for data, name, fields in uploads
+        ]
         return [await self.wait_for_document(collection_id, d.file_id, timeout=timeout) for d in started]
 
     async def documents(
