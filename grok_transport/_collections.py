@@ -311,7 +311,6 @@ class Collections:
     def __init__(self, client: GrokClient) -> None:
         self._client = client
 
-    @property
     def _management(self) -> GrokClient:
         client = self._client
         if client._management_client is None:
@@ -320,7 +319,7 @@ class Collections:
         return management
 
     def _json(self, method: str, path: str, body: Any = None, *, idempotent: bool = True) -> Any:
-        return self._management.request_json(method, path, body, idempotent=idempotent)
+        return self._management().request_json(method, path, body, idempotent=idempotent)
 
     # collections --------------------------------------------------------------------------------
 
@@ -378,7 +377,8 @@ class Collections:
         With ``wait`` (the default) this returns once the document is searchable, or raises
         :class:`DocumentIndexingError`; without, it returns the document as first seen.
         """
-        path_id(collection_id, "collection_id")  # a bad id is refused before the upload
+        path_id(collection_id, "collection_id")  # a bad id, or no management key, is refused
+        self._management()  # before the upload
         uploaded = self._client.upload_file(file, filename=filename)
         self.attach(collection_id, uploaded.id, fields=fields)
         if wait:
@@ -454,7 +454,6 @@ class AsyncCollections:
     def __init__(self, client: AsyncGrokClient) -> None:
         self._client = client
 
-    @property
     def _management(self) -> AsyncGrokClient:
         client = self._client
         if client._management_client is None:
@@ -463,7 +462,7 @@ class AsyncCollections:
         return management
 
     async def _json(self, method: str, path: str, body: Any = None, *, idempotent: bool = True) -> Any:
-        return await self._management.request_json(method, path, body, idempotent=idempotent)
+        return await self._management().request_json(method, path, body, idempotent=idempotent)
 
     async def create(self, name: str, *, description: str | None = None, **settings: Any) -> Collection:
         """Async twin of :meth:`Collections.create`."""
@@ -513,6 +512,7 @@ class AsyncCollections:
     ) -> CollectionDocument:
         """Async twin of :meth:`Collections.add_file`."""
         path_id(collection_id, "collection_id")
+        self._management()
         uploaded = await self._client.upload_file(file, filename=filename)
         await self.attach(collection_id, uploaded.id, fields=fields)
         if wait:
