@@ -20,7 +20,7 @@ from llama_index.core.tools import QueryEngineTool
 
 from grok_transport import GrokClient, MissingAPIKeyError
 from grok_transport.testing import GrokTestServer, Reply
-from llama_index_grok import Grok, GrokCollectionsRetriever, collections_search_tool
+from llama_index_grok import GrokCollectionsRetriever, collections_search_tool
 
 DOCS = [
     Document(
