@@ -35,6 +35,7 @@ SECTIONS = [
     "Models",
     "Responses API",
     "Batch API",
+    "Collections and document search",
     "Known defects of the alternatives",
 ]
 
