@@ -190,3 +190,15 @@ def test_collections(executed) -> None:
     assert "source: 'The Cap Fréhel lighthouse was built in 1950." in _text(_tagged(nb, "query-engine"))
     searched = _text(_tagged(nb, "file-search"))
     assert "file_search read: ['lighthouse.md']" in searched and "collections://collection_" in searched
+
+
+@pytest.mark.parametrize("variable", ["XAI_API_KEY", "XAI_MANAGEMENT_API_KEY"])
+def test_the_builder_keeps_either_key_out_of_notebooks(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    value = "a-key-from-the-console-0123456789"
+    monkeypatch.setenv(variable, value)
+    assert variable not in build._kernel_environment(offline=True)  # offline kernels never see it
+    nb = build.make_notebook("collections")
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"oops: {value}")]
+    assert build.leaks(nb) == [f"the value of {variable}"]  # and a build refuses to write it
