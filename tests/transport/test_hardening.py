@@ -264,6 +264,7 @@ _OWN_KEYWORDS = {  # errors whose constructor asks for their own fields
     "JobTimeoutError": {"job_id": "batch-1", "last_status": {"state": "running"}},
     "BatchItemError": {"index": 3, "batch_request_id": "3", "body": {"error": "went wrong"}},
     "BatchSubmitError": {"batch_id": "batch-1", "submitted": 100},
+    "DocumentIndexingError": {"collection_id": "collection_1", "file_id": "file_1", "body": {"error": "bad"}},
 }
 
 
