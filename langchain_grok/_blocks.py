@@ -79,7 +79,7 @@ def _server_tool_blocks(message: AIMessage) -> list[dict[str, Any]]:
             "tool_call_id": call_id,
             "status": "success" if item.get("status") in (None, "completed") else "error",
         }
-        output = item.get("sources") or item.get("outputs")
+        output = item.get("sources") or item.get("outputs") or item.get("results")  # results: file_search
         if output:
             result["output"] = output
         blocks.append(result)

@@ -174,6 +174,8 @@ def test_the_model_can_search_collections_itself(grok_server: GrokTestServer, co
     assert run["name"] == "file_search" and run["results"][0]["file_id"] == file_id
     urls = [c["url"] for c in answer.additional_kwargs["citations"]]
     assert f"collections://{collection_id}/files/{file_id}" in urls
+    (result,) = [b for b in answer.content_blocks if b["type"] == "server_tool_result"]
+    assert "built in 1950" in result["output"][0]["text"]  # the chunks the search read
     (request,) = [r.json for r in grok_server.requests if r.path == "/v1/responses"]
     assert request["tools"] == [
         {"type": "file_search", "vector_store_ids": [collection_id], "max_num_results": 2}
