@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from pydantic import SecretStr
 
@@ -226,8 +227,6 @@ def _document_path(collection_id: str, file_id: str) -> str:
 
 
 def _list_path(path: str, order: str | None, sort_by: str | None, filter: str | None) -> str:
-    from urllib.parse import urlencode
-
     query = {k: v for k, v in (("order", order), ("sort_by", sort_by), ("filter", filter)) if v}
     return f"{path}?{urlencode(query)}" if query else path
 

@@ -23,9 +23,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import Field, SecretStr, model_validator
 
-from grok_transport import AsyncGrokClient, GrokClient, RetrievalMode, SearchMatch
+from grok_transport import AsyncGrokClient, GrokClient, InvalidParameterError, RetrievalMode, SearchMatch
 from langchain_grok._connection import GrokConnectionMixin
-from langchain_grok._errors import translated_errors
+from langchain_grok._errors import as_langchain_error, translated_errors
 
 if TYPE_CHECKING:
     import os
@@ -73,6 +73,11 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnectionMixin):
         self._resolve_connection_fields()
         return self
 
+    @classmethod
+    def from_model(cls, model: GrokConnectionMixin, **kwargs: Any) -> Self:
+        """The retriever on ``model``'s connection (a ``ChatGrok`` or a tool); ``kwargs`` set the rest."""
+        return cls(**{**model._connection_settings(), **kwargs})
+
     # retrieval ----------------------------------------------------------------------------------
 
     def _search_options(self) -> dict[str, Any]:
@@ -119,7 +124,8 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnectionMixin):
         if collection_id is not None:
             return collection_id
         if len(self.collection_ids) > 1:
-            raise ValueError("This retriever searches several collections: say which with collection_id=.")
+            message = "This retriever searches several collections: say which with collection_id=."
+            raise as_langchain_error(InvalidParameterError(message))
         return self.collection_ids[0]
 
     def add_documents(

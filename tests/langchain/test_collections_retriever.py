@@ -22,7 +22,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnablePassthrough
 from langchain_core.tools import create_retriever_tool
 
-from grok_transport import GrokClient, MissingAPIKeyError
+from grok_transport import GrokClient, InvalidParameterError, MissingAPIKeyError
 from grok_transport.testing import GrokTestServer, Reply
 from langchain_grok import ChatGrok, GrokCollectionsRetriever, collections_search_tool
 
@@ -214,3 +214,16 @@ def test_ingesting_without_a_management_key_says_which(
     with pytest.raises(MissingAPIKeyError, match="XAI_MANAGEMENT_API_KEY"):
         retriever.add_documents(DOCS)
     assert len(grok_server.requests) == before
+
+
+def test_from_model_shares_the_chat_models_connection(
+    grok_server: GrokTestServer, collection_id: str
+) -> None:
+    llm = ChatGrok(model="grok-4.3", api_key=grok_server.api_key, base_url=grok_server.base_url)
+    retriever = GrokCollectionsRetriever.from_model(
+        llm, collection_ids=[collection_id, "collection_other"], k=3
+    )
+    assert (retriever.base_url, retriever.k) == (grok_server.base_url, 3)
+    assert retriever.client is llm.client  # one pool for the chain's model and its retriever
+    with pytest.raises(InvalidParameterError, match="collection_id="):
+        retriever.add_documents(DOCS)  # two collections: which one to fill?
