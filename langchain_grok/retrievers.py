@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 __all__ = ["GrokCollectionsRetriever"]
 
+_PER_CALL = frozenset({"k", "retrieval_mode", "filter", "instructions"})
+"""Search settings a single call may override (``retriever.invoke(query, k=3)``)."""
+
 
 def _document(match: SearchMatch) -> Document:
     return Document(page_content=match.chunk_content, metadata=match.metadata(), id=match.chunk_id or None)
@@ -80,27 +83,38 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnectionMixin):
 
     # retrieval ----------------------------------------------------------------------------------
 
-    def _search_options(self) -> dict[str, Any]:
-        return {
-            "limit": self.k,
+    def _search_options(self, overrides: dict[str, Any]) -> dict[str, Any]:
+        """The search's settings: the retriever's, with a call's ``k``, ``retrieval_mode``, … winning."""
+        unknown = sorted(set(overrides) - _PER_CALL)
+        if unknown:
+            message = f"invoke() takes {', '.join(sorted(_PER_CALL))} as search settings, not {unknown}."
+            raise as_langchain_error(InvalidParameterError(message))
+        settings = {
+            "k": self.k,
             "retrieval_mode": self.retrieval_mode,
             "filter": self.filter,
             "instructions": self.instructions,
+            **overrides,
         }
+        settings["limit"] = settings.pop("k")
+        return settings
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
+        """The best chunks; a call may set ``k``, ``retrieval_mode``, ``filter`` or ``instructions``."""
+        options = self._search_options(kwargs)
         with translated_errors():
-            matches = self.client.documents.search(query, self.collection_ids, **self._search_options())
+            matches = self.client.documents.search(query, self.collection_ids, **options)
         return [_document(match) for match in matches]
 
     async def _aget_relevant_documents(
-        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun
+        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
+        options = self._search_options(kwargs)
         with translated_errors():
             search = self.async_client.documents.search
-            matches = await search(query, self.collection_ids, **self._search_options())
+            matches = await search(query, self.collection_ids, **options)
         return [_document(match) for match in matches]
 
     # ingestion ----------------------------------------------------------------------------------
