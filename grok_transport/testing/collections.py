@@ -18,9 +18,10 @@ The management routes answer only to the server's *management* key
 ``management_base_url=server.base_url``.
 
 A file comes from the Files API storage (:class:`~.media.MediaStore`; a PDF's text is read best
-effort). Attached, it is ``DOCUMENT_STATUS_PROCESSING`` for :attr:`CollectionStore.index_delay`
-seconds, then ``PROCESSED`` (or ``FAILED`` with :attr:`CollectionStore.fail_with` as its message,
-for tests of that path); only processed documents are searched. Search is deterministic: the text
+effort). Attached, it is ``DOCUMENT_STATUS_PROCESSING``, then the SDK's intermediate
+``DOCUMENT_STATUS_EMBEDDING``, for :attr:`CollectionStore.index_delay` seconds, then
+``PROCESSED`` (or ``FAILED`` with :attr:`CollectionStore.fail_with` as its message, for tests
+of that path); only processed documents are searched. Search is deterministic: the text
 is cut into chunks of a few sentences, scored against the query with BM25 over every chunk of
 the searched collections, so the best chunk is visibly the one holding the query's words.
 
@@ -104,13 +105,22 @@ class _Document:
     failure: str | None = None
 
     def status(self, delay: float) -> str:
-        if time.monotonic() < self.attached + delay:
+        """``PROCESSING`` for the first tenth of ``delay``, then ``EMBEDDING``, then the outcome.
+
+        ``EMBEDDING`` is one of the SDK's intermediate states that the REST reference does not
+        list, so a client meets a status it must treat as "still working".
+        """
+        elapsed = time.monotonic() - self.attached
+        if elapsed < delay / 10:
             return "DOCUMENT_STATUS_PROCESSING"
+        if elapsed < delay:
+            return "DOCUMENT_STATUS_EMBEDDING"
         return "DOCUMENT_STATUS_FAILED" if self.failure else "DOCUMENT_STATUS_PROCESSED"
 
     def as_json(self, delay: float) -> dict[str, Any]:
         status = self.status(delay)
-        processing = {"DOCUMENT_STATUS_PROCESSING": "processing", "DOCUMENT_STATUS_FAILED": "failed"}
+        processing = {"DOCUMENT_STATUS_PROCESSING": "processing", "DOCUMENT_STATUS_EMBEDDING": "processing"}
+        processing["DOCUMENT_STATUS_FAILED"] = "failed"
         return {
             "file_metadata": {
                 "file_id": self.file.id,
@@ -128,7 +138,7 @@ class _Document:
             "fields": dict(self.fields),
             "status": status,
             "error_message": (self.failure or "") if status == "DOCUMENT_STATUS_FAILED" else "",
-            "last_indexed_at": None if status == "DOCUMENT_STATUS_PROCESSING" else _rfc3339(time.time()),
+            "last_indexed_at": _rfc3339(time.time()) if processing.get(status) != "processing" else None,
         }
 
 
