@@ -48,7 +48,7 @@ from grok_transport import _downloads, _files, _images, _videos
 from grok_transport._answer import Answer
 from grok_transport._batch import AsyncBatches, Batches
 from grok_transport._chat_reader import ChatStreamReader, read_chat_completion
-from grok_transport._collections import AsyncCollections, Collections, management_settings
+from grok_transport._collections import AsyncCollections, Collections
 from grok_transport._documents import AsyncDocuments, Documents
 from grok_transport._errors import (
     APITimeoutError,
@@ -176,7 +176,10 @@ class _BaseClient:
         """Parsed URLs of the chat paths (:data:`_CHAT_PATHS`), filled on first use."""
         self._uploads: dict[str, tuple[str, float]] = {}
         """Inline files uploaded for chat turns: ``InlineFile.key`` → (file id, reusable until)."""
-        self._management_settings = management_settings(management_api_key, management_base_url)
+        key = SecretStr(management_api_key) if isinstance(management_api_key, str) else management_api_key
+        self._management_settings = (key, management_base_url)
+        """Resolved (environment, checks) on first use of ``collections``, so a malformed
+        ``XAI_MANAGEMENT_API_KEY`` troubles only code that manages collections."""
         self._management_client: Any = None
         """The client ``client.collections`` talks through, built on first use."""
 

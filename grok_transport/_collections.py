@@ -194,7 +194,7 @@ def management_settings(
 
 def _management_kwargs(client: GrokClient | AsyncGrokClient) -> dict[str, Any]:
     """The settings of the internal management client: the caller's, but another host and key."""
-    key, url = client._management_settings
+    key, url = management_settings(*client._management_settings)
     if not key.get_secret_value():
         raise MissingAPIKeyError(
             f"Collections management needs a management key: pass management_api_key= or set "

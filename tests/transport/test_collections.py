@@ -24,6 +24,7 @@ from grok_transport import (
     DocumentIndexingError,
     GrokClient,
     GrokError,
+    InvalidAPIKeyError,
     InvalidParameterError,
     JobTimeoutError,
     MissingAPIKeyError,
@@ -335,3 +336,16 @@ def test_the_management_key_never_shows(
     assert MANAGEMENT_SECRET.encode() not in pickle.dumps(error)
     assert "retrying" in caplog.text and MANAGEMENT_SECRET not in caplog.text
     client.close()
+
+
+def test_a_malformed_management_key_troubles_only_collections(
+    grok_server: GrokTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XAI_MANAGEMENT_API_KEY", "mgmt1234abcd\nrest5678")
+    with GrokClient(api_key=grok_server.api_key, base_url=grok_server.base_url) as client:
+        assert client.chat([{"role": "user", "content": "hi"}], model="grok-4.3").text  # chat is unaffected
+        sent = len(grok_server.requests)
+        with pytest.raises(InvalidAPIKeyError, match="XAI_MANAGEMENT_API_KEY") as info:
+            client.collections.create("handbook")
+    assert "mgmt1234abcd" not in str(info.value)  # says what is wrong, never the key
+    assert len(grok_server.requests) == sent
