@@ -349,3 +349,14 @@ def test_a_malformed_management_key_troubles_only_collections(
             client.collections.create("handbook")
     assert "mgmt1234abcd" not in str(info.value)  # says what is wrong, never the key
     assert len(grok_server.requests) == sent
+
+
+def test_a_list_longer_than_a_page_is_read_page_by_page(
+    grok_server: GrokTestServer, client: GrokClient
+) -> None:
+    names = [f"c{n:03}" for n in range(101)]  # a page holds 100
+    for name in names:
+        client.collections.create(name)
+    assert [c.name for c in client.collections.list()] == names
+    pages = [r for r in grok_server.requests if r.method == "GET" and r.path == "/v1/collections"]
+    assert len(pages) == 2 and "pagination_token=" in pages[1].query
