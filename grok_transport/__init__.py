@@ -15,8 +15,15 @@ from grok_transport._answer import Answer, Citation, Delta, DeltaKind, ServerToo
 from grok_transport._batch import BatchItemError, BatchStatus, BatchSubmitError, GrokBatchJob
 from grok_transport._catalogue import DEFAULT_MODELS, ModelInfo, known_models, lookup
 from grok_transport._client import DEFAULT_TIMEOUT, AsyncGrokClient, GrokClient
+from grok_transport._collections import (
+    DEFAULT_MANAGEMENT_BASE_URL,
+    Collection,
+    CollectionDocument,
+    DocumentIndexingError,
+)
 from grok_transport._content import data_url, image_part
 from grok_transport._deferred import DeferredResultLostError, DeferredResultNotFoundError, GrokDeferredJob
+from grok_transport._documents import RetrievalMode, SearchMatch, collections_search_tool
 from grok_transport._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -150,6 +157,13 @@ __all__ = [
     "VideoStatus",
     "DEFAULT_VIDEO_MODEL",
     "FileObject",
+    # collections and document search
+    "Collection",
+    "CollectionDocument",
+    "SearchMatch",
+    "RetrievalMode",
+    "collections_search_tool",
+    "DEFAULT_MANAGEMENT_BASE_URL",
     "GeneratedKey",
     "KeyInfo",
     "Token",
@@ -182,6 +196,7 @@ __all__ = [
     "BatchSubmitError",
     "DeferredResultNotFoundError",
     "DeferredResultLostError",
+    "DocumentIndexingError",
 ]
 
 # Show the public path in tracebacks and reprs (``grok_transport.RateLimitError``), as httpx does.

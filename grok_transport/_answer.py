@@ -81,6 +81,8 @@ class ServerToolRun:
             "query": self.action.get("query"),
             "sources": self.sources,
         }
+        if "results" in self.action:  # a collections search: the chunks it found
+            run["results"] = self.action["results"]
         if "code" in self.action:
             run["code"] = self.action["code"]
             run["outputs"] = self.action.get("outputs") or []

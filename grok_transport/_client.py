@@ -53,7 +53,9 @@ from pydantic import SecretStr
 from grok_transport._answer import Answer
 from grok_transport._batch import AsyncBatches, Batches
 from grok_transport._chat_reader import ChatStreamReader, read_chat_completion
+from grok_transport._collections import AsyncCollections, Collections
 from grok_transport._deferred import AsyncDeferred, Deferred
+from grok_transport._documents import AsyncDocuments, Documents
 from grok_transport._errors import (
     APITimeoutError,
     GrokError,
@@ -142,7 +144,14 @@ class _BaseClient:
         rate_limit_rpm: int | None = _UNSET,
         require_key: bool = True,
         connection: Connection | None = None,
+        management_api_key: str | SecretStr | None = None,
+        management_base_url: str | None = None,
     ) -> None:
+        """Configure a client; nothing is sent.
+
+        ``management_api_key`` (default ``XAI_MANAGEMENT_API_KEY``) and ``management_base_url``
+        are for ``client.collections`` only (see :mod:`grok_transport._collections`).
+        """
         if connection is None:
             connection = resolve_connection(
                 provider=provider,
@@ -176,6 +185,12 @@ class _BaseClient:
         """Parsed URLs of the chat paths (:data:`_CHAT_PATHS`), filled on first use."""
         self._uploads: dict[str, tuple[str, float]] = {}
         """Inline files uploaded for chat turns: ``InlineFile.key`` → (file id, reusable until)."""
+        key = SecretStr(management_api_key) if isinstance(management_api_key, str) else management_api_key
+        self._management_settings = (key, management_base_url)
+        """Resolved (environment, checks) on first use of ``collections``, so a malformed
+        ``XAI_MANAGEMENT_API_KEY`` troubles only code that manages collections."""
+        self._management_client: Any = None
+        """The client ``client.collections`` talks through, built on first use."""
 
     @property
     def provider(self) -> str:
@@ -359,7 +374,9 @@ class GrokClient(_BaseClient):
         return self._client
 
     def close(self) -> None:
-        """Close the pooled connections this client opened."""
+        """Close the pooled connections this client opened (its collections client's too)."""
+        if self._management_client is not None:
+            self._management_client.close()
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -428,6 +445,15 @@ class GrokClient(_BaseClient):
     def responses(self) -> Responses:
         """Stored Responses-API answers (``GET`` / ``DELETE /responses/{id}``)."""
         return Responses(self)
+
+    def collections(self) -> Collections:
+        """Collections (xAI) on the management host, with the management key."""
+        return Collections(self)
+
+    @property
+    def documents(self) -> Documents:
+        """Document search over collections (``documents.search``), with the inference key."""
+        return Documents(self)
 
     # -- the one retry loop -------------------------------------------------------------------
 
@@ -632,7 +658,9 @@ class AsyncGrokClient(_BaseClient):
         return client
 
     async def aclose(self) -> None:
-        """Close the connections opened on the running loop."""
+        """Close the connections opened on the running loop (its collections client's too)."""
+        if self._management_client is not None:
+            await self._management_client.aclose()
         pool = self._pools.pop(asyncio.get_running_loop(), None)
         if pool is not None:
             await pool[1].aclose()  # type: ignore[attr-defined]
@@ -699,6 +727,15 @@ class AsyncGrokClient(_BaseClient):
     def responses(self) -> AsyncResponses:
         """Async twin of :attr:`GrokClient.responses`."""
         return AsyncResponses(self)
+
+    def collections(self) -> AsyncCollections:
+        """Async twin of :attr:`GrokClient.collections`."""
+        return AsyncCollections(self)
+
+    @property
+    def documents(self) -> AsyncDocuments:
+        """Async twin of :attr:`GrokClient.documents`."""
+        return AsyncDocuments(self)
 
     # -- the one retry loop -------------------------------------------------------------------
 

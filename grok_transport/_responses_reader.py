@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from grok_transport._answer import Answer, Citation, Delta, DeltaKind, ServerToolRun
+from grok_transport._documents import file_search_action
 from grok_transport._errors import UnexpectedResponseError, error_from_payload
 from grok_transport._wire import ToolCall, Usage
 
@@ -53,7 +54,7 @@ def _is_server_run(kind: Any) -> bool:
 
 
 def _server_tool_run(item: dict[str, Any]) -> ServerToolRun:
-    action = item.get("action") or {}
+    action = file_search_action(item) if item["type"] == "file_search_call" else item.get("action") or {}
     if item["type"].startswith("mcp_"):
         action = {key: item[key] for key in _MCP_FIELDS if key in item}
     return ServerToolRun(id=item.get("id") or "", type=item["type"], status=item.get("status"), action=action)
@@ -129,6 +130,14 @@ def _read_message(item: dict[str, Any], texts: list[str], citations: list[Citati
                         None if end is None else end + offset,
                     )
                 )
+            elif note.get("type") == "file_citation" and note.get("file_id"):  # OpenAI's form, no offsets
+                citations.append(Citation(_file_url(note), note.get("filename")))
+
+
+def _file_url(note: dict[str, Any]) -> str:
+    """A cited collection file as the URL xAI documents for it, ``collections://<id>/files/<file_id>``."""
+    collection = note.get("collection_id") or note.get("vector_store_id")
+    return f"collections://{collection}/files/{note['file_id']}" if collection else str(note["file_id"])
 
 
 class ResponsesStreamReader:

@@ -1,4 +1,7 @@
-"""LangChain integration for Grok: ``ChatGrok``, ``GrokImageGenerationTool`` and ``GrokVideoGenerationTool``.
+"""LangChain integration for Grok: ``ChatGrok``, ``GrokImageGenerationTool``, ``GrokVideoGenerationTool``.
+
+``GrokCollectionsRetriever`` searches xAI Collections; ``collections_search_tool`` lets the model
+search them itself (a server-side tool for ``ChatGrok.bind_tools``).
 
 All three talk to xAI, Grok Inc, grokapi.io or any Grok proxy through ``grok_transport``. Every error
 class of ``grok_transport`` is exported here under the same name as a class that is also the
@@ -27,14 +30,17 @@ if TYPE_CHECKING:
     from langchain_grok._batch import ChatGrokBatchJob
     from langchain_grok._deferred import ChatGrokDeferredJob
     from langchain_grok.chat_models import ChatGrok
+    from langchain_grok.retrievers import GrokCollectionsRetriever
     from langchain_grok.tools import GrokImageGenerationTool, GrokVideoGenerationTool
 
 __all__ = [
     "ChatGrok",
     "ChatGrokBatchJob",
     "ChatGrokDeferredJob",
+    "GrokCollectionsRetriever",
     "GrokImageGenerationTool",
     "GrokVideoGenerationTool",
+    "collections_search_tool",
     *ERRORS,
 ]
 
@@ -44,6 +50,8 @@ _CLASSES = {
     "ChatGrokDeferredJob": "langchain_grok._deferred",
     "GrokImageGenerationTool": "langchain_grok.tools",
     "GrokVideoGenerationTool": "langchain_grok.tools",
+    "GrokCollectionsRetriever": "langchain_grok.retrievers",
+    "collections_search_tool": "grok_transport",  # the file_search server tool, for bind_tools
 }
 globals().update(ERRORS)
 

@@ -85,7 +85,9 @@ def _server_tool_blocks(message: AIMessage) -> list[dict[str, Any]]:
             if item.get("status") in (None, "completed") and not item.get("error")
             else "error",
         }
-        output = item.get("sources") or item.get("outputs") or item.get("output")  # MCP: the server's text
+        output = (  # MCP: the server's text; file_search: its results
+            item.get("sources") or item.get("outputs") or item.get("output") or item.get("results")
+        )
         if output:
             result["output"] = output
         blocks.append(result)

@@ -42,7 +42,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CELL_TIMEOUT = 120
 """Seconds per cell. Offline every cell takes well under a second; live ones wait for a model."""
-KEY_VARIABLES = ("XAI_API_KEY", "GROKINC_API_KEY", "GROKAPI_API_KEY", "GROK_API_KEY", "GROK_BASE_URL")
+KEY_VARIABLES = (
+    "XAI_API_KEY",
+    "XAI_MANAGEMENT_API_KEY",
+    "GROKINC_API_KEY",
+    "GROKAPI_API_KEY",
+    "GROK_API_KEY",
+    "GROK_BASE_URL",
+)
 """What ``--offline`` (and the test) removes: every variable that could make a notebook go live."""
 
 Cell = tuple[str, str, tuple[str, ...]]  # (kind, source, tags)
@@ -987,10 +994,206 @@ print("stopped", len(servers), "local servers")
 """),
 ]
 
+# -- collections.ipynb -------------------------------------------------------------------------
+
+COLLECTIONS = [
+    md("""
+# xAI Collections: RAG with retrieval hosted by xAI
+
+xAI Collections store, chunk, embed and rank documents; `POST /v1/documents/search` returns the
+best-matching chunks. So a LangChain chain or a LlamaIndex query engine needs nothing but Grok:
+no embedding model and no vector store of your own. This notebook creates a collection, puts
+LangChain documents and a PDF in it, retrieves from it in both frameworks, lets the model search
+it by itself, and cleans up.
+
+**Two keys.** Managing collections (create, add documents, delete) uses a *management key*
+(`XAI_MANAGEMENT_API_KEY`, on `https://management-api.x.ai/v1`); searching uses the ordinary API
+key (`XAI_API_KEY`). With both set, the notebook talks to the real xAI API. Without them, the
+first cell starts `GrokTestServer`, a local server that plays both hosts, indexes what you upload
+and ranks chunks deterministically (BM25 over the text); its chat answers are labelled stand-ins,
+not model output.
+
+Install: `pip install "grok-integrations[all]"`.
+"""),
+    code(
+        """
+import os
+import tempfile
+from pathlib import Path
+
+from grok_transport.testing import GrokTestServer
+
+MODEL = "grok-4.3"
+LIVE = bool(os.environ.get("XAI_API_KEY") and os.environ.get("XAI_MANAGEMENT_API_KEY"))
+if LIVE:
+    CONNECTION, MANAGEMENT = {}, {}  # both keys from the environment, xAI's two hosts
+    print("XAI_API_KEY and XAI_MANAGEMENT_API_KEY are set: this notebook talks to the REAL xAI API.")
+else:
+    try:  # a fixed port keeps the URLs printed below the same from one run to the next
+        server = GrokTestServer(dialect="xai", port=8103).start()
+    except OSError:
+        server = GrokTestServer(dialect="xai").start()
+    CONNECTION = {"provider": "xai", "base_url": server.base_url, "api_key": server.api_key}
+    MANAGEMENT = {"management_base_url": server.base_url, "management_api_key": server.management_api_key}
+    print(
+        f"No keys: this notebook talks to a LOCAL Grok-compatible server at {server.base_url}.\\n"
+        "It plays the management host too. Its chat answers are deterministic stand-ins, not model output."
+    )
+""",
+        "offline-switch",
+    ),
+    md("""
+## A collection
+
+The transport client reaches both hosts: `client.collections` (management key) and
+`client.documents.search` (API key).
+"""),
+    code(
+        """
+from grok_transport import GrokClient
+
+client = GrokClient(**CONNECTION, **MANAGEMENT)
+collection = client.collections.create("keepers-handbook", description="What lighthouse keepers need to know")
+print(collection.name, "|", collection.description, "| documents:", collection.documents_count)
+""",
+        "create",
+    ),
+    md("""
+## Put documents in
+
+`add_documents` uploads LangChain `Document`s (the text as a file, scalar metadata as the
+document's fields); `add_files` uploads files such as PDFs. Both return once xAI has indexed
+them, so the next search finds them.
+"""),
+    code(
+        """
+from langchain_core.documents import Document
+
+from grok_transport.testing import sample_pdf
+from langchain_grok import GrokCollectionsRetriever
+
+retriever = GrokCollectionsRetriever(collection_ids=[collection.id], k=2, **CONNECTION, **MANAGEMENT)
+retriever.add_documents([
+    Document("The Cap Fréhel lighthouse was built in 1950. It stands 103 metres above the sea.",
+             metadata={"source": "lighthouse.md", "team": "keepers"}),
+    Document("The cafeteria opens at nine and closes at three. Coffee is free for keepers.",
+             metadata={"source": "cafeteria.md", "team": "staff"}),
+])
+folder = Path(tempfile.mkdtemp())
+storm = sample_pdf("Storm protocol: keepers stay inside when winds pass 90 km/h.")
+(folder / "storm-protocol.pdf").write_bytes(storm)
+retriever.add_files([folder / "storm-protocol.pdf"], fields={"team": "keepers"})
+for document in client.collections.documents(collection.id):
+    print(f"{document.name:20} {document.status:28} fields={document.fields}")
+""",
+        "ingest",
+    ),
+    md("""
+## Retrieve (LangChain)
+
+Each chunk comes back as a `Document` whose metadata holds its score, file id, chunk id,
+collection id and the document's fields. `filter` narrows the search by field (AIP-160).
+"""),
+    code(
+        """
+for doc in retriever.invoke("When was the lighthouse built?"):
+    print(f"{doc.metadata['score']:.3f}  {doc.page_content}")
+keepers_only = retriever.model_copy(update={"filter": 'team = "keepers"'})
+print([doc.page_content[:30] for doc in keepers_only.invoke("wind storm coffee")])
+""",
+        "retrieve",
+    ),
+    md("""
+## A RAG chain with ChatGrok (LCEL)
+"""),
+    code(
+        """
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import RunnablePassthrough
+
+from langchain_grok import ChatGrok
+
+prompt = ChatPromptTemplate.from_messages(
+    [("system", "Answer from this context only:\\n{context}"), ("human", "{question}")]
+)
+context = retriever | (lambda docs: "\\n\\n".join(d.page_content for d in docs))
+chain = (
+    {"context": context, "question": RunnablePassthrough()}
+    | prompt
+    | ChatGrok(model=MODEL, **CONNECTION)
+    | StrOutputParser()
+)
+print(chain.invoke("What must keepers do in a storm?"))
+""",
+        "lcel",
+    ),
+    md("""
+## A query engine (LlamaIndex)
+
+The LlamaIndex retriever returns `NodeWithScore`s; `RetrieverQueryEngine` with `Grok` answers
+from them, and `source_nodes` shows which chunks it used.
+"""),
+    code(
+        """
+from llama_index.core.query_engine import RetrieverQueryEngine
+
+from llama_index_grok import Grok
+from llama_index_grok import GrokCollectionsRetriever as LlamaIndexCollectionsRetriever
+
+nodes = LlamaIndexCollectionsRetriever([collection.id], similarity_top_k=1, **CONNECTION)
+engine = RetrieverQueryEngine.from_args(nodes, llm=Grok(model=MODEL, **CONNECTION))
+response = engine.query("How tall is the lighthouse?")
+print(response)
+source = response.source_nodes[0]
+print(f"source: {source.node.get_content()!r} (score {source.score:.3f})")
+""",
+        "query-engine",
+    ),
+    md("""
+## Let the model search (a server-side tool)
+
+`collections_search_tool` is xAI's `file_search` tool: the model decides when to search, and
+the answer reports the search and cites the files as `collections://<collection>/files/<file>`.
+"""),
+    code(
+        """
+from langchain_grok import collections_search_tool
+
+searcher = ChatGrok(model=MODEL, **CONNECTION).bind_tools([collections_search_tool([collection.id], limit=2)])
+answer = searcher.invoke("When was the lighthouse built?")
+print(answer.content)
+(run,) = answer.additional_kwargs["server_tool_calls"]
+print(run["name"], "read:", [result["filename"] for result in run["results"]])
+print("cited:", [citation["title"] for citation in answer.additional_kwargs["citations"]])
+""",
+        "file-search",
+    ),
+    md("""
+## Clean up
+
+Deleting the collection leaves the uploaded files in the Files API (`client.files.delete`).
+"""),
+    code(
+        """
+client.collections.delete(collection.id)
+print("collections left:", [c.name for c in client.collections.list()])
+client.close()
+if not LIVE:
+    server.stop()
+    print("local server stopped")
+else:
+    print("done")
+"""
+    ),
+]
+
+
 NOTEBOOKS: dict[str, list[Cell]] = {
     "langchain_quickstart": LANGCHAIN,
     "llama_index_quickstart": LLAMA_INDEX,
     "providers": PROVIDERS,
+    "collections": COLLECTIONS,
 }
 
 

@@ -38,6 +38,7 @@ SECTIONS = [
     "Deferred completions",
     "Stored responses",
     "Remote MCP",
+    "Collections and document search",
     "Known defects of the alternatives",
 ]
 

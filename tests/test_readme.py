@@ -39,6 +39,8 @@ ENVIRONMENT = (
     "GROK_BASE_URL",
     "GROKINC_API_KEY",
     "GROKAPI_API_KEY",
+    "XAI_MANAGEMENT_API_KEY",
+    "XAI_MANAGEMENT_BASE_URL",
 )
 SKIP = re.compile(r"<!--\s*readme-test:\s*skip\s*\((.+)\)\s*-->")
 
@@ -99,6 +101,8 @@ def test_python_snippet_runs(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XAI_API_BASE", grok_server.base_url)
     monkeypatch.setenv("XAI_API_KEY", grok_server.api_key)
+    monkeypatch.setenv("XAI_MANAGEMENT_BASE_URL", grok_server.base_url)  # Collections: one server
+    monkeypatch.setenv("XAI_MANAGEMENT_API_KEY", grok_server.management_api_key)
     # Padded so that a traceback points at the README's own line numbers.
     code = compile("\n" * (snippet.line - 1) + snippet.code, str(ROOT / "README.md"), "exec")
     exec(code, {"__name__": "__main__"})
@@ -138,3 +142,9 @@ def test_the_local_key_the_readme_gives_is_the_servers_default() -> None:
     from grok_transport.testing import DEFAULT_API_KEY
 
     assert f"XAI_API_KEY={DEFAULT_API_KEY}" in README and f"`{DEFAULT_API_KEY}`" in README
+
+
+def test_the_local_management_key_the_readme_gives_is_the_servers_default() -> None:
+    from grok_transport.testing import DEFAULT_MANAGEMENT_API_KEY as KEY
+
+    assert f"XAI_MANAGEMENT_API_KEY={KEY}" in README and f"`{KEY}`" in README

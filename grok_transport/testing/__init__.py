@@ -24,11 +24,21 @@ if TYPE_CHECKING:
     from .server import GrokTestServer
     from .state import RecordedRequest
 
-__all__ = ["DEFAULT_API_KEY", "GrokTestServer", "Reply", "RecordedRequest", "sample_pdf"]
+__all__ = [
+    "DEFAULT_API_KEY",
+    "DEFAULT_MANAGEMENT_API_KEY",
+    "GrokTestServer",
+    "Reply",
+    "RecordedRequest",
+    "sample_pdf",
+]
 
 DEFAULT_API_KEY = "grok-local-test-key"
 """The key a server accepts unless told otherwise: fixed, so notebooks and docs read the same on
 every run, and plainly not a secret (the server is local and answers with stand-ins)."""
+DEFAULT_MANAGEMENT_API_KEY = "grok-local-management-key"
+"""The management key the server's Collections routes accept unless told otherwise (public, like
+:data:`DEFAULT_API_KEY`; the inference key is refused there, as xAI refuses it)."""
 
 _EXPORTS = {
     "GrokTestServer": ".server",

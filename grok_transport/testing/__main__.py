@@ -50,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with server:
         print(server.base_url, server.api_key, sep="\n", flush=True)
         hint = f"grok test server ({args.dialect}) on {server.url}; Ctrl-C to stop"
+        if args.dialect == "xai":  # Collections: same base URL, their own key
+            hint += f"\nmanagement key (Collections): {server.management_api_key}"
         print(hint, file=sys.stderr, flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             while not stop.wait(0.5):

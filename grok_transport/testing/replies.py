@@ -21,7 +21,7 @@ from typing import Any
 __all__ = ["Citation", "Reply", "ServerToolRun", "ToolCall", "split_words"]
 
 _WORDS = re.compile(r"\s*\S+|\s+")
-SERVER_TOOL_KINDS = ("web_search", "x_search", "code_interpreter")
+SERVER_TOOL_KINDS = ("web_search", "x_search", "code_interpreter", "file_search")
 """The server-side tools a reply can report; ``code_execution`` is taken as ``code_interpreter``."""
 
 
@@ -64,13 +64,14 @@ class ServerToolRun:
 
     ``type`` is ``web_search``, ``x_search`` or ``code_interpreter``. For a search, ``query`` is
     the query and ``sources`` the URLs it looked at; for code execution, ``query`` is the code and
-    ``output`` what it printed.
+    ``output`` what it printed. A ``file_search`` (collections) run has its chunks in ``results``.
     """
 
     type: str
     query: str = ""
     sources: tuple[str, ...] = ()
     output: str | None = None
+    results: tuple[Mapping[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         if self.type == "code_execution":

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._catalogue import ModelInfo, lookup
-from . import mcp, media
+from . import collections, mcp, media
 from ._http import Response, StreamResponse
 from .answer import Answer, decide
 from .conversation import input_items, read_responses, text_format
@@ -35,7 +35,7 @@ _ITEM_TYPES = ("message", "function_call", "function_call_output", "reasoning", 
 _BUILT_IN = ("web_search", "x_search", "code_interpreter", "code_execution", "file_search")
 _TOOL_TYPES = ("function", *_BUILT_IN, "collections_search", "document_search", "mcp")  # serde's order
 _USAGE_KINDS = ("web_search", "x_search", "code_interpreter", "file_search", "mcp", "document_search")
-_CALL_PREFIX = {"web_search": "ws", "x_search": "xs", "code_interpreter": "ci"}
+_CALL_PREFIX = {"web_search": "ws", "x_search": "xs", "code_interpreter": "ci", "file_search": "fs"}
 Item = tuple[dict[str, Any], tuple[str, ...]]  # an output item and the pieces its text streams in
 
 
@@ -59,6 +59,8 @@ def responses(x: Exchange) -> Response | StreamResponse:
     documents = media.attached_documents(x, [*prior, *input_items(body["input"])])
     calls = mcp.mcp_calls(x, body, conversation)
     reply = x.next_reply()
+    if reply is None:
+        reply = collections.file_search_reply(x, body.get("tools") or (), conversation)
     if reply is None:
         reply = media.document_reply(conversation, documents)
     if reply is None and calls:
@@ -333,6 +335,15 @@ def _note(marker: re.Match[str], title: str | None) -> dict[str, Any]:
 
 
 def _server_call(run: ServerToolRun, item_id: str) -> dict[str, Any]:
+    if run.type == "file_search":  # no action: queries and results at the item's top level
+        results = [dict(result) for result in run.results]
+        return {
+            "id": item_id,
+            "type": "file_search_call",
+            "status": "completed",
+            "queries": [run.query],
+            "results": results,
+        }
     if run.type == "code_interpreter":
         logs = [{"type": "logs", "logs": run.output or ""}]
         action: dict[str, Any] = {"type": "code", "code": run.query, "outputs": logs}

@@ -4,10 +4,11 @@ To add an endpoint, write ``handler(x: Exchange) -> Response | StreamResponse`` 
 :mod:`.exchange`) and add its row here. ``{name}`` in a path matches one segment (or its start,
 as in ``/v1/batches/{id}:cancel``) and reaches the handler as ``x.params["name"]``.
 
-Options: ``public`` routes need no key and are not rate limited; ``metered`` ones are gated by
-credits and, on xAI, answer with ``X-Ratelimit-*`` headers (``images``: the image endpoints'
-pair). ``measure`` estimates ``(prompt_tokens, image_tokens)`` before the handler runs, for the
-rate-limit window. ``dialect`` overrides the server's (``/v1/responses`` words errors its way).
+Options: ``management`` routes take the management key, not the API key; ``public`` routes need
+no key and are not rate limited; ``metered`` ones are gated by credits and, on xAI, answer with
+``X-Ratelimit-*`` headers (``images``: the image endpoints' pair). ``measure`` estimates
+``(prompt_tokens, image_tokens)`` before the handler runs, for the rate-limit window.
+``dialect`` overrides the server's (``/v1/responses`` words errors its way).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from . import batch, deferred, media
+from . import batch, collections, deferred, media
 from . import endpoints as e
 from ._http import Response, StreamResponse
 from .chat import chat_completions
@@ -47,6 +48,7 @@ class Route:
     images: bool = False
     measure: Callable[[Any], tuple[int, int]] | None = None
     dialect: Dialect | None = None
+    management: bool = False
 
 
 ROUTES = (
@@ -81,6 +83,22 @@ ROUTES = (
     Route("GET", "/v1/responses/{id}", get_response, XAI, dialect=RESPONSES),
     Route("DELETE", "/v1/responses/{id}", delete_response, XAI, dialect=RESPONSES),
     Route("GET", "/v1/responses/{id}/input_items", input_items, XAI, dialect=RESPONSES),
+    *(
+        Route(method, path, collections.handle, XAI, management=True)
+        for method, path in (
+            ("GET", "/v1/collections"),
+            ("POST", "/v1/collections"),
+            ("GET", "/v1/collections/{id}"),
+            ("PUT", "/v1/collections/{id}"),
+            ("DELETE", "/v1/collections/{id}"),
+            ("GET", "/v1/collections/{id}/documents"),
+            ("POST", "/v1/collections/{id}/documents/{file_id}"),
+            ("GET", "/v1/collections/{id}/documents/{file_id}"),
+            ("PATCH", "/v1/collections/{id}/documents/{file_id}"),
+            ("DELETE", "/v1/collections/{id}/documents/{file_id}"),
+        )
+    ),
+    Route("POST", "/v1/documents/search", collections.documents_search, XAI),
 )
 
 

@@ -15,8 +15,9 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from . import DEFAULT_API_KEY
+from . import DEFAULT_API_KEY, DEFAULT_MANAGEMENT_API_KEY
 from ._http import Refused, Request, Response, ServerThread, StreamResponse
+from .collections import CollectionStore
 from .dialects import Dialect, get_dialect
 from .exchange import Exchange
 from .media import MediaStore
@@ -53,11 +54,13 @@ class GrokTestServer:
         rate_limit_rpm: int | None = _UNSET,
         credits: int | None = None,
         max_recorded: int | None = 10_000,
+        management_api_key: str = DEFAULT_MANAGEMENT_API_KEY,
     ) -> None:
         self._dialect: Dialect = get_dialect(dialect)
         if not isinstance(api_key, str) or not api_key.strip():
             raise ValueError("api_key must be a non-empty string")
         self._api_key = api_key
+        self._management_key = management_api_key
         self._rpm: int | None = self._dialect.default_rpm if rate_limit_rpm is _UNSET else rate_limit_rpm
         self._credits = credits
         self._host = host
@@ -115,6 +118,16 @@ class GrokTestServer:
     def api_key(self) -> str:
         """The key clients use (:data:`DEFAULT_API_KEY` unless another was given)."""
         return self._api_key
+
+    @property
+    def management_api_key(self) -> str:
+        """The key the Collections routes take (:data:`DEFAULT_MANAGEMENT_API_KEY` unless given)."""
+        return self._management_key
+
+    @property
+    def collections(self) -> CollectionStore:
+        """The collections; set ``collections.index_delay`` / ``collections.fail_with`` here."""
+        return self._state.collections
 
     # script and recordings -----------------------------------------------------------------
 
@@ -188,7 +201,8 @@ class GrokTestServer:
         now = time.monotonic()
         try:
             if not route.public:
-                x.key = key = dialect.authenticate(request.headers, self._state.keys.__contains__)
+                valid = self._management_key.__eq__ if route.management else self._state.keys.__contains__
+                x.key = key = dialect.authenticate(request.headers, valid)
                 wait = self._state.admit(key, now, self._rpm, x.prompt_tokens)
                 if wait is not None:
                     return dialect.rate_limited(self._rpm or 0, wait)

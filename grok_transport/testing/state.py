@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .collections import CollectionStore
 from .media import MediaStore
 from .replies import Reply
 
@@ -96,6 +97,7 @@ class State:
         self.responses: OrderedDict[str, StoredResponse] = OrderedDict()
         self.base_url = ""
         self.media = MediaStore()
+        self.collections = CollectionStore()
         self.clear()
 
     def next_reply(self) -> Reply | None:
@@ -158,4 +160,5 @@ class State:
             self.spent.clear()
             self.images = 0
             self.media.clear()
+            self.collections.clear()
             self.keys = dict.fromkeys(self.initial_keys, ("test", int(time.time())))

@@ -176,3 +176,29 @@ def test_providers(executed) -> None:
     assert "AuthenticationError (401)" in _text(_tagged(nb, "grokinc-deleted"))
     assert "second call: InsufficientCreditsError (402, retryable=False)" in _text(_tagged(nb, "credits"))
     assert "'authorization': 'Bearer ***'" in _text(_tagged(nb, "proxy"))
+
+
+def test_collections(executed) -> None:
+    nb = executed("collections")
+    ingested = _text(_tagged(nb, "ingest"))
+    assert ingested.count("DOCUMENT_STATUS_PROCESSED") == 3 and "storm-protocol.pdf" in ingested
+    retrieved = _text(_tagged(nb, "retrieve")).splitlines()
+    assert retrieved[0].endswith(
+        "The Cap Fréhel lighthouse was built in 1950. It stands 103 metres above the sea."
+    )
+    assert "Storm protocol" in retrieved[-1] and "cafeteria" not in retrieved[-1]  # the field filter
+    assert "source: 'The Cap Fréhel lighthouse was built in 1950." in _text(_tagged(nb, "query-engine"))
+    searched = _text(_tagged(nb, "file-search"))
+    assert "file_search read: ['lighthouse.md']" in searched and "collections://collection_" in searched
+
+
+@pytest.mark.parametrize("variable", ["XAI_API_KEY", "XAI_MANAGEMENT_API_KEY"])
+def test_the_builder_keeps_either_key_out_of_notebooks(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    value = "a-key-from-the-console-0123456789"
+    monkeypatch.setenv(variable, value)
+    assert variable not in build._kernel_environment(offline=True)  # offline kernels never see it
+    nb = build.make_notebook("collections")
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"oops: {value}")]
+    assert build.leaks(nb) == [f"the value of {variable}"]  # and a build refuses to write it

@@ -266,6 +266,7 @@ _OWN_KEYWORDS = {  # errors whose constructor asks for their own fields
     "BatchSubmitError": {"batch_id": "batch-1", "submitted": 100},
     "DeferredResultNotFoundError": {"deferred_id": "req-1", "status_code": 404, "request_id": "r-1"},
     "DeferredResultLostError": {"deferred_id": "req-1", "request_id": "r-1"},
+    "DocumentIndexingError": {"collection_id": "collection_1", "file_id": "file_1", "body": {"error": "bad"}},
 }
 
 
