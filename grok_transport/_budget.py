@@ -1,0 +1,646 @@
+"""The request-and-token budget: one per (base URL, key, model), shared by every process that sets a store.
+
+xAI limits a key per model in requests per second (the per-minute budget spread over the minute,
+RPM ÷ :data:`RPS_DIVISOR`) and tokens per minute, counting every token (prompt, completion,
+reasoning, cached); going over either answers 429 (docs/wire.md, "Rate limits"). Grok Inc documents
+a plain window instead: five requests per minute per key, five at once, then wait. Without a
+budget, eight worker processes that share a key each believe they own it: they burst, collect
+429s, and their retries spend the budget again. So every request consults a budget before it is
+sent (:meth:`Spend.admit`) and tells it the outcome (:meth:`Spend.done`, :meth:`Spend.failed`):
+
+* **Admission.** A request is admitted when both axes allow it. Requests are spaced one per
+  ``RPS_DIVISOR / rpm`` seconds (no burst: the server's per-second rule), or counted in a sliding
+  60-second window for a provider that documents one. Tokens are a bucket of ``tpm`` refilled
+  over the minute; a request is charged before it is sent with a local estimate: the prompt's
+  characters over :data:`CHARS_PER_TOKEN` (images at :data:`IMAGE_TOKENS` each) plus the
+  completion allowance (``max_tokens`` / ``max_completion_tokens`` / ``max_output_tokens``, else
+  :data:`DEFAULT_COMPLETION_ALLOWANCE`). An admission reserves a slot at most :data:`HORIZON`
+  seconds ahead, so a thousand waiting calls cost one store round trip each rather than a herd
+  of retries at every free slot.
+* **Correction.** The answer's ``usage.total_tokens`` (a stream's final usage too) replaces the
+  estimate. ``X-Ratelimit-Remaining-Tokens`` on a success tightens the shared bucket to the
+  server's count (never loosens it: the server has not yet seen the calls still in flight);
+  ``X-Ratelimit-Remaining-Requests: 0`` holds the next request back one slot.
+* **429.** A 429 pauses the whole budget, for ``Retry-After`` when the server sent one, else
+  for the retry loop's own backoff: one worker's 429 is the fleet's signal, so it does not
+  stampede. A request that failed with an HTTP error status gets its token charge back.
+* **Timeout.** A call never waits past its timeout for a budget: when the wait is longer, it
+  fails at once with a :class:`~grok_transport._errors.RateLimitError` (not retried) saying how
+  long the wait would have been. Waits are logged (logger ``grok_transport``, INFO).
+
+Stores. In-process by default (:class:`LocalStore`: one per process, shared by every client);
+Redis when ``rate_limit_store="redis://…"`` or ``GROK_RATE_LIMIT_STORE`` is set
+(:mod:`grok_transport._budget_redis`). The budget's name in a store is derived from the sha256 of
+(base URL, key, model), never the key itself. If Redis is unreachable at start or lost mid-run,
+the budget logs ONE warning (logger ``grok_transport``, WARNING; a logger rather than
+``warnings.warn`` because a web worker's warnings filter usually shows a warning once per
+process, not once per outage) and falls back to the in-process store, then tries Redis again
+after :data:`RECONNECT_AFTER` seconds (doubling up to a minute while it stays down) rather than
+on every call, and logs INFO when it is back. A request is never dropped or sent twice because
+of the store: admission happens once per attempt, before sending.
+
+xAI gets no client-side budget unless ``rate_limit_rpm`` or ``rate_limit_tpm`` is set (its limits
+depend on the team's tier); Grok Inc keeps its documented 5-per-minute window. The Batch API does
+not count against these limits, so ``/batches`` requests skip the budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+import os
+import random
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from grok_transport._errors import GrokError, InvalidParameterError, RateLimitError
+from grok_transport._ratelimit import RateLimitInfo
+
+if TYPE_CHECKING:
+    from grok_transport._answer import Answer
+
+__all__ = [
+    "RPS_DIVISOR",
+    "CHARS_PER_TOKEN",
+    "IMAGE_TOKENS",
+    "DEFAULT_COMPLETION_ALLOWANCE",
+    "HORIZON",
+    "RECONNECT_AFTER",
+    "STORE_ENV",
+    "Rule",
+    "Store",
+    "LocalStore",
+    "Budgets",
+    "Spend",
+    "NO_SPEND",
+    "budget_name",
+    "estimate_tokens",
+    "local_store",
+    "store_for",
+]
+
+log = logging.getLogger("grok_transport")
+
+RPS_DIVISOR = 60.0
+"""Requests per second = RPM ÷ this. xAI's text says ÷ 60; a later table implies about ÷ 48
+(docs/wire.md, "Rate limits"), so it is one named constant."""
+CHARS_PER_TOKEN = 3
+"""Characters per token in the prompt estimate: fewer than English's ~4, so the estimate errs high
+(corrected from usage once the answer arrives)."""
+IMAGE_TOKENS = 1_792
+"""Tokens charged per image in the prompt estimate (a large image's tile count)."""
+DEFAULT_COMPLETION_ALLOWANCE = 4_096
+"""Completion tokens charged before sending when the request sets no maximum."""
+HORIZON = 1.0
+"""Seconds ahead a spaced admission may reserve its slot."""
+RECONNECT_AFTER = 1.0
+"""Seconds after a Redis failure before it is tried again (doubling while down, up to 60 s)."""
+STORE_ENV = "GROK_RATE_LIMIT_STORE"
+"""The environment variable naming the store for a whole deployment (``redis://host:6379/0``)."""
+_MIN_POLL = 0.005
+_WINDOW = 60.0
+_DEFAULT_PAUSE = 1.0
+_CHAT_PATHS = ("/chat/completions", "/responses")
+_MODEL_FREE = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One budget's limits: ``rpm`` spread (``window=False``) or in a plain minute, and ``tpm``."""
+
+    rpm: int | None = None
+    tpm: int | None = None
+    window: bool = False
+
+    @property
+    def interval_ms(self) -> float:
+        """Milliseconds between two spaced requests (0: not spaced)."""
+        return 1000.0 * RPS_DIVISOR / self.rpm if self.rpm and not self.window else 0.0
+
+    @property
+    def window_limit(self) -> int:
+        """Requests per plain 60-second window (0: no window)."""
+        return self.rpm if self.rpm and self.window else 0
+
+    @property
+    def horizon_ms(self) -> float:
+        """How far ahead an admission may reserve (a window admits only now)."""
+        return 0.0 if self.window else HORIZON * 1000.0
+
+
+class Store(Protocol):
+    """Where budgets live.
+
+    ``admit`` returns ``(admitted, wait_ms)``: admitted means a slot is reserved ``wait_ms`` from
+    now; otherwise nothing is reserved and ``wait_ms`` is how long until one could be. ``settle``
+    corrects the token charge by ``tokens`` and syncs from the server's remaining counts (-1:
+    not sent); ``pause`` holds the whole budget back.
+    """
+
+    def admit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]: ...
+    def settle(self, name: str, rule: Rule, tokens: int, tokens_left: int, requests_left: int) -> None: ...
+    def pause(self, name: str, rule: Rule, seconds: float) -> None: ...
+    async def aadmit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]: ...
+    async def asettle(
+        self, name: str, rule: Rule, tokens: int, tokens_left: int, requests_left: int
+    ) -> None: ...
+    async def apause(self, name: str, rule: Rule, seconds: float) -> None: ...
+
+
+@dataclass
+class _State:
+    """One budget in process: the next request slot, the token bucket's TAT, the pause, the window."""
+
+    requests_at: float = 0.0
+    tokens_at: float = 0.0
+    paused_until: float = 0.0
+    log: deque[float] = field(default_factory=deque)
+
+
+class LocalStore:
+    """The in-process store: the same arithmetic as the Redis script, under one lock.
+
+    Times are ``time.monotonic()`` milliseconds. ``settle``'s ``remaining_*`` are -1 when the
+    server sent no header. A budget that has fully recovered is forgotten, like an expired key.
+    """
+
+    def __init__(self) -> None:
+        self._states: dict[str, _State] = {}
+        self._lock = threading.Lock()
+
+    def _state(self, name: str, now: float) -> _State:
+        state = self._states.get(name)
+        if state is None:
+            if len(self._states) > 4096:  # forget every budget that has fully recovered
+                for key in [k for k, s in self._states.items() if _idle(s, now)]:
+                    del self._states[key]
+            state = self._states[name] = _State()
+        return state
+
+    def admit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]:
+        with self._lock:
+            now = time.monotonic() * 1000.0
+            s = self._state(name, now)
+            wait = max(0.0, s.paused_until - now)
+            slot = max(s.requests_at, now)
+            interval = rule.interval_ms
+            if interval:
+                wait = max(wait, slot - now)
+            limit = rule.window_limit
+            if limit:
+                while s.log and s.log[0] <= now - _WINDOW * 1000:
+                    s.log.popleft()
+                if len(s.log) >= limit:
+                    wait = max(wait, s.log[0] + _WINDOW * 1000 - now)
+            token_at = s.tokens_at
+            if rule.tpm:
+                token_at = max(s.tokens_at, now) + min(tokens, rule.tpm) * 60_000.0 / rule.tpm
+                wait = max(wait, token_at - _WINDOW * 1000 - now)
+            if wait > rule.horizon_ms:
+                return False, wait
+            if interval:
+                s.requests_at = max(slot, now + wait) + interval
+            if rule.tpm:
+                s.tokens_at = token_at
+            if limit:
+                s.log.append(now + wait)
+            return True, wait
+
+    def settle(self, name: str, rule: Rule, tokens: int, tokens_left: int, requests_left: int) -> None:
+        with self._lock:
+            now = time.monotonic() * 1000.0
+            s = self._state(name, now)
+            if rule.tpm:
+                per_token = 60_000.0 / rule.tpm
+                s.tokens_at = max(s.tokens_at + tokens * per_token, now)
+                if tokens_left >= 0:
+                    s.tokens_at = max(s.tokens_at, now + _WINDOW * 1000 - tokens_left * per_token)
+            if requests_left == 0:
+                if rule.interval_ms:
+                    s.requests_at = max(s.requests_at, now + rule.interval_ms)
+                while len(s.log) < rule.window_limit:
+                    s.log.append(now)
+
+    def pause(self, name: str, rule: Rule, seconds: float) -> None:
+        with self._lock:
+            now = time.monotonic() * 1000.0
+            s = self._state(name, now)
+            s.paused_until = max(s.paused_until, now + seconds * 1000.0)
+            s.requests_at = max(s.requests_at, s.paused_until)
+
+    async def aadmit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]:
+        return self.admit(name, rule, tokens)
+
+    async def asettle(self, name: str, rule: Rule, tokens: int, tokens_left: int, requests_left: int) -> None:
+        self.settle(name, rule, tokens, tokens_left, requests_left)
+
+    async def apause(self, name: str, rule: Rule, seconds: float) -> None:
+        self.pause(name, rule, seconds)
+
+
+def _idle(state: _State, now: float) -> bool:
+    last = max(state.requests_at, state.tokens_at, state.paused_until, state.log[-1] if state.log else 0.0)
+    return last + _WINDOW * 1000 < now
+
+
+_local = LocalStore()
+
+
+def local_store() -> LocalStore:
+    """The process's in-process store (every client without a store setting shares it)."""
+    return _local
+
+
+_stores: dict[str, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def store_for(url: str | None) -> Store:
+    """The store a setting names: ``None`` reads ``GROK_RATE_LIMIT_STORE``; unset or ``memory``: in-process.
+
+    One store object per URL per process, so every client naming it shares its connections.
+    """
+    if url is None:
+        url = os.environ.get(STORE_ENV) or None
+    if url is None or url in ("memory", "memory://"):
+        return _local
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise InvalidParameterError(
+            "rate_limit_store must be a redis://, rediss:// or unix:// URL, or 'memory'; "
+            f"got {mask_url(url)!r}"
+        )
+    with _stores_lock:
+        store = _stores.get(url)
+        if store is None:
+            from grok_transport._budget_redis import RedisStore  # redis is imported only here
+
+            store = _stores[url] = Resilient(RedisStore(url), mask_url(url))
+        return store
+
+
+def mask_url(url: str) -> str:
+    """``url`` with any password replaced, for messages."""
+    return re.sub(r"//([^/@]*):[^/@]*@", r"//\1:***@", url)
+
+
+class Resilient:
+    """A remote store that falls back to the in-process one while it is unreachable.
+
+    One warning when it is lost (at start or mid-run), one INFO line when it is back; while it
+    is down it is tried again only every :data:`RECONNECT_AFTER` seconds (doubling to 60 s), so
+    a dead Redis costs one failed connection attempt per interval, not one per call.
+    """
+
+    def __init__(self, remote: Any, label: str) -> None:
+        self.remote = remote
+        self.label = label
+        self._down_until = 0.0
+        self._backoff = RECONNECT_AFTER
+        self._down = False
+        self._lock = threading.Lock()
+
+    def _usable(self) -> bool:
+        return not self._down or time.monotonic() >= self._down_until
+
+    def _failed(self, error: Exception) -> None:
+        with self._lock:
+            if not self._down:
+                self._down = True
+                self._backoff = RECONNECT_AFTER
+                log.warning(
+                    "rate budget store %s is unreachable (%s); using the in-process budget until it is back",
+                    self.label,
+                    type(error).__name__,
+                )
+            else:
+                self._backoff = min(self._backoff * 2, 60.0)
+            self._down_until = time.monotonic() + self._backoff
+
+    def _worked(self) -> None:
+        if self._down:
+            with self._lock:
+                if self._down:
+                    self._down = False
+                    log.info("rate budget store %s is back; the budget is shared again", self.label)
+
+    def _call(self, op: str, *args: Any) -> Any:
+        if self._usable():
+            try:
+                result = getattr(self.remote, op)(*args)
+            except self.remote.errors as error:
+                self._failed(error)
+            else:
+                self._worked()
+                return result
+        return getattr(_local, op)(*args)
+
+    async def _acall(self, op: str, *args: Any) -> Any:
+        if self._usable():
+            try:
+                result = await getattr(self.remote, op)(*args)
+            except self.remote.errors as error:
+                self._failed(error)
+            else:
+                self._worked()
+                return result
+        return await getattr(_local, op)(*args)
+
+    def admit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]:
+        admitted, wait = self._call("admit", name, rule, tokens)
+        return bool(admitted), float(wait)
+
+    def settle(self, name: str, rule: Rule, tokens: int, tokens_left: int, requests_left: int) -> None:
+        self._call("settle", name, rule, tokens, tokens_left, requests_left)
+
+    def pause(self, name: str, rule: Rule, seconds: float) -> None:
+        self._call("pause", name, rule, seconds)
+
+    async def aadmit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]:
+        admitted, wait = await self._acall("aadmit", name, rule, tokens)
+        return bool(admitted), float(wait)
+
+    async def asettle(self, name: str, rule: Rule, tokens: int, tokens_left: int, requests_left: int) -> None:
+        await self._acall("asettle", name, rule, tokens, tokens_left, requests_left)
+
+    async def apause(self, name: str, rule: Rule, seconds: float) -> None:
+        await self._acall("apause", name, rule, seconds)
+
+
+def budget_name(base_url: str, api_key: str, model: str) -> str:
+    """The budget's name in a store: a hash of (base URL, key, model), never the key itself.
+
+    The hash is a Redis Cluster hash tag, so a budget's keys live on one node.
+    """
+    digest = hashlib.sha256(f"{base_url}\n{api_key}\n{model}".encode()).hexdigest()[:32]
+    return f"grok-budget:{{{digest}}}"
+
+
+def _chars(value: Any) -> tuple[int, int]:
+    """(characters of text, images) in a request body's value."""
+    if isinstance(value, str):
+        return (0, 1) if value.startswith("data:") else (len(value), 0)
+    chars = images = 0
+    if isinstance(value, Mapping):
+        value = value.values()
+    elif not isinstance(value, list):
+        return 0, 0
+    for item in value:
+        more, more_images = _chars(item)
+        chars += more
+        images += more_images
+    return chars, images
+
+
+def estimate_tokens(body: Any) -> int:
+    """Tokens a chat or Responses request may consume: the prompt, estimated, plus the completion allowance.
+
+    Every string in the messages, input, instructions and tools counts (at :data:`CHARS_PER_TOKEN`);
+    a ``data:`` URL counts as one image; an image by URL counts its URL's characters only (the
+    server's usage corrects it).
+    """
+    if not isinstance(body, Mapping):
+        return 0
+    chars = images = 0
+    for key in ("messages", "input", "instructions", "tools"):
+        value = body.get(key)
+        if value is not None:
+            more, more_images = _chars(value)
+            chars += more
+            images += more_images
+    allowance = body.get("max_completion_tokens") or body.get("max_tokens") or body.get("max_output_tokens")
+    if not isinstance(allowance, int):
+        allowance = DEFAULT_COMPLETION_ALLOWANCE
+    return math.ceil(chars / CHARS_PER_TOKEN) + images * IMAGE_TOKENS + allowance
+
+
+def _usage_total(payload: Any) -> int | None:
+    usage = payload.get("usage") if isinstance(payload, Mapping) else None
+    total = usage.get("total_tokens") if isinstance(usage, Mapping) else None
+    return total if isinstance(total, int) else None
+
+
+class Budgets:
+    """A client's budgets: which rule applies to a request, and under which name.
+
+    ``rpm``/``tpm`` ``None`` mean no limit on that axis; with neither, :meth:`spend` is free.
+    ``window`` (Grok Inc's documented limit) makes the requests limit one plain minute per key,
+    whatever the model; otherwise each model has its own budget.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        rpm: int | None,
+        tpm: int | None,
+        window: bool,
+        store: str | None,
+    ) -> None:
+        for name, value in (("rate_limit_rpm", rpm), ("rate_limit_tpm", tpm)):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise InvalidParameterError(f"{name} must be a whole number ≥ 0 (0: no limit); got {value!r}")
+        self.rule = Rule(rpm or None, tpm or None, window)
+        self.active = bool(self.rule.rpm or self.rule.tpm)
+        self.store: Store = store_for(store) if self.active else _local
+        self._base = base_url
+        self._key = api_key
+        self._names: dict[str, str] = {}
+
+    def spend(self, path: str, body: Any) -> Spend:
+        """The budget a request to ``path`` with ``body`` is charged to (:data:`NO_SPEND` if none)."""
+        if not self.active or path.startswith("/batches"):
+            return NO_SPEND
+        model = body.get("model") if isinstance(body, Mapping) and not self.rule.window else None
+        model = model if isinstance(model, str) else _MODEL_FREE
+        name = self._names.get(model)
+        if name is None:
+            name = self._names[model] = budget_name(self._base, self._key, model)
+        tokens = estimate_tokens(body) if self.rule.tpm and path in _CHAT_PATHS else 0
+        return Spend(self, name, tokens)
+
+
+class Spend:
+    """One call's charge: admitted before each attempt, corrected or refunded after it."""
+
+    __slots__ = ("budgets", "name", "tokens", "charged")
+
+    def __init__(self, budgets: Budgets | None, name: str, tokens: int) -> None:
+        self.budgets = budgets
+        self.name = name
+        self.tokens = tokens
+        self.charged = 0
+
+    # admission --------------------------------------------------------------------------------
+
+    def _decide(self, admitted: bool, wait_ms: float, deadline: float | None, timeout: float | None) -> float:
+        """Seconds to sleep; raises when the wait would pass the deadline."""
+        wait = wait_ms / 1000.0
+        if deadline is not None and time.monotonic() + wait > deadline:
+            assert self.budgets is not None
+            rule = self.budgets.rule
+            limits = " and ".join(
+                part
+                for part in (
+                    f"{rule.rpm} requests per minute" if rule.rpm else "",
+                    f"{rule.tpm:,} tokens per minute" if rule.tpm else "",
+                )
+                if part
+            )
+            raise RateLimitError(
+                f"client-side rate budget of {limits}: the next slot is free in {wait:.1f} s, "
+                f"longer than the {timeout:g} s timeout",
+                retry_after=wait,
+                retryable=False,  # waiting is exactly what the timeout forbids
+            )
+        if admitted:
+            return wait
+        log.info("rate budget reached; waiting about %.1f s for a free slot", wait)
+        horizon = 0.0 if self.budgets is None else self.budgets.rule.horizon_ms / 1000.0
+        return max(_MIN_POLL, wait - horizon * random.random())
+
+    def admit(self, timeout: float | None) -> None:
+        """Block until this call's slot comes, for at most ``timeout`` seconds (None: no bound)."""
+        if self.budgets is None:
+            return
+        store, rule = self.budgets.store, self.budgets.rule
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            admitted, wait_ms = store.admit(self.name, rule, self.tokens)
+            if admitted:
+                self.charged = self.tokens
+            try:
+                sleep = self._decide(admitted, wait_ms, deadline, timeout)
+            except RateLimitError:
+                if admitted:
+                    self.refund()
+                raise
+            if sleep > 0:
+                time.sleep(sleep)
+            if admitted:
+                return
+
+    async def aadmit(self, timeout: float | None) -> None:
+        """Async twin of :meth:`admit`."""
+        if self.budgets is None:
+            return
+        store, rule = self.budgets.store, self.budgets.rule
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            admitted, wait_ms = await store.aadmit(self.name, rule, self.tokens)
+            if admitted:
+                self.charged = self.tokens
+            try:
+                sleep = self._decide(admitted, wait_ms, deadline, timeout)
+            except RateLimitError:
+                if admitted:
+                    await self.arefund()
+                raise
+            if sleep > 0:
+                await asyncio.sleep(sleep)
+            if admitted:
+                return
+
+    # outcome ----------------------------------------------------------------------------------
+
+    def _settlement(
+        self, headers: Mapping[str, str] | None, total: int | None
+    ) -> tuple[int, int, int] | None:
+        """(token correction, remaining tokens, remaining requests) to send, or None if nothing to say."""
+        assert self.budgets is not None
+        info = RateLimitInfo.from_headers(headers) if headers else None
+        correction = total - self.charged if total is not None and self.charged else 0
+        self.charged = 0 if total is not None else self.charged
+        remaining_tokens = -1 if info is None or info.remaining_tokens is None else info.remaining_tokens
+        remaining_requests = (
+            -1 if info is None or info.remaining_requests is None else info.remaining_requests
+        )
+        if not self.budgets.rule.tpm:
+            correction, remaining_tokens = 0, -1
+        if correction == 0 and remaining_tokens < 0 and remaining_requests != 0:
+            return None
+        return correction, remaining_tokens, remaining_requests
+
+    def done(
+        self, headers: Mapping[str, str] | None, payload: Any = None, *, total: int | None = None
+    ) -> None:
+        """A success: correct the charge from the answer's usage and sync from its headers."""
+        if self.budgets is None:
+            return
+        settlement = self._settlement(headers, total if total is not None else _usage_total(payload))
+        if settlement is not None:
+            self.budgets.store.settle(self.name, self.budgets.rule, *settlement)
+
+    async def adone(
+        self, headers: Mapping[str, str] | None, payload: Any = None, *, total: int | None = None
+    ) -> None:
+        """Async twin of :meth:`done`."""
+        if self.budgets is None:
+            return
+        settlement = self._settlement(headers, total if total is not None else _usage_total(payload))
+        if settlement is not None:
+            await self.budgets.store.asettle(self.name, self.budgets.rule, *settlement)
+
+    def ended(self, headers: Mapping[str, str]) -> Callable[[Answer], None] | None:
+        """What a stream calls with its whole answer: :meth:`done` from the final usage."""
+        if self.budgets is None:
+            return None
+        return lambda answer: self.done(headers, total=answer.usage.total_tokens if answer.usage else None)
+
+    def aended(self, headers: Mapping[str, str]) -> Callable[[Answer], Awaitable[None]] | None:
+        """Async twin of :meth:`ended`."""
+        if self.budgets is None:
+            return None
+        return lambda answer: self.adone(headers, total=answer.usage.total_tokens if answer.usage else None)
+
+    def _pause(self, error: GrokError, delay: float | None) -> float | None:
+        if isinstance(error, RateLimitError) and error.status_code == 429:
+            return error.retry_after or delay or _DEFAULT_PAUSE
+        return None
+
+    def failed(self, error: GrokError, delay: float | None) -> None:
+        """A failed attempt: a 429 pauses the whole budget; an HTTP error status refunds the tokens.
+
+        ``delay`` is the retry loop's wait before the next attempt: the pause when the server
+        gave no ``Retry-After``.
+        """
+        if self.budgets is None:
+            return
+        pause = self._pause(error, delay)
+        if pause is not None:
+            self.budgets.store.pause(self.name, self.budgets.rule, pause)
+        if error.status_code is not None:
+            self.refund()
+
+    async def afailed(self, error: GrokError, delay: float | None) -> None:
+        """Async twin of :meth:`failed`."""
+        if self.budgets is None:
+            return
+        pause = self._pause(error, delay)
+        if pause is not None:
+            await self.budgets.store.apause(self.name, self.budgets.rule, pause)
+        if error.status_code is not None:
+            await self.arefund()
+
+    def refund(self) -> None:
+        """Give the tokens charged for this attempt back (it consumed none)."""
+        if self.budgets is not None and self.charged and self.budgets.rule.tpm:
+            charged, self.charged = self.charged, 0
+            self.budgets.store.settle(self.name, self.budgets.rule, -charged, -1, -1)
+
+    async def arefund(self) -> None:
+        """Async twin of :meth:`refund`."""
+        if self.budgets is not None and self.charged and self.budgets.rule.tpm:
+            charged, self.charged = self.charged, 0
+            await self.budgets.store.asettle(self.name, self.budgets.rule, -charged, -1, -1)
+
+
+NO_SPEND = Spend(None, "", 0)
+"""The charge of a request no budget applies to: every method returns at once."""
