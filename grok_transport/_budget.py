@@ -141,17 +141,20 @@ class Store(Protocol):
     ``admit`` returns ``(admitted, wait_ms)``: admitted means a slot is reserved ``wait_ms`` from
     now; otherwise nothing is reserved and ``wait_ms`` is how long until one could be. ``settle``
     corrects the token charge by ``tokens`` and syncs from the server's remaining counts (-1:
-    not sent); ``pause`` holds the whole budget back.
+    not sent); ``pause`` holds the whole budget back; ``paused`` says for how many more
+    milliseconds.
     """
 
     def admit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]: ...
     def settle(self, name: str, rule: Rule, tokens: int, tokens_left: int, requests_left: int) -> None: ...
     def pause(self, name: str, rule: Rule, seconds: float) -> None: ...
+    def paused(self, name: str) -> float: ...
     async def aadmit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]: ...
     async def asettle(
         self, name: str, rule: Rule, tokens: int, tokens_left: int, requests_left: int
     ) -> None: ...
     async def apause(self, name: str, rule: Rule, seconds: float) -> None: ...
+    async def apaused(self, name: str) -> float: ...
 
 
 @dataclass
@@ -235,8 +238,15 @@ class LocalStore:
             s.paused_until = max(s.paused_until, now + seconds * 1000.0)
             s.requests_at = max(s.requests_at, s.paused_until)
 
+    def paused(self, name: str) -> float:
+        state = self._states.get(name)
+        return 0.0 if state is None else max(0.0, state.paused_until - time.monotonic() * 1000.0)
+
     async def aadmit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]:
         return self.admit(name, rule, tokens)
+
+    async def apaused(self, name: str) -> float:
+        return self.paused(name)
 
     async def asettle(self, name: str, rule: Rule, tokens: int, tokens_left: int, requests_left: int) -> None:
         self.settle(name, rule, tokens, tokens_left, requests_left)
@@ -362,6 +372,9 @@ class Resilient:
     def pause(self, name: str, rule: Rule, seconds: float) -> None:
         self._call("pause", name, rule, seconds)
 
+    def paused(self, name: str) -> float:
+        return float(self._call("paused", name))
+
     async def aadmit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]:
         admitted, wait = await self._acall("aadmit", name, rule, tokens)
         return bool(admitted), float(wait)
@@ -371,6 +384,9 @@ class Resilient:
 
     async def apause(self, name: str, rule: Rule, seconds: float) -> None:
         await self._acall("apause", name, rule, seconds)
+
+    async def apaused(self, name: str) -> float:
+        return float(await self._acall("apaused", name))
 
 
 def budget_name(base_url: str, api_key: str, model: str) -> str:
@@ -525,7 +541,9 @@ class Spend:
             if sleep > 0:
                 time.sleep(sleep)
             if admitted:
-                return
+                if sleep == 0 or store.paused(self.name) <= 0:
+                    return
+                self.refund()  # a 429 paused the budget while this call waited: queue again behind it
 
     async def aadmit(self, timeout: float | None) -> None:
         """Async twin of :meth:`admit`."""
@@ -546,7 +564,9 @@ class Spend:
             if sleep > 0:
                 await asyncio.sleep(sleep)
             if admitted:
-                return
+                if sleep == 0 or await store.apaused(self.name) <= 0:
+                    return
+                await self.arefund()
 
     # outcome ----------------------------------------------------------------------------------
 

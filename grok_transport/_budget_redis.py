@@ -43,6 +43,7 @@ local a, b, c = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local state, log = KEYS[1], KEYS[2]
 local v = redis.call('HMGET', state, 'r', 't', 'p')
 local rat, tat, pause = tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0
+if op == 'paused' then return {1, tostring(math.max(0, pause - now))} end
 local per_token = 0
 if tpm > 0 then per_token = 60000 / tpm end
 local result = {1, '0'}
@@ -107,6 +108,9 @@ def _argv(op: str, rule: Rule, a: float, b: int = -1, c: int = -1) -> list[Any]:
     ]
 
 
+_NO_RULE = Rule()
+
+
 def _keys(name: str) -> list[str]:
     return [name, name + ":log"]
 
@@ -160,6 +164,9 @@ class RedisStore:
     def pause(self, name: str, rule: Rule, seconds: float) -> None:
         self._script(keys=_keys(name), args=_argv("pause", rule, seconds * 1000.0))
 
+    def paused(self, name: str) -> float:
+        return _admission(self._script(keys=_keys(name), args=_argv("paused", _NO_RULE, 0)))[1]
+
     async def aadmit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]:
         return _admission(await self._ascript()(keys=_keys(name), args=_argv("admit", rule, tokens)))
 
@@ -169,3 +176,6 @@ class RedisStore:
 
     async def apause(self, name: str, rule: Rule, seconds: float) -> None:
         await self._ascript()(keys=_keys(name), args=_argv("pause", rule, seconds * 1000.0))
+
+    async def apaused(self, name: str) -> float:
+        return _admission(await self._ascript()(keys=_keys(name), args=_argv("paused", _NO_RULE, 0)))[1]

@@ -53,6 +53,8 @@ class ClientConfig:
     max_retries: int
     headers: tuple[tuple[str, str], ...]
     rate_limit_rpm: int | None
+    rate_limit_tpm: int | None = None
+    rate_limit_store: str | None = None
 
     def connection(self) -> Connection:
         """The resolved connection (provider, URL, key, auth style)."""
@@ -74,6 +76,8 @@ class ClientConfig:
         }
         if self.rate_limit_rpm is not None:  # unset: the provider's documented limit, if any
             kwargs["rate_limit_rpm"] = self.rate_limit_rpm
+        kwargs["rate_limit_tpm"] = self.rate_limit_tpm
+        kwargs["rate_limit_store"] = self.rate_limit_store
         return kwargs
 
 
@@ -150,6 +154,12 @@ class GrokConnectionMixin(BaseModel):
     """Client-side limit on requests per minute, shared by every object using the same key and
     URL; a request beyond it waits for a free slot. Unset: the provider's documented limit
     (Grok Inc: 5 per minute; none for the others). ``0``: no limit."""
+    rate_limit_tpm: int | None = None
+    """Client-side limit on tokens per minute per key and model (estimated before sending,
+    corrected from usage). Unset: none."""
+    rate_limit_store: str | None = None
+    """Where the budget lives: ``redis://…`` shares it with every process using that Redis;
+    unset: ``GROK_RATE_LIMIT_STORE``, else this process only."""
 
     _client: GrokClient | None = PrivateAttr(default=None)
     _async_client: AsyncGrokClient | None = PrivateAttr(default=None)
@@ -210,6 +220,8 @@ class GrokConnectionMixin(BaseModel):
             self.max_retries,
             tuple(sorted((self.default_headers or {}).items())),
             self.rate_limit_rpm,
+            self.rate_limit_tpm,
+            self.rate_limit_store,
         )
 
     @property

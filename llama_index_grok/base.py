@@ -99,7 +99,14 @@ __all__ = ["Grok"]
 dispatcher = get_dispatcher(__name__)
 
 _CONNECTION_FIELDS = frozenset({"api_key", "base_url", "provider", "auth_style"})
-_CLIENT_FIELDS = _CONNECTION_FIELDS | {"timeout", "max_retries", "default_headers", "rate_limit_rpm"}
+_CLIENT_FIELDS = _CONNECTION_FIELDS | {
+    "timeout",
+    "max_retries",
+    "default_headers",
+    "rate_limit_rpm",
+    "rate_limit_tpm",
+    "rate_limit_store",
+}
 _API_PARAMETER: dict[str, Any] = {"api_parameter": True}
 
 
@@ -139,6 +146,10 @@ class Grok(FunctionCallingLLM):
         max_retries: Retries of connection errors, 408/429/5xx (``Retry-After`` honoured).
         rate_limit_rpm: Requests per minute this client allows itself per key; ``None`` (default)
             is the provider's documented limit (5 on Grok Inc, none elsewhere), ``0`` none.
+        rate_limit_tpm: Tokens per minute this client allows itself per key and model; ``None``
+            (default): none.
+        rate_limit_store: ``redis://…`` to share the budget with every process using that
+            Redis; ``None``: ``GROK_RATE_LIMIT_STORE``, else this process only.
         default_headers: Extra headers on every request.
         context_window, is_function_calling_model: Override the catalogue (e.g. for a proxy
             alias, or one without tools).
@@ -236,6 +247,14 @@ class Grok(FunctionCallingLLM):
         default=None,
         ge=0,
         description="Client-side requests per minute per key; None: the provider's limit, 0: none.",
+    )
+    rate_limit_tpm: int | None = Field(
+        default=None, ge=0, description="Client-side tokens per minute per key and model; None: none."
+    )
+    rate_limit_store: str | None = Field(
+        default=None,
+        description="redis:// URL sharing the budget across processes; "
+        "None: GROK_RATE_LIMIT_STORE, else in-process.",
     )
     default_headers: dict[str, str] | None = Field(
         default=None, description="Extra HTTP headers sent with every request."
@@ -374,6 +393,8 @@ class Grok(FunctionCallingLLM):
         }
         if self.rate_limit_rpm is not None:  # else the transport applies the provider's limit
             kwargs["rate_limit_rpm"] = self.rate_limit_rpm
+        kwargs["rate_limit_tpm"] = self.rate_limit_tpm
+        kwargs["rate_limit_store"] = self.rate_limit_store
         return kwargs
 
     @property

@@ -52,6 +52,9 @@ class ConnectionOptions(TypedDict, total=False):
     timeout: float | None
     max_retries: int
     default_headers: dict[str, str] | None
+    rate_limit_rpm: int | None
+    rate_limit_tpm: int | None
+    rate_limit_store: str | None
 
 
 class _GrokToolSpec(BaseToolSpec):
@@ -73,7 +76,11 @@ class _GrokToolSpec(BaseToolSpec):
             "timeout": connection.get("timeout"),
             "max_retries": connection.get("max_retries", 2),
             "default_headers": connection.get("default_headers"),
+            "rate_limit_tpm": connection.get("rate_limit_tpm"),
+            "rate_limit_store": connection.get("rate_limit_store"),
         }
+        if connection.get("rate_limit_rpm") is not None:  # else the provider's documented limit
+            self._client_kwargs["rate_limit_rpm"] = connection["rate_limit_rpm"]
         self._client: GrokClient | None = None
         self._aclient: AsyncGrokClient | None = None
 

@@ -161,3 +161,48 @@ def grok_target(record_mode: str) -> Iterator[GrokTarget]:
 
         with GrokTestServer(dialect="xai") as server:
             yield GrokTarget(server.base_url, server.api_key, server)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[Any]:
+    """A real ``redis-server`` on a free port for the session (tests/redis_server.py).
+
+    Missing binary: skip locally, fail under ``CI=true`` (scripts/test installs it).
+    """
+    from tests.redis_server import RedisServer, redis_server_binary
+
+    binary = redis_server_binary()
+    if binary is None:
+        message = "redis-server is not installed (apt-get install -y redis-server)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    server = RedisServer(binary).start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def redis_url(redis_server: Any) -> Iterator[str]:
+    """The session's Redis, running and empty, with no client-side store remembered from another test."""
+    import redis
+
+    from grok_transport import _budget
+
+    if not _answers(redis_server.url):
+        redis_server.start()
+    redis.Redis.from_url(redis_server.url).flushall()
+    _budget._stores.clear()
+    yield redis_server.url
+    if not _answers(redis_server.url):
+        redis_server.start()
+    _budget._stores.clear()
+
+
+def _answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False

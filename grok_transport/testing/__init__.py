@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .media import sample_pdf
+    from .quota import Quota
     from .replies import Reply
     from .server import GrokTestServer
     from .state import RecordedRequest
 
-__all__ = ["DEFAULT_API_KEY", "GrokTestServer", "Reply", "RecordedRequest", "sample_pdf"]
+__all__ = ["DEFAULT_API_KEY", "GrokTestServer", "Quota", "Reply", "RecordedRequest", "sample_pdf"]
 
 DEFAULT_API_KEY = "grok-local-test-key"
 """The key a server accepts unless told otherwise: fixed, so notebooks and docs read the same on
@@ -35,6 +36,7 @@ _EXPORTS = {
     "Reply": ".replies",
     "RecordedRequest": ".state",
     "sample_pdf": ".media",
+    "Quota": ".quota",
 }
 
 

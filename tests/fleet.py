@@ -1,0 +1,213 @@
+"""Worker processes that share one key: the fleet behind tests/test_budget_fleet.py and benchmarks/fleet.py.
+
+``python -m tests.fleet '<json config>'`` builds one client of a subject (the transport's
+``AsyncGrokClient``, LangChain's ``ChatGrok`` or LlamaIndex's ``Grok``) with the config's budget,
+prints ``ready``, waits for a line on stdin (so every worker of a fleet starts at once), makes
+``calls`` calls with at most ``concurrency`` in flight (every ``stream_every``-th one streamed),
+and prints one JSON line: how many succeeded and the errors of the others. The budget's warnings
+go to stderr (logger ``grok_transport``), for the tests to count.
+
+:class:`Fleet` starts the workers, releases them together and collects their results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["WorkerConfig", "Fleet"]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class WorkerConfig:
+    """What one worker runs (every field is JSON)."""
+
+    subject: str  # "transport", "langchain" or "llama_index"
+    base_url: str
+    api_key: str
+    store: str  # "memory" or a redis:// URL
+    rpm: int | None = None
+    tpm: int | None = None
+    model: str = "grok-4"
+    calls: int = 5
+    concurrency: int = 5
+    max_tokens: int = 64
+    stream_every: int = 2  # 0: never
+    timeout: float = 20.0
+    max_retries: int = 2
+    name: str = "w"
+
+
+def _transport(config: WorkerConfig) -> Any:
+    from grok_transport import AsyncGrokClient
+
+    client = AsyncGrokClient(
+        base_url=config.base_url,
+        api_key=config.api_key,
+        rate_limit_rpm=config.rpm,
+        rate_limit_tpm=config.tpm,
+        rate_limit_store=config.store,
+        timeout=config.timeout,
+        max_retries=config.max_retries,
+    )
+    messages = [{"role": "user", "content": ""}]
+
+    async def call(prompt: str, stream: bool) -> None:
+        messages[0]["content"] = prompt
+        if stream:
+            async for _ in await client.stream_chat(
+                messages, model=config.model, max_tokens=config.max_tokens
+            ):
+                pass
+        else:
+            await client.chat(messages, model=config.model, max_tokens=config.max_tokens)
+
+    return call
+
+
+def _settings(config: WorkerConfig) -> dict[str, Any]:
+    return {
+        "model": config.model,
+        "api_key": config.api_key,
+        "base_url": config.base_url,
+        "rate_limit_rpm": config.rpm,
+        "rate_limit_tpm": config.tpm,
+        "rate_limit_store": config.store,
+        "max_tokens": config.max_tokens,
+        "timeout": config.timeout,
+        "max_retries": config.max_retries,
+    }
+
+
+def _langchain(config: WorkerConfig) -> Any:
+    from langchain_grok import ChatGrok
+
+    llm = ChatGrok(**_settings(config))
+
+    async def call(prompt: str, stream: bool) -> None:
+        if stream:
+            async for _ in llm.astream(prompt):
+                pass
+        else:
+            await llm.ainvoke(prompt)
+
+    return call
+
+
+def _llama_index(config: WorkerConfig) -> Any:
+    from llama_index_grok import Grok
+
+    llm = Grok(**_settings(config))
+
+    async def call(prompt: str, stream: bool) -> None:
+        if stream:
+            async for _ in await llm.astream_complete(prompt):
+                pass
+        else:
+            await llm.acomplete(prompt)
+
+    return call
+
+
+SUBJECTS = {"transport": _transport, "langchain": _langchain, "llama_index": _llama_index}
+
+
+async def _run(config: WorkerConfig) -> dict[str, Any]:
+    call = SUBJECTS[config.subject](config)
+    gate = asyncio.Semaphore(config.concurrency)
+    errors: list[str] = []
+
+    async def one(index: int) -> None:
+        async with gate:
+            stream = bool(config.stream_every) and index % config.stream_every == 1
+            try:
+                await call(f"call {config.name}-{index}: say hi", stream)
+            except Exception as error:
+                errors.append(f"{type(error).__name__}: {error}")
+
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    sys.stdin.readline()
+    started = time.monotonic()
+    await asyncio.gather(*(one(i) for i in range(config.calls)))
+    return {"ok": config.calls - len(errors), "errors": errors, "seconds": time.monotonic() - started}
+
+
+@dataclass
+class Fleet:
+    """Worker processes started together; :meth:`results` waits for them."""
+
+    configs: list[WorkerConfig]
+    processes: list[subprocess.Popen[str]] = field(default_factory=list)
+    logs: list[Any] = field(default_factory=list)  # stderr goes to files: a full pipe would stall a worker
+
+    def start(self) -> Fleet:
+        """Start every worker, wait until each has built its client, then release them all at once."""
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env.pop("GROK_RATE_LIMIT_STORE", None)
+        for config in self.configs:
+            self.logs.append(tempfile.TemporaryFile("w+"))  # noqa: SIM115 (closed with the fleet)
+            self.processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "tests.fleet", json.dumps(asdict(config))],
+                    cwd=ROOT,
+                    env=env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=self.logs[-1],
+                    text=True,
+                )
+            )
+        for process in self.processes:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            if line.strip() != "ready":
+                process.wait(10)
+                raise RuntimeError(f"a worker failed to start: {line}{self._log(len(self.processes) - 1)}")
+        for process in self.processes:
+            assert process.stdin is not None
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        return self
+
+    def results(self, timeout: float = 120) -> list[tuple[dict[str, Any], str]]:
+        """Each worker's result and its stderr (the budget's warnings), in start order."""
+        out = []
+        for index, process in enumerate(self.processes):
+            stdout, _ = process.communicate(timeout=timeout)
+            stderr = self._log(index)
+            lines = stdout.strip().splitlines()
+            if process.returncode != 0 or not lines:
+                out.append(({"ok": 0, "errors": [f"exit {process.returncode}"], "seconds": 0.0}, stderr))
+            else:
+                out.append((json.loads(lines[-1]), stderr))
+        return out
+
+    def _log(self, index: int) -> str:
+        log = self.logs[index]
+        log.seek(0)
+        text: str = log.read()
+        return text
+
+
+def main() -> None:
+    """Run one worker from the JSON config in ``sys.argv[1]``."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    config = WorkerConfig(**json.loads(sys.argv[1]))
+    print(json.dumps(asyncio.run(_run(config))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
