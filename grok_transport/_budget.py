@@ -72,6 +72,7 @@ __all__ = [
     "IMAGE_TOKENS",
     "DEFAULT_COMPLETION_ALLOWANCE",
     "HORIZON",
+    "TOKEN_POLL",
     "RECONNECT_AFTER",
     "STORE_ENV",
     "Rule",
@@ -104,6 +105,8 @@ RECONNECT_AFTER = 1.0
 """Seconds after a Redis failure before it is tried again (doubling while down, up to 60 s)."""
 STORE_ENV = "GROK_RATE_LIMIT_STORE"
 """The environment variable naming the store for a whole deployment (``redis://host:6379/0``)."""
+TOKEN_POLL = 0.25
+"""Seconds between two looks at a token budget that is short: corrections free tokens early."""
 _MIN_POLL = 0.005
 _WINDOW = 60.0
 _DEFAULT_PAUSE = 1.0
@@ -486,22 +489,29 @@ class Budgets:
 class Spend:
     """One call's charge: admitted before each attempt, corrected or refunded after it."""
 
-    __slots__ = ("budgets", "name", "tokens", "charged")
+    __slots__ = ("budgets", "name", "tokens", "charged", "logged")
 
     def __init__(self, budgets: Budgets | None, name: str, tokens: int) -> None:
         self.budgets = budgets
         self.name = name
         self.tokens = tokens
         self.charged = 0
+        self.logged = False
 
     # admission --------------------------------------------------------------------------------
 
     def _decide(self, admitted: bool, wait_ms: float, deadline: float | None, timeout: float | None) -> float:
-        """Seconds to sleep; raises when the wait would pass the deadline."""
+        """Seconds to sleep before the slot (admitted) or before asking again; raises past the deadline.
+
+        A request wait is exact, so one longer than what is left of the timeout fails at once. A
+        token wait only shrinks as calls in flight are corrected from their usage, so it is
+        asked again every :data:`TOKEN_POLL` seconds until the deadline.
+        """
+        assert self.budgets is not None
+        rule = self.budgets.rule
         wait = wait_ms / 1000.0
-        if deadline is not None and time.monotonic() + wait > deadline:
-            assert self.budgets is not None
-            rule = self.budgets.rule
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and wait > left and (admitted or not rule.tpm or left <= 0):
             limits = " and ".join(
                 part
                 for part in (
@@ -512,15 +522,19 @@ class Spend:
             )
             raise RateLimitError(
                 f"client-side rate budget of {limits}: the next slot is free in {wait:.1f} s, "
-                f"longer than the {timeout:g} s timeout",
+                f"past the {timeout:g} s timeout",
                 retry_after=wait,
                 retryable=False,  # waiting is exactly what the timeout forbids
             )
         if admitted:
             return wait
-        log.info("rate budget reached; waiting about %.1f s for a free slot", wait)
-        horizon = 0.0 if self.budgets is None else self.budgets.rule.horizon_ms / 1000.0
-        return max(_MIN_POLL, wait - horizon * random.random())
+        if not self.logged:
+            self.logged = True
+            log.info("rate budget reached; waiting about %.1f s for a free slot", wait)
+        sleep = max(_MIN_POLL, wait - rule.horizon_ms / 1000.0 * random.random())
+        if rule.tpm:
+            sleep = min(sleep, TOKEN_POLL)
+        return sleep if left is None else min(sleep, left)
 
     def admit(self, timeout: float | None) -> None:
         """Block until this call's slot comes, for at most ``timeout`` seconds (None: no bound)."""
