@@ -1,13 +1,15 @@
 """Worker processes that share one key: the fleet behind tests/test_budget_fleet.py and benchmarks/fleet.py.
 
-``python -m tests.fleet '<json config>'`` builds one client of a subject (the transport's
-``AsyncGrokClient``, LangChain's ``ChatGrok`` or LlamaIndex's ``Grok``) with the config's budget,
-prints ``ready``, waits for a line on stdin (so every worker of a fleet starts at once), makes
-``calls`` calls with at most ``concurrency`` in flight (every ``stream_every``-th one streamed),
-and prints one JSON line: how many succeeded and the errors of the others. The budget's warnings
+``python -m tests.fleet '<json list of configs>'`` runs one phase per config: it builds one
+client of a subject (the transport's ``AsyncGrokClient``, LangChain's ``ChatGrok`` or
+LlamaIndex's ``Grok``) with the config's budget, prints ``ready``, waits for a line on stdin (so
+every worker of a fleet starts at once), makes ``calls`` calls with at most ``concurrency`` in
+flight (every ``stream_every``-th one streamed), and prints one JSON line: how many succeeded
+and the errors of the others. Phases save a test the seconds a worker takes to import its
+framework. The budget's warnings
 go to stderr (logger ``grok_transport``), for the tests to count.
 
-:class:`Fleet` starts the workers, releases them together and collects their results.
+:class:`Fleet` starts the workers, releases them together phase by phase and collects their results.
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def _llama_index(config: WorkerConfig) -> Any:
 SUBJECTS = {"transport": _transport, "langchain": _langchain, "llama_index": _llama_index}
 
 
-async def _run(config: WorkerConfig) -> dict[str, Any]:
+async def _phase(config: WorkerConfig) -> dict[str, Any]:
     call = SUBJECTS[config.subject](config)
     gate = asyncio.Semaphore(config.concurrency)
     errors: list[str] = []
@@ -144,23 +146,35 @@ async def _run(config: WorkerConfig) -> dict[str, Any]:
     return {"ok": config.calls - len(errors), "errors": errors, "seconds": time.monotonic() - started}
 
 
+async def _run(phases: list[WorkerConfig]) -> None:
+    for config in phases:
+        result = await _phase(config)
+        sys.stdout.write(json.dumps(result) + "\n")
+        sys.stdout.flush()
+
+
 @dataclass
 class Fleet:
-    """Worker processes started together; :meth:`results` waits for them."""
+    """Worker processes, each running its phases (one config each) in step with the others.
 
-    configs: list[WorkerConfig]
+    :meth:`start` spawns them and waits until each has built its first client; every
+    :meth:`go` releases all of them into their next phase at once; :meth:`results` collects
+    that phase's results.
+    """
+
+    workers: list[list[WorkerConfig]]
     processes: list[subprocess.Popen[str]] = field(default_factory=list)
     logs: list[Any] = field(default_factory=list)  # stderr goes to files: a full pipe would stall a worker
 
     def start(self) -> Fleet:
-        """Start every worker, wait until each has built its client, then release them all at once."""
+        """Start every worker and wait until each is ready for its first phase."""
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         env.pop("GROK_RATE_LIMIT_STORE", None)
-        for config in self.configs:
+        for phases in self.workers:
             self.logs.append(tempfile.TemporaryFile("w+"))  # noqa: SIM115 (closed with the fleet)
             self.processes.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "tests.fleet", json.dumps(asdict(config))],
+                    [sys.executable, "-m", "tests.fleet", json.dumps([asdict(c) for c in phases])],
                     cwd=ROOT,
                     env=env,
                     stdin=subprocess.PIPE,
@@ -169,44 +183,64 @@ class Fleet:
                     text=True,
                 )
             )
-        for process in self.processes:
+        self._ready()
+        return self
+
+    def _ready(self) -> None:
+        for index, process in enumerate(self.processes):
             assert process.stdout is not None
             line = process.stdout.readline()
             if line.strip() != "ready":
-                process.wait(10)
-                raise RuntimeError(f"a worker failed to start: {line}{self._log(len(self.processes) - 1)}")
+                process.kill()
+                raise RuntimeError(f"worker {index} is not ready: {line}{self.log(index)[-3000:]}")
+
+    def go(self) -> Fleet:
+        """Release every worker into its next phase."""
         for process in self.processes:
             assert process.stdin is not None
             process.stdin.write("go\n")
             process.stdin.flush()
         return self
 
-    def results(self, timeout: float = 120) -> list[tuple[dict[str, Any], str]]:
-        """Each worker's result and its stderr (the budget's warnings), in start order."""
+    def results(self, *, last: bool = True) -> list[dict[str, Any]]:
+        """Each worker's result for the phase that runs; then, unless ``last``, wait until all are ready again."""
         out = []
         for index, process in enumerate(self.processes):
-            stdout, _ = process.communicate(timeout=timeout)
-            stderr = self._log(index)
-            lines = stdout.strip().splitlines()
-            if process.returncode != 0 or not lines:
-                out.append(({"ok": 0, "errors": [f"exit {process.returncode}"], "seconds": 0.0}, stderr))
-            else:
-                out.append((json.loads(lines[-1]), stderr))
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            if not line.startswith("{"):
+                process.kill()
+                raise RuntimeError(f"worker {index} failed: {line}{self.log(index)[-3000:]}")
+            out.append(json.loads(line))
+        if last:
+            for process in self.processes:
+                process.wait(30)
+        else:
+            self._ready()
         return out
 
-    def _log(self, index: int) -> str:
+    def log(self, index: int) -> str:
+        """Worker ``index``'s stderr so far (the budget's warnings)."""
         log = self.logs[index]
         log.seek(0)
         text: str = log.read()
         return text
 
+    def close(self) -> None:
+        """Stop any worker still running and drop the logs."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+        for log in self.logs:
+            log.close()
+
 
 def main() -> None:
-    """Run one worker from the JSON config in ``sys.argv[1]``."""
+    """Run one worker: its phases as a JSON list of configs in ``sys.argv[1]``."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s", stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    config = WorkerConfig(**json.loads(sys.argv[1]))
-    print(json.dumps(asyncio.run(_run(config))), flush=True)
+    asyncio.run(_run([WorkerConfig(**config) for config in json.loads(sys.argv[1])]))
 
 
 if __name__ == "__main__":
