@@ -58,11 +58,11 @@ def test_a_fleet_shares_one_budget_pauses_together_corrects_tokens_and_survives_
 ) -> None:
     shared = GrokTestServer(quota=Quota(rps=10, tpm=50_000)).start()
     lossy = GrokTestServer(quota=Quota(rps=10)).start()
-    # Phase 1. 600 rpm is the server's 10 rps. 3,000 tokens per minute admits only two calls at
-    # the estimate (1,000 completion tokens each) and refills 50 tokens a second: without the
-    # correction from usage (a few dozen tokens each), the last calls could not get tokens
+    # Phase 1. 600 rpm is the server's 10 rps. 6,000 tokens per minute admits only three calls at
+    # the estimate (2,000 completion tokens each) and refills 100 tokens a second: without the
+    # correction from usage (about a hundred tokens each), the other calls could not get tokens
     # within their 5 s timeout and would fail. Half the calls stream (their usage comes last).
-    first = _configs(shared, subject, redis_url, rpm=600, tpm=3_000, max_tokens=1_000, calls=6, timeout=5)
+    first = _configs(shared, subject, redis_url, rpm=600, tpm=6_000, max_tokens=2_000, calls=6, timeout=5)
     # Phase 2: 10 calls each at 10 rps while Redis dies and comes back.
     second = _configs(lossy, subject, redis_url, rpm=600, calls=10, concurrency=2)
     fleet = _phases(first, second).start()
