@@ -1,14 +1,16 @@
 """The Redis store of the rate budget: one atomic Lua script per admission, correction or pause.
 
-Why redis-py with one script rather than ``pyrate-limiter`` or ``limits``: measured on one core
-against a local Redis 7 (``python -m benchmarks.fleet`` prints the figures), one ``EVALSHA`` of
-this script costs one round trip per admitted call; ``limits``' moving window and
-``pyrate-limiter``'s Redis bucket count requests (or a weight) against one limit per call, so
-admitting on requests AND tokens, correcting the token charge afterwards and pausing on a 429
-would take two or three limiters and as many round trips, and neither updates both axes
-atomically (a request could take a request slot and then find no tokens). The script runs both
-checks and both reservations as one atomic step and reads the time from Redis itself
-(``TIME``), so workers on machines with skewed clocks agree.
+Why redis-py with one script rather than ``pyrate-limiter`` or ``limits``: both count one limit
+per call, so a budget on requests AND tokens takes two limiters and two round trips, and neither
+takes both as one atomic step (a request could take a request slot and then find no tokens), nor
+corrects a charge after the answer, nor pauses on a 429. Measured against a local Redis 7 on
+this project's 2-core machines (µs per admitted call; a bare ``PING`` took 33-40): this script,
+one ``EVALSHA`` checking and reserving both axes, about 113; ``limits`` 5.8 with two hits (requests,
+then tokens) 110 with fixed windows (which allow a minute's quota in one burst), 125 with sliding
+window counters and 186 with moving windows; ``pyrate-limiter`` 4.6 with two Redis buckets 326. So
+the one script costs what the cheapest two-limiter combination costs, and does what none of them
+does. It reads the time from Redis itself (``TIME``), so workers on machines with skewed clocks
+agree.
 
 State per budget (``KEYS[1]``, a hash): ``r`` the next request slot, ``t`` the token bucket's
 theoretical arrival time, ``p`` the end of a pause, all in Redis-clock milliseconds; a plain

@@ -49,6 +49,7 @@ class WorkerConfig:
     timeout: float = 20.0
     max_retries: int = 2
     name: str = "w"
+    duration: float = 0.0  # > 0: each of the ``concurrency`` lanes calls until this many seconds passed
 
 
 def _transport(config: WorkerConfig) -> Any:
@@ -136,14 +137,29 @@ async def _phase(config: WorkerConfig) -> dict[str, Any]:
             try:
                 await call(f"call {config.name}-{index}: say hi", stream)
             except Exception as error:
-                errors.append(f"{type(error).__name__}: {error}")
+                errors.append(f"{type(error).__name__}: {error}"[:300])
+
+    calls = 0
+
+    async def lane(first: int, until: float) -> None:
+        nonlocal calls
+        index = first
+        while time.monotonic() < until:
+            calls += 1
+            await one(index)
+            index += config.concurrency
 
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     sys.stdin.readline()
     started = time.monotonic()
-    await asyncio.gather(*(one(i) for i in range(config.calls)))
-    return {"ok": config.calls - len(errors), "errors": errors, "seconds": time.monotonic() - started}
+    if config.duration:
+        until = started + config.duration
+        await asyncio.gather(*(lane(i, until) for i in range(config.concurrency)))
+    else:
+        calls = config.calls
+        await asyncio.gather(*(one(i) for i in range(config.calls)))
+    return {"ok": calls - len(errors), "errors": errors, "seconds": time.monotonic() - started}
 
 
 async def _run(phases: list[WorkerConfig]) -> None:
@@ -202,11 +218,16 @@ class Fleet:
             process.stdin.flush()
         return self
 
-    def results(self, *, last: bool = True) -> list[dict[str, Any]]:
-        """Each worker's result for the phase that runs; then, unless ``last``, wait until all are ready again."""
+    def results(self, *, last: bool = True, dead: frozenset[int] = frozenset()) -> list[dict[str, Any]]:
+        """Each worker's result for the phase that runs; then, unless ``last``, wait until all are ready again.
+
+        Workers in ``dead`` (killed on purpose) are skipped.
+        """
         out = []
         for index, process in enumerate(self.processes):
             assert process.stdout is not None
+            if index in dead:
+                continue
             line = process.stdout.readline()
             if not line.startswith("{"):
                 process.kill()
