@@ -35,6 +35,7 @@ SECTIONS = [
     "Models",
     "Responses API",
     "Batch API",
+    "Rate limits",
     "Known defects of the alternatives",
 ]
 
