@@ -241,6 +241,11 @@ class LocalStore:
             s.paused_until = max(s.paused_until, now + seconds * 1000.0)
             s.requests_at = max(s.requests_at, s.paused_until)
 
+    def clear(self) -> None:
+        """Forget every budget (for tests: a fresh process)."""
+        with self._lock:
+            self._states.clear()
+
     def paused(self, name: str) -> float:
         state = self._states.get(name)
         return 0.0 if state is None else max(0.0, state.paused_until - time.monotonic() * 1000.0)
@@ -522,7 +527,7 @@ class Spend:
             )
             raise RateLimitError(
                 f"client-side rate budget of {limits}: the next slot is free in {wait:.1f} s, "
-                f"past the {timeout:g} s timeout",
+                f"longer than the {timeout:g} s timeout",
                 retry_after=wait,
                 retryable=False,  # waiting is exactly what the timeout forbids
             )

@@ -206,3 +206,15 @@ def _answers(url: str) -> bool:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
     except redis.RedisError:
         return False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_in_process_budgets() -> None:
+    """Every test starts with empty in-process rate budgets.
+
+    A budget is named by (base URL, key, model), and a later test's local server may get an
+    earlier one's port: without this, it would inherit that test's spent budget.
+    """
+    from grok_transport import _budget
+
+    _budget.local_store().clear()

@@ -143,7 +143,7 @@ def test_a_stream_left_unfinished_keeps_its_whole_estimate() -> None:
         client = GrokClient(base_url=server.base_url, api_key=server.api_key, timeout=1, rate_limit_tpm=1_000)
         with client.stream_chat(MESSAGES, model="grok-4", max_tokens=900) as stream:
             next(iter(stream))  # never read to its usage: the estimate stands
-        with pytest.raises(RateLimitError, match="past the 1 s timeout"):
+        with pytest.raises(RateLimitError, match="longer than the 1 s timeout"):
             client.chat(MESSAGES, model="grok-4", max_tokens=900)
         assert len(server.requests) == 1
 
@@ -152,7 +152,7 @@ def test_a_wait_longer_than_the_timeout_fails_at_once_without_sending() -> None:
     with GrokTestServer() as server:
         client = _client(server, rate_limit_rpm=6)  # one per 10 s; the timeout is 5 s
         client.chat(MESSAGES, model="grok-4")
-        with pytest.raises(RateLimitError, match=r"next slot is free in 10\.0 s") as caught:
+        with pytest.raises(RateLimitError, match=r"next slot is free in (9\.\d|10\.0) s") as caught:
             client.chat(MESSAGES, model="grok-4")
         assert not caught.value.retryable
         assert len(server.requests) == 1
