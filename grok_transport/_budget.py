@@ -287,13 +287,8 @@ def store_for(url: str | None) -> Store:
     """
     if url is None:
         url = os.environ.get(STORE_ENV) or None
-    if url is None or url in ("memory", "memory://"):
+    if url is None or _check_store(url) == "memory":
         return _local
-    if not url.startswith(("redis://", "rediss://", "unix://")):
-        raise InvalidParameterError(
-            "rate_limit_store must be a redis://, rediss:// or unix:// URL, or 'memory'; "
-            f"got {mask_url(url)!r}"
-        )
     with _stores_lock:
         store = _stores.get(url)
         if store is None:
@@ -301,6 +296,18 @@ def store_for(url: str | None) -> Store:
 
             store = _stores[url] = Resilient(RedisStore(url), mask_url(url))
         return store
+
+
+def _check_store(url: str) -> str:
+    """``url`` if it names a store (``memory`` or a Redis URL), else the error saying what would."""
+    if url in ("memory", "memory://"):
+        return "memory"
+    if not isinstance(url, str) or not url.startswith(("redis://", "rediss://", "unix://")):
+        raise InvalidParameterError(
+            "rate_limit_store must be a redis://, rediss:// or unix:// URL, or 'memory'; "
+            f"got {mask_url(str(url))!r}"
+        )
+    return url
 
 
 def mask_url(url: str) -> str:
@@ -473,6 +480,8 @@ class Budgets:
                 raise InvalidParameterError(f"{name} must be a whole number ≥ 0 (0: no limit); got {value!r}")
         self.rule = Rule(rpm or None, tpm or None, window)
         self.active = bool(self.rule.rpm or self.rule.tpm)
+        if store is not None:
+            _check_store(store)  # a typo is reported even while no limit is set
         self.store: Store = store_for(store) if self.active else _local
         self._base = base_url
         self._key = api_key

@@ -115,6 +115,8 @@ class GrokImageToolSpec(_GrokToolSpec):
         response_format: ``"url"`` (temporary, about four hours on xAI) or ``"b64_json"``.
         n: Images per call (1-10).
         timeout, max_retries, default_headers: As for ``Grok``.
+        rate_limit_rpm, rate_limit_tpm, rate_limit_store: The request-and-token budget, as for
+            ``Grok`` (shared with every object using the same key, model and store).
 
     Examples:
         ```python
@@ -217,6 +219,7 @@ class GrokVideoToolSpec(_GrokToolSpec):
         poll_interval: Seconds before the first poll (later waits are longer).
         max_wait: Seconds to wait for the video (default ten minutes).
         base_url / provider / auth_style, timeout, max_retries, default_headers: As for ``Grok``.
+        rate_limit_rpm, rate_limit_tpm, rate_limit_store: The request-and-token budget, as for ``Grok``.
 
     Examples:
         ```python

@@ -228,6 +228,7 @@ def test_the_environment_variable_shares_every_client_on_redis(
     "options",
     [
         {"rate_limit_tpm": 1_000, "rate_limit_store": "http://localhost:6379"},
+        {"rate_limit_store": "localhost:6379"},
         {"rate_limit_tpm": -1},
         {"rate_limit_rpm": 2.5},
     ],
