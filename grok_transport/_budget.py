@@ -326,6 +326,7 @@ class Resilient:
     def __init__(self, remote: Any, label: str) -> None:
         self.remote = remote
         self.label = label
+        self._fleet: dict[str, int] = {}  # budget name → processes that used it in the last minute
         self._down_until = 0.0
         self._backoff = RECONNECT_AFTER
         self._down = False
@@ -355,31 +356,51 @@ class Resilient:
                     self._down = False
                     log.info("rate budget store %s is back; the budget is shared again", self.label)
 
-    def _call(self, op: str, *args: Any) -> Any:
+    def _call(self, op: str, name: str, rule: Rule | None, *rest: Any) -> Any:
+        """``op`` on Redis when it is usable; else on the in-process store, with this process's share."""
         if self._usable():
             try:
-                result = getattr(self.remote, op)(*args)
+                result = getattr(self.remote, op)(name, *([rule] if rule else []), *rest)
             except self.remote.errors as error:
                 self._failed(error)
             else:
                 self._worked()
                 return result
-        return getattr(_local, op)(*args)
+        return getattr(_local, op)(name, *([self._share(name, rule)] if rule else []), *rest)
 
-    async def _acall(self, op: str, *args: Any) -> Any:
+    async def _acall(self, op: str, name: str, rule: Rule | None, *rest: Any) -> Any:
         if self._usable():
             try:
-                result = await getattr(self.remote, op)(*args)
+                result = await getattr(self.remote, op)(name, *([rule] if rule else []), *rest)
             except self.remote.errors as error:
                 self._failed(error)
             else:
                 self._worked()
                 return result
-        return await getattr(_local, op)(*args)
+        return await getattr(_local, op)(name, *([self._share(name, rule)] if rule else []), *rest)
+
+    def _share(self, name: str, rule: Rule) -> Rule:
+        """The process's share of ``rule`` while the fleet cannot coordinate: 1/n of it for n processes.
+
+        Redis tells each admission how many processes used the budget in the last minute, so
+        when it goes away the fleet together still keeps to about the whole budget.
+        """
+        fleet = self._fleet.get(name, 1)
+        if fleet <= 1:
+            return rule
+        return Rule(
+            max(1, rule.rpm // fleet) if rule.rpm else None,
+            max(1, rule.tpm // fleet) if rule.tpm else None,
+            rule.window,
+        )
+
+    def _admitted(self, name: str, result: Any) -> tuple[bool, float]:
+        if len(result) == 3:  # from Redis: remember the fleet's size
+            self._fleet[name] = max(1, int(result[2]))
+        return bool(result[0]), float(result[1])
 
     def admit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]:
-        admitted, wait = self._call("admit", name, rule, tokens)
-        return bool(admitted), float(wait)
+        return self._admitted(name, self._call("admit", name, rule, tokens))
 
     def settle(self, name: str, rule: Rule, tokens: int, tokens_left: int, requests_left: int) -> None:
         self._call("settle", name, rule, tokens, tokens_left, requests_left)
@@ -388,11 +409,10 @@ class Resilient:
         self._call("pause", name, rule, seconds)
 
     def paused(self, name: str) -> float:
-        return float(self._call("paused", name))
+        return float(self._call("paused", name, None))
 
     async def aadmit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]:
-        admitted, wait = await self._acall("aadmit", name, rule, tokens)
-        return bool(admitted), float(wait)
+        return self._admitted(name, await self._acall("aadmit", name, rule, tokens))
 
     async def asettle(self, name: str, rule: Rule, tokens: int, tokens_left: int, requests_left: int) -> None:
         await self._acall("asettle", name, rule, tokens, tokens_left, requests_left)
@@ -401,7 +421,7 @@ class Resilient:
         await self._acall("apause", name, rule, seconds)
 
     async def apaused(self, name: str) -> float:
-        return float(await self._acall("apaused", name))
+        return float(await self._acall("apaused", name, None))
 
 
 def budget_name(base_url: str, api_key: str, model: str) -> str:

@@ -14,7 +14,9 @@ agree.
 
 State per budget (``KEYS[1]``, a hash): ``r`` the next request slot, ``t`` the token bucket's
 theoretical arrival time, ``p`` the end of a pause, all in Redis-clock milliseconds; a plain
-window (Grok Inc) keeps its admissions in a sorted set (``KEYS[2]``). Every write sets a
+window (Grok Inc) keeps its admissions in a sorted set (``KEYS[2]``); the processes that used
+the budget in the last minute are a sorted set too (``KEYS[3]``, by pid and a random nonce), so
+each knows its share of the budget should Redis go away. Every write sets a
 ``PEXPIRE`` just past the moment the state returns to "untouched", so a worker killed with
 ``kill -9`` leaves nothing behind beyond one window. ``redis`` is imported only when a
 ``redis://`` store is used.
@@ -42,7 +44,7 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local op, interval, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local tpm, horizon = tonumber(ARGV[4]), tonumber(ARGV[5])
 local a, b, c = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local state, log = KEYS[1], KEYS[2]
+local state, log, workers = KEYS[1], KEYS[2], KEYS[3]
 local v = redis.call('HMGET', state, 'r', 't', 'p')
 local rat, tat, pause = tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0
 if op == 'paused' then return {1, tostring(math.max(0, pause - now))} end
@@ -50,6 +52,10 @@ local per_token = 0
 if tpm > 0 then per_token = 60000 / tpm end
 local result = {1, '0'}
 if op == 'admit' then
+  redis.call('ZADD', workers, now, ARGV[10])
+  redis.call('ZREMRANGEBYSCORE', workers, '-inf', now - 60000)
+  redis.call('PEXPIRE', workers, 61000)
+  local fleet = redis.call('ZCARD', workers)
   local wait = math.max(0, pause - now)
   local slot = math.max(rat, now)
   if interval > 0 then wait = math.max(wait, slot - now) end
@@ -65,14 +71,14 @@ if op == 'admit' then
     new_tat = math.max(tat, now) + math.min(a, tpm) * per_token
     wait = math.max(wait, new_tat - 60000 - now)
   end
-  if wait > horizon then return {0, tostring(wait)} end
+  if wait > horizon then return {0, tostring(wait), fleet} end
   if interval > 0 then rat = math.max(slot, now + wait) + interval end
   tat = new_tat
   if limit > 0 then
     redis.call('ZADD', log, now + wait, ARGV[9])
     redis.call('PEXPIRE', log, math.ceil(wait + 61000))
   end
-  result = {1, tostring(wait)}
+  result = {1, tostring(wait), fleet}
 elseif op == 'settle' then
   if tpm > 0 then
     tat = math.max(tat + a * per_token, now)
@@ -96,29 +102,24 @@ return result
 """
 
 
+_NONCE = os.urandom(6).hex()
+
+
 def _argv(op: str, rule: Rule, a: float, b: int = -1, c: int = -1) -> list[Any]:
-    return [
-        op,
-        rule.interval_ms,
-        rule.window_limit,
-        rule.tpm or 0,
-        rule.horizon_ms,
-        a,
-        b,
-        c,
-        os.urandom(8).hex(),
-    ]
+    unique = os.urandom(8).hex()  # a window entry's member
+    worker = f"{os.getpid()}:{_NONCE}"  # this process in the fleet (a forked child is another)
+    return [op, rule.interval_ms, rule.window_limit, rule.tpm or 0, rule.horizon_ms, a, b, c, unique, worker]
 
 
 _NO_RULE = Rule()
 
 
 def _keys(name: str) -> list[str]:
-    return [name, name + ":log"]
+    return [name, name + ":log", name + ":workers"]
 
 
-def _admission(reply: Any) -> tuple[bool, float]:
-    return reply[0] == 1, float(reply[1])
+def _admission(reply: Any) -> tuple[bool, float, int]:
+    return reply[0] == 1, float(reply[1]), int(reply[2]) if len(reply) > 2 else 0
 
 
 class RedisStore:
@@ -157,7 +158,8 @@ class RedisStore:
                 script = self._aclients[loop] = client.register_script(SCRIPT)
         return script
 
-    def admit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]:
+    def admit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float, int]:
+        """``(admitted, wait_ms, fleet)``: ``fleet`` is how many processes used the budget this minute."""
         return _admission(self._script(keys=_keys(name), args=_argv("admit", rule, tokens)))
 
     def settle(self, name: str, rule: Rule, tokens: int, tokens_left: int, requests_left: int) -> None:
@@ -169,7 +171,7 @@ class RedisStore:
     def paused(self, name: str) -> float:
         return _admission(self._script(keys=_keys(name), args=_argv("paused", _NO_RULE, 0)))[1]
 
-    async def aadmit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float]:
+    async def aadmit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float, int]:
         return _admission(await self._ascript()(keys=_keys(name), args=_argv("admit", rule, tokens)))
 
     async def asettle(self, name: str, rule: Rule, tokens: int, tokens_left: int, requests_left: int) -> None:

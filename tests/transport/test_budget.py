@@ -236,3 +236,18 @@ def test_the_environment_variable_shares_every_client_on_redis(
 def test_bad_budget_settings_are_refused_before_any_request(options: dict[str, Any]) -> None:
     with pytest.raises(InvalidParameterError):
         GrokClient(api_key="k", **options)
+
+
+def test_without_redis_each_process_keeps_its_share_of_the_last_known_fleet(
+    redis_server: Any, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import redis
+
+    store, rule = store_for(redis_url), Rule(rpm=600)  # 10 a second for the whole fleet
+    name = budget_name("http://test", "key", "grok-4")
+    redis.Redis.from_url(redis_url).zadd(name + ":workers", {"another-process": 10**15})
+    assert store.admit(name, rule, 0)[0]  # Redis counts two processes on this budget
+    redis_server.stop()
+    waits = [store.admit(name, rule, 0)[1] for _ in range(3)]  # in process now: half the budget
+    assert waits == pytest.approx([0, 200, 400], abs=40)
+    assert "unreachable" in caplog.text
