@@ -16,7 +16,8 @@ sent (:meth:`Spend.admit`) and tells it the outcome (:meth:`Spend.done`, :meth:`
   completion allowance (``max_tokens`` / ``max_completion_tokens`` / ``max_output_tokens``, else
   :data:`DEFAULT_COMPLETION_ALLOWANCE`). An admission reserves a slot at most :data:`HORIZON`
   seconds ahead, so a thousand waiting calls cost one store round trip each rather than a herd
-  of retries at every free slot.
+  of retries at every free slot; a call that waited for its slot checks once more, on waking,
+  that no 429 paused the budget meanwhile.
 * **Correction.** The answer's ``usage.total_tokens`` (a stream's final usage too) replaces the
   estimate. ``X-Ratelimit-Remaining-Tokens`` on a success tightens the shared bucket to the
   server's count (never loosens it: the server has not yet seen the calls still in flight);
@@ -24,9 +25,11 @@ sent (:meth:`Spend.admit`) and tells it the outcome (:meth:`Spend.done`, :meth:`
 * **429.** A 429 pauses the whole budget, for ``Retry-After`` when the server sent one, else
   for the retry loop's own backoff: one worker's 429 is the fleet's signal, so it does not
   stampede. A request that failed with an HTTP error status gets its token charge back.
-* **Timeout.** A call never waits past its timeout for a budget: when the wait is longer, it
-  fails at once with a :class:`~grok_transport._errors.RateLimitError` (not retried) saying how
-  long the wait would have been. Waits are logged (logger ``grok_transport``, INFO).
+* **Timeout.** A call never waits past its timeout for a budget. A request wait is exact, so one
+  longer than the timeout fails at once with a :class:`~grok_transport._errors.RateLimitError`
+  (not retried) saying how long the wait would have been; a token wait shrinks as calls in
+  flight are corrected, so it is looked at again every :data:`TOKEN_POLL` seconds and fails
+  only at the deadline. A wait is logged once per call (logger ``grok_transport``, INFO).
 
 Stores. In-process by default (:class:`LocalStore`: one per process, shared by every client);
 Redis when ``rate_limit_store="redis://…"`` or ``GROK_RATE_LIMIT_STORE`` is set
@@ -34,10 +37,14 @@ Redis when ``rate_limit_store="redis://…"`` or ``GROK_RATE_LIMIT_STORE`` is se
 (base URL, key, model), never the key itself. If Redis is unreachable at start or lost mid-run,
 the budget logs ONE warning (logger ``grok_transport``, WARNING; a logger rather than
 ``warnings.warn`` because a web worker's warnings filter usually shows a warning once per
-process, not once per outage) and falls back to the in-process store, then tries Redis again
-after :data:`RECONNECT_AFTER` seconds (doubling up to a minute while it stays down) rather than
-on every call, and logs INFO when it is back. A request is never dropped or sent twice because
-of the store: admission happens once per attempt, before sending.
+process, not once per outage) and falls back to the in-process store with the process's share
+of the budget (Redis counts the processes using each budget every minute; with eight, each keeps
+an eighth, so the fleet stays near the whole budget instead of eight times it), then tries Redis
+again after :data:`RECONNECT_AFTER` seconds (doubling up to a minute while it stays down) rather
+than on every call, and logs INFO when it is back. A request is never dropped or sent twice
+because of the store: admission happens once per attempt, before sending. A password in a
+``redis://`` URL is masked in every message; the URL is a setting like the others, so prefer
+``GROK_RATE_LIMIT_STORE`` (or Redis ACLs without one) over a password inside a model's fields.
 
 xAI gets no client-side budget unless ``rate_limit_rpm`` or ``rate_limit_tpm`` is set (its limits
 depend on the team's tier); Grok Inc keeps its documented 5-per-minute window. The Batch API does
