@@ -90,6 +90,7 @@ def _figures(
         "admitted_per_s": round((quota.admitted - 1) / max(span, 1e-9), 2),
         "share_of_quota": round((quota.admitted - 1) / max(span, 1e-9) / sizes.rps, 3),
         **more,
+        "first_errors": sorted({e for r in results for e in r["errors"]})[:3],
     }
     print(json.dumps(figures), flush=True)
     return figures

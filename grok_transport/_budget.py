@@ -40,7 +40,7 @@ the budget logs ONE warning (logger ``grok_transport``, WARNING; a logger rather
 process, not once per outage) and falls back to the in-process store with the process's share
 of the budget (Redis counts the processes using each budget every minute; with eight, each keeps
 an eighth, so the fleet stays near the whole budget instead of eight times it), then tries Redis
-again after :data:`RECONNECT_AFTER` seconds (doubling up to a minute while it stays down) rather
+again after :data:`RECONNECT_AFTER` seconds (doubling up to 8 s while it stays down) rather
 than on every call, and logs INFO when it is back. A request is never dropped or sent twice
 because of the store: admission happens once per attempt, before sending. A password in a
 ``redis://`` URL is masked in every message; the URL is a setting like the others, so prefer
@@ -68,7 +68,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from grok_transport._errors import GrokError, InvalidParameterError, RateLimitError
-from grok_transport._ratelimit import RateLimitInfo
 
 if TYPE_CHECKING:
     from grok_transport._answer import Answer
@@ -80,6 +79,7 @@ __all__ = [
     "DEFAULT_COMPLETION_ALLOWANCE",
     "HORIZON",
     "TOKEN_POLL",
+    "LATE",
     "RECONNECT_AFTER",
     "STORE_ENV",
     "Rule",
@@ -109,12 +109,17 @@ DEFAULT_COMPLETION_ALLOWANCE = 4_096
 HORIZON = 1.0
 """Seconds ahead a spaced admission may reserve its slot."""
 RECONNECT_AFTER = 1.0
-"""Seconds after a Redis failure before it is tried again (doubling while down, up to 60 s)."""
+"""Seconds after a Redis failure before it is tried again (doubling while down, up to 8 s: a fleet
+must find a restarted Redis again within seconds, and a Redis that hangs costs at most one
+connection timeout per interval)."""
 STORE_ENV = "GROK_RATE_LIMIT_STORE"
 """The environment variable naming the store for a whole deployment (``redis://host:6379/0``)."""
+LATE = 0.25
+"""Seconds a call may wake after its reserved slot and still use it."""
 TOKEN_POLL = 0.25
 """Seconds between two looks at a token budget that is short: corrections free tokens early."""
 _MIN_POLL = 0.005
+_MAX_RECONNECT = 8.0
 _WINDOW = 60.0
 _DEFAULT_PAUSE = 1.0
 _CHAT_PATHS = ("/chat/completions", "/responses")
@@ -326,7 +331,7 @@ class Resilient:
     """A remote store that falls back to the in-process one while it is unreachable.
 
     One warning when it is lost (at start or mid-run), one INFO line when it is back; while it
-    is down it is tried again only every :data:`RECONNECT_AFTER` seconds (doubling to 60 s), so
+    is down it is tried again only every :data:`RECONNECT_AFTER` seconds (doubling to 8 s), so
     a dead Redis costs one failed connection attempt per interval, not one per call.
     """
 
@@ -334,6 +339,7 @@ class Resilient:
         self.remote = remote
         self.label = label
         self._fleet: dict[str, int] = {}  # budget name → processes that used it in the last minute
+        self._held: set[str] = set()  # budgets held back at the start of this outage
         self._down_until = 0.0
         self._backoff = RECONNECT_AFTER
         self._down = False
@@ -346,6 +352,7 @@ class Resilient:
         with self._lock:
             if not self._down:
                 self._down = True
+                self._held.clear()
                 self._backoff = RECONNECT_AFTER
                 log.warning(
                     "rate budget store %s is unreachable (%s); using the in-process budget until it is back",
@@ -353,7 +360,7 @@ class Resilient:
                     type(error).__name__,
                 )
             else:
-                self._backoff = min(self._backoff * 2, 60.0)
+                self._backoff = min(self._backoff * 2, _MAX_RECONNECT)
             self._down_until = time.monotonic() + self._backoff
 
     def _worked(self) -> None:
@@ -373,7 +380,7 @@ class Resilient:
             else:
                 self._worked()
                 return result
-        return getattr(_local, op)(name, *([self._share(name, rule)] if rule else []), *rest)
+        return getattr(_local, op)(name, *([self._local_rule(name, rule)] if rule else []), *rest)
 
     async def _acall(self, op: str, name: str, rule: Rule | None, *rest: Any) -> Any:
         if self._usable():
@@ -384,7 +391,19 @@ class Resilient:
             else:
                 self._worked()
                 return result
-        return await getattr(_local, op)(name, *([self._share(name, rule)] if rule else []), *rest)
+        return await getattr(_local, op)(name, *([self._local_rule(name, rule)] if rule else []), *rest)
+
+    def _local_rule(self, name: str, rule: Rule) -> Rule:
+        """The rule for the in-process fallback; the first time after Redis was lost, it holds back.
+
+        Redis may have reserved slots up to :data:`HORIZON` seconds ahead for this fleet, so the
+        in-process budget starts that far in the future rather than on top of them.
+        """
+        share = self._share(name, rule)
+        if name in self._fleet and name not in self._held:
+            self._held.add(name)
+            _local.pause(name, share, share.horizon_ms / 1000.0)
+        return share
 
     def _share(self, name: str, rule: Rule) -> Rule:
         """The process's share of ``rule`` while the fleet cannot coordinate: 1/n of it for n processes.
@@ -476,6 +495,17 @@ def estimate_tokens(body: Any) -> int:
     if not isinstance(allowance, int):
         allowance = DEFAULT_COMPLETION_ALLOWANCE
     return math.ceil(chars / CHARS_PER_TOKEN) + images * IMAGE_TOKENS + allowance
+
+
+def _header_int(headers: Mapping[str, str] | None, name: str) -> int:
+    """A rate-limit header as an int (they reach 2^64-1), -1 when absent or not a number."""
+    value = headers.get(name) if headers else None
+    if value is None:
+        return -1
+    try:
+        return int(value)
+    except ValueError:
+        return -1
 
 
 def _usage_total(payload: Any) -> int | None:
@@ -577,6 +607,18 @@ class Spend:
             sleep = min(sleep, TOKEN_POLL)
         return sleep if left is None else min(sleep, left)
 
+    def _stale(self, due: float) -> bool:
+        """Whether the call woke too long after its slot to use it.
+
+        A stalled process or event loop that sent now would bunch the call with the slots after
+        it, a burst at the server; the call queues again instead.
+        """
+        late = time.monotonic() - due
+        if late > LATE:
+            log.info("woke %.2f s after a reserved slot; queueing again so as not to burst", late)
+            return True
+        return False
+
     def admit(self, timeout: float | None) -> None:
         """Block until this call's slot comes, for at most ``timeout`` seconds (None: no bound)."""
         if self.budgets is None:
@@ -594,10 +636,14 @@ class Spend:
                     self.refund()
                 raise
             if sleep > 0:
+                woke = time.monotonic() + sleep
                 time.sleep(sleep)
+                if admitted and self._stale(woke):
+                    self.refund()
+                    continue
+            if admitted and (sleep == 0 or store.paused(self.name) <= 0):
+                return
             if admitted:
-                if sleep == 0 or store.paused(self.name) <= 0:
-                    return
                 self.refund()  # a 429 paused the budget while this call waited: queue again behind it
 
     async def aadmit(self, timeout: float | None) -> None:
@@ -617,10 +663,14 @@ class Spend:
                     await self.arefund()
                 raise
             if sleep > 0:
+                woke = time.monotonic() + sleep
                 await asyncio.sleep(sleep)
+                if admitted and self._stale(woke):
+                    await self.arefund()
+                    continue
+            if admitted and (sleep == 0 or await store.apaused(self.name) <= 0):
+                return
             if admitted:
-                if sleep == 0 or await store.apaused(self.name) <= 0:
-                    return
                 await self.arefund()
 
     # outcome ----------------------------------------------------------------------------------
@@ -628,20 +678,22 @@ class Spend:
     def _settlement(
         self, headers: Mapping[str, str] | None, total: int | None
     ) -> tuple[int, int, int] | None:
-        """(token correction, remaining tokens, remaining requests) to send, or None if nothing to say."""
+        """(token correction, tokens left, requests left) to send, or None if nothing to say.
+
+        The two ``X-Ratelimit-Remaining-*`` headers are read directly (-1 when absent): this
+        runs on every answer.
+        """
         assert self.budgets is not None
-        info = RateLimitInfo.from_headers(headers) if headers else None
-        correction = total - self.charged if total is not None and self.charged else 0
-        self.charged = 0 if total is not None else self.charged
-        remaining_tokens = -1 if info is None or info.remaining_tokens is None else info.remaining_tokens
-        remaining_requests = (
-            -1 if info is None or info.remaining_requests is None else info.remaining_requests
-        )
+        requests_left = _header_int(headers, "x-ratelimit-remaining-requests")
         if not self.budgets.rule.tpm:
-            correction, remaining_tokens = 0, -1
-        if correction == 0 and remaining_tokens < 0 and remaining_requests != 0:
+            return (0, -1, 0) if requests_left == 0 else None
+        correction = total - self.charged if total is not None and self.charged else 0
+        if total is not None:
+            self.charged = 0
+        tokens_left = _header_int(headers, "x-ratelimit-remaining-tokens")
+        if correction == 0 and tokens_left < 0 and requests_left != 0:
             return None
-        return correction, remaining_tokens, remaining_requests
+        return correction, tokens_left, requests_left
 
     def done(
         self, headers: Mapping[str, str] | None, payload: Any = None, *, total: int | None = None
