@@ -455,8 +455,11 @@ def budget_name(base_url: str, api_key: str, model: str) -> str:
 
     The hash is a Redis Cluster hash tag, so a budget's keys live on one node.
     """
-    digest = hashlib.sha256(f"{base_url}\n{api_key}\n{model}".encode()).hexdigest()[:32]
-    return f"grok-budget:{{{digest}}}"
+    return _name_of(hashlib.sha256(f"{base_url}\n{api_key}\n{model}".encode()).hexdigest())
+
+
+def _name_of(digest: str) -> str:
+    return f"grok-budget:{{{digest[:32]}}}"
 
 
 def _chars(value: Any) -> tuple[int, int]:
@@ -540,8 +543,7 @@ class Budgets:
         if store is not None:
             _check_store(store)  # a typo is reported even while no limit is set
         self.store: Store = store_for(store) if self.active else _local
-        self._base = base_url
-        self._key = api_key
+        self._hash = hashlib.sha256(f"{base_url}\n{api_key}\n".encode())  # the key itself is not kept
         self._names: dict[str, str] = {}
 
     def spend(self, path: str, body: Any) -> Spend:
@@ -552,7 +554,9 @@ class Budgets:
         model = model if isinstance(model, str) else _MODEL_FREE
         name = self._names.get(model)
         if name is None:
-            name = self._names[model] = budget_name(self._base, self._key, model)
+            digest = self._hash.copy()
+            digest.update(model.encode())
+            name = self._names[model] = _name_of(digest.hexdigest())
         tokens = estimate_tokens(body) if self.rule.tpm and path in _CHAT_PATHS else 0
         return Spend(self, name, tokens)
 
