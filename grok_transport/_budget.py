@@ -56,7 +56,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import math
 import os
 import random
 import re
@@ -118,6 +117,7 @@ LATE = 0.25
 """Seconds a call may wake after its reserved slot and still use it."""
 TOKEN_POLL = 0.25
 """Seconds between two looks at a token budget that is short: corrections free tokens early."""
+_MESSAGE_TOKENS = 4  # a message's role and framing
 _MIN_POLL = 0.005
 _MAX_RECONNECT = 8.0
 _WINDOW = 60.0
@@ -133,21 +133,23 @@ class Rule:
     rpm: int | None = None
     tpm: int | None = None
     window: bool = False
+    interval_ms: float = field(init=False)
+    """Milliseconds between two spaced requests (0: not spaced)."""
+    window_limit: int = field(init=False)
+    """Requests per plain 60-second window (0: no window)."""
+    horizon_ms: float = field(init=False)
+    """How far ahead an admission may reserve (a window admits only now)."""
+    ms_per_token: float = field(init=False)
+    """Milliseconds the token bucket takes to refill one token (0: no token limit)."""
 
-    @property
-    def interval_ms(self) -> float:
-        """Milliseconds between two spaced requests (0: not spaced)."""
-        return 1000.0 * RPS_DIVISOR / self.rpm if self.rpm and not self.window else 0.0
-
-    @property
-    def window_limit(self) -> int:
-        """Requests per plain 60-second window (0: no window)."""
-        return self.rpm if self.rpm and self.window else 0
-
-    @property
-    def horizon_ms(self) -> float:
-        """How far ahead an admission may reserve (a window admits only now)."""
-        return 0.0 if self.window else HORIZON * 1000.0
+    def __post_init__(self) -> None:  # computed once: every admission reads them
+        spread = bool(self.rpm) and not self.window
+        object.__setattr__(
+            self, "interval_ms", 1000.0 * RPS_DIVISOR / self.rpm if spread and self.rpm else 0.0
+        )
+        object.__setattr__(self, "window_limit", self.rpm if self.rpm and self.window else 0)
+        object.__setattr__(self, "horizon_ms", 0.0 if self.window else HORIZON * 1000.0)
+        object.__setattr__(self, "ms_per_token", 60_000.0 / self.tpm if self.tpm else 0.0)
 
 
 class Store(Protocol):
@@ -219,7 +221,7 @@ class LocalStore:
                     wait = max(wait, s.log[0] + _WINDOW * 1000 - now)
             token_at = s.tokens_at
             if rule.tpm:
-                token_at = max(s.tokens_at, now) + min(tokens, rule.tpm) * 60_000.0 / rule.tpm
+                token_at = max(s.tokens_at, now) + min(tokens, rule.tpm) * rule.ms_per_token
                 wait = max(wait, token_at - _WINDOW * 1000 - now)
             if wait > rule.horizon_ms:
                 return False, wait
@@ -236,7 +238,7 @@ class LocalStore:
             now = time.monotonic() * 1000.0
             s = self._state(name, now)
             if rule.tpm:
-                per_token = 60_000.0 / rule.tpm
+                per_token = rule.ms_per_token
                 s.tokens_at = max(s.tokens_at + tokens * per_token, now)
                 if tokens_left >= 0:
                     s.tokens_at = max(s.tokens_at, now + _WINDOW * 1000 - tokens_left * per_token)
@@ -481,23 +483,33 @@ def _chars(value: Any) -> tuple[int, int]:
 def estimate_tokens(body: Any) -> int:
     """Tokens a chat or Responses request may consume: the prompt, estimated, plus the completion allowance.
 
-    Every string in the messages, input, instructions and tools counts (at :data:`CHARS_PER_TOKEN`);
-    a ``data:`` URL counts as one image; an image by URL counts its URL's characters only (the
-    server's usage corrects it).
+    Every string in the messages, input, instructions and tools counts (at :data:`CHARS_PER_TOKEN`),
+    plus :data:`_MESSAGE_TOKENS` per message for its role and framing; a ``data:`` URL counts as
+    one image; an image by URL counts its URL's characters only (the server's usage corrects it).
+    Plain-text messages, the common case, take a fast path: this runs before every call.
     """
     if not isinstance(body, Mapping):
         return 0
     chars = images = 0
-    for key in ("messages", "input", "instructions", "tools"):
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        for message in messages:
+            content = message.get("content") if isinstance(message, Mapping) else None
+            if isinstance(content, str) and not content.startswith("data:") and len(message) <= 2:
+                chars += len(content)  # {"role", "content"}: nothing else to walk
+            else:
+                more, more_images = _chars(message)
+                chars, images = chars + more, images + more_images
+        chars += len(messages) * _MESSAGE_TOKENS * CHARS_PER_TOKEN
+    for key in ("input", "instructions", "tools"):
         value = body.get(key)
         if value is not None:
             more, more_images = _chars(value)
-            chars += more
-            images += more_images
+            chars, images = chars + more, images + more_images
     allowance = body.get("max_completion_tokens") or body.get("max_tokens") or body.get("max_output_tokens")
     if not isinstance(allowance, int):
         allowance = DEFAULT_COMPLETION_ALLOWANCE
-    return math.ceil(chars / CHARS_PER_TOKEN) + images * IMAGE_TOKENS + allowance
+    return -(-chars // CHARS_PER_TOKEN) + images * IMAGE_TOKENS + allowance
 
 
 def _header_int(headers: Mapping[str, str] | None, name: str) -> int:
@@ -633,6 +645,8 @@ class Spend:
             admitted, wait_ms = store.admit(self.name, rule, self.tokens)
             if admitted:
                 self.charged = self.tokens
+                if wait_ms <= 0:  # the common case: nothing to wait for, nothing to check
+                    return
             try:
                 sleep = self._decide(admitted, wait_ms, deadline, timeout)
             except RateLimitError:
@@ -660,6 +674,8 @@ class Spend:
             admitted, wait_ms = await store.aadmit(self.name, rule, self.tokens)
             if admitted:
                 self.charged = self.tokens
+                if wait_ms <= 0:
+                    return
             try:
                 sleep = self._decide(admitted, wait_ms, deadline, timeout)
             except RateLimitError:

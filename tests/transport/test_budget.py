@@ -112,8 +112,8 @@ def test_every_redis_key_expires_and_none_holds_the_key(redis_url: str) -> None:
 
 def test_the_estimate_counts_the_prompt_and_the_completion_allowance() -> None:
     short = estimate_tokens({"messages": MESSAGES})
-    assert DEFAULT_COMPLETION_ALLOWANCE < short < DEFAULT_COMPLETION_ALLOWANCE + 5
-    assert 10 < estimate_tokens({"messages": MESSAGES, "max_tokens": 10}) < 15
+    assert DEFAULT_COMPLETION_ALLOWANCE < short < DEFAULT_COMPLETION_ALLOWANCE + 10
+    assert 10 < estimate_tokens({"messages": MESSAGES, "max_tokens": 10}) < 20
     image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 100_000}}
     with_image = estimate_tokens({"messages": [{"role": "user", "content": [image]}], "max_tokens": 10})
     assert with_image < 2_000  # an image counts as an image, not as 100,000 characters
