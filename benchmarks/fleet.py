@@ -47,7 +47,7 @@ class Sizes:
 
 
 FULL = Sizes(workers=8, concurrency=50, seconds=30.0, rps=20, tpm=200_000, cost_calls=20_000)
-SMOKE = Sizes(workers=2, concurrency=3, seconds=1.5, rps=10, tpm=200_000, cost_calls=200)
+SMOKE = Sizes(workers=2, concurrency=3, seconds=1.0, rps=10, tpm=200_000, cost_calls=200)
 MAX_TOKENS = 256
 
 

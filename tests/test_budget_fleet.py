@@ -63,8 +63,8 @@ def test_a_fleet_shares_one_budget_pauses_together_corrects_tokens_and_survives_
     # correction from usage (about a hundred tokens each), the other calls could not get tokens
     # within their 5 s timeout and would fail. Half the calls stream (their usage comes last).
     first = _configs(shared, subject, redis_url, rpm=600, tpm=6_000, max_tokens=2_000, calls=6, timeout=5)
-    # Phase 2: 10 calls each at 10 rps while Redis dies and comes back.
-    second = _configs(lossy, subject, redis_url, rpm=600, calls=10, concurrency=2)
+    # Phase 2: 8 calls each at 10 rps while Redis dies and comes back.
+    second = _configs(lossy, subject, redis_url, rpm=600, calls=8, concurrency=2)
     fleet = _phases(first, second).start()
     try:
         # The fleet's first request meets a 429 with Retry-After: 1; its worker pauses everyone.
@@ -77,7 +77,9 @@ def test_a_fleet_shares_one_budget_pauses_together_corrects_tokens_and_survives_
         assert shared.quota.refused == 0  # not one 429 from the quota: the fleet kept to it
         arrivals = list(shared.quota.arrivals)
         assert len(arrivals) == WORKERS * 6 + 1  # every call once, plus the one that met the 429
-        assert arrivals[1] - arrivals[0] > 0.7  # nobody sent during the 1 s pause
+        # Nobody sent during the 1 s pause once the 429 was known (a request already on its way
+        # within the first 300 ms may still land).
+        assert not [a for a in arrivals[1:] if arrivals[0] + 0.3 < a < arrivals[0] + 0.9]
         # spread at 10 a second, never a burst (one late wake-up may bunch two: margin for CI)
         assert arrivals[-1] - arrivals[1] > 0.8 * (len(arrivals) - 2) / 10
         assert stored, "the budget was not in Redis"
@@ -95,7 +97,7 @@ def test_a_fleet_shares_one_budget_pauses_together_corrects_tokens_and_survives_
         # Every call reached the server exactly once, except those the fleet's per-process
         # fallback got refused (each retried once more): nothing dropped, nothing duplicated.
         chat = [r for r in lossy.requests if r.path == "/v1/chat/completions"]
-        assert len(chat) == WORKERS * 10 + lossy.quota.refused
+        assert len(chat) == WORKERS * 8 + lossy.quota.refused
         logs = [fleet.log(i) for i in range(WORKERS)]
         assert [log.count("is unreachable") for log in logs] == [1] * WORKERS
         assert all("redis://" in log and shared.api_key not in log for log in logs)
@@ -108,11 +110,11 @@ def test_a_fleet_shares_one_budget_pauses_together_corrects_tokens_and_survives_
 
 def test_per_process_budgets_collect_the_429s_a_shared_one_avoids() -> None:
     """The counterfactual of the test above: the same kind of fleet, each worker with its own budget."""
-    with GrokTestServer(quota=Quota(rps=10, burst=0.5)) as server:
-        fleet = _phases(_configs(server, "transport", "memory", rpm=600, calls=6, stream_every=0)).start()
+    with GrokTestServer(quota=Quota(rps=10, burst=0.2)) as server:
+        fleet = _phases(_configs(server, "transport", "memory", rpm=600, calls=10, stream_every=0)).start()
         try:
             fleet.go().results()
         finally:
             fleet.close()
         assert server.quota is not None
-        assert server.quota.refused >= 5  # three workers each spending the whole 10 rps
+        assert server.quota.refused >= 3  # three workers each spending the whole 10 rps
