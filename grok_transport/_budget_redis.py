@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
 import weakref
+from collections.abc import AsyncIterator
 from typing import Any
 
 import redis
@@ -144,19 +144,31 @@ class RedisStore:
         self._aclients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return "RedisStore()"  # the URL may hold a password
 
-    def _ascript(self) -> Any:
+    async def _ascript(self) -> Any:
+        """The script on this event loop's client (an async connection is bound to its loop).
+
+        The client is closed when its loop shuts down (``asyncio.run`` closes the async
+        generator :meth:`_close_with_loop` first), so its sockets do not outlive it.
+        """
         loop = asyncio.get_running_loop()
-        script = self._aclients.get(loop)
-        if script is None:
-            with self._lock:
-                client = redis.asyncio.Redis.from_url(self.url, **self._options)
-                script = self._aclients[loop] = client.register_script(SCRIPT)
-        return script
+        entry = self._aclients.get(loop)
+        if entry is None:
+            client = redis.asyncio.Redis.from_url(self.url, **self._options)
+            closer = self._close_with_loop(client)
+            await closer.__anext__()  # reaches its ``yield`` at once: no other task runs in between
+            entry = self._aclients[loop] = (client.register_script(SCRIPT), closer)
+        return entry[0]
+
+    async def _close_with_loop(self, client: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            self._aclients.pop(asyncio.get_running_loop(), None)
+            await client.aclose()
 
     def admit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float, int]:
         """``(admitted, wait_ms, fleet)``: ``fleet`` is how many processes used the budget this minute."""
@@ -172,14 +184,16 @@ class RedisStore:
         return _admission(self._script(keys=_keys(name), args=_argv("paused", _NO_RULE, 0)))[1]
 
     async def aadmit(self, name: str, rule: Rule, tokens: int) -> tuple[bool, float, int]:
-        return _admission(await self._ascript()(keys=_keys(name), args=_argv("admit", rule, tokens)))
+        return _admission(await (await self._ascript())(keys=_keys(name), args=_argv("admit", rule, tokens)))
 
     async def asettle(self, name: str, rule: Rule, tokens: int, tokens_left: int, requests_left: int) -> None:
         args = _argv("settle", rule, tokens, tokens_left, requests_left)
-        await self._ascript()(keys=_keys(name), args=args)
+        await (await self._ascript())(keys=_keys(name), args=args)
 
     async def apause(self, name: str, rule: Rule, seconds: float) -> None:
-        await self._ascript()(keys=_keys(name), args=_argv("pause", rule, seconds * 1000.0))
+        await (await self._ascript())(keys=_keys(name), args=_argv("pause", rule, seconds * 1000.0))
 
     async def apaused(self, name: str) -> float:
-        return _admission(await self._ascript()(keys=_keys(name), args=_argv("paused", _NO_RULE, 0)))[1]
+        return _admission(await (await self._ascript())(keys=_keys(name), args=_argv("paused", _NO_RULE, 0)))[
+            1
+        ]
