@@ -30,7 +30,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from grok_transport._budget import Budgets, LocalStore, Rule, budget_name
+from grok_transport._budget import Budgets, budget_name
+from grok_transport._budget_store import LocalStore, Rule
 from grok_transport.testing import GrokTestServer, Quota
 from tests.fleet import Fleet, WorkerConfig
 from tests.redis_server import RedisServer, redis_server_binary

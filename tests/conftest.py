@@ -187,16 +187,16 @@ def redis_url(redis_server: Any) -> Iterator[str]:
     """The session's Redis, running and empty, with no client-side store remembered from another test."""
     import redis
 
-    from grok_transport import _budget
+    from grok_transport import _budget_store
 
     if not _answers(redis_server.url):
         redis_server.start()
     redis.Redis.from_url(redis_server.url).flushall()
-    _budget._stores.clear()
+    _budget_store._stores.clear()
     yield redis_server.url
     if not _answers(redis_server.url):
         redis_server.start()
-    _budget._stores.clear()
+    _budget_store._stores.clear()
 
 
 def _answers(url: str) -> bool:
@@ -215,6 +215,6 @@ def _fresh_in_process_budgets() -> None:
     A budget is named by (base URL, key, model), and a later test's local server may get an
     earlier one's port: without this, it would inherit that test's spent budget.
     """
-    from grok_transport import _budget
+    from grok_transport import _budget_store
 
-    _budget.local_store().clear()
+    _budget_store.local_store().clear()

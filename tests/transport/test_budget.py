@@ -1,4 +1,4 @@
-"""The request-and-token budget (grok_transport/_budget.py): the same rules in process and on Redis.
+"""The request-and-token budget (grok_transport/_budget.py and its stores): the same rules in process and on Redis.
 
 The store tests drive both stores through the same cases and read the waits they compute (no
 sleeping, no timing). The client tests go over a real socket to the local server in quota mode.
@@ -14,15 +14,8 @@ from typing import Any
 import pytest
 
 from grok_transport import AsyncGrokClient, GrokClient, InvalidParameterError, RateLimitError
-from grok_transport._budget import (
-    DEFAULT_COMPLETION_ALLOWANCE,
-    LocalStore,
-    Rule,
-    Store,
-    budget_name,
-    estimate_tokens,
-    store_for,
-)
+from grok_transport._budget import DEFAULT_COMPLETION_ALLOWANCE, budget_name, estimate_tokens
+from grok_transport._budget_store import LocalStore, Rule, Store, store_for
 from grok_transport.testing import GrokTestServer, Quota, Reply
 from tests.redis_server import free_port
 
