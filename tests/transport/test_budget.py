@@ -69,6 +69,14 @@ def test_the_servers_remaining_tokens_tighten_the_budget(
     assert not admitted and wait == pytest.approx(3_000, abs=100)
 
 
+def test_no_requests_left_at_the_server_holds_the_next_one_back(
+    store: Store, request: pytest.FixtureRequest
+) -> None:
+    rule, name = Rule(rpm=600), _name(request)
+    store.settle(name, rule, 0, -1, 0)  # X-Ratelimit-Remaining-Requests: 0
+    assert store.admit(name, rule, 0) == (True, pytest.approx(100, abs=20))
+
+
 def test_a_pause_holds_the_budget_back(store: Store, request: pytest.FixtureRequest) -> None:
     rule, name = Rule(rpm=6_000), _name(request)
     store.pause(name, rule, 2.0)
