@@ -254,3 +254,26 @@ def test_without_redis_each_process_keeps_its_share_of_the_last_known_fleet(
     assert store.admit(name, rule, 0) == (True, pytest.approx(1_000, abs=40))
     assert store.admit(name, rule, 0) == (False, pytest.approx(1_200, abs=40))
     assert "unreachable" in caplog.text
+
+
+def test_grok_incs_window_is_shared_through_redis_too(redis_url: str) -> None:
+    import redis
+
+    with GrokTestServer("grokinc", rate_limit_rpm=None) as server:  # the client keeps the limit
+
+        def client() -> GrokClient:
+            return GrokClient(
+                provider="grokinc",
+                base_url=server.base_url,
+                api_key=server.api_key,
+                timeout=1,
+                rate_limit_store=redis_url,
+            )
+
+        for _ in range(5):
+            client().chat(MESSAGES, model="grok-lite")  # five at once...
+        with pytest.raises(RateLimitError, match="5 requests per minute"):
+            client().chat(MESSAGES, model="grok-lite")  # ...then wait for the minute
+        assert len(server.requests) == 5
+    logs = [key for key in redis.Redis.from_url(redis_url).scan_iter() if key.endswith(b":log")]
+    assert len(logs) == 1 and redis.Redis.from_url(redis_url).zcard(logs[0]) == 5
