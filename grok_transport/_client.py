@@ -6,10 +6,11 @@ connection is bound to the loop that opened it, so a client reused across severa
 ``asyncio.run`` calls (a notebook, a sync web handler) gets a pool per loop, and each pool is
 closed when its loop shuts down (see :func:`_close_with_loop`), so descriptors do not pile up.
 
-Every request goes through one retry loop (:meth:`GrokClient._retrying`): the client-side rate
-limit if the provider documents one, the send, the typed error for a failed answer
-(:mod:`grok_transport._errors`) — an HTTP error status, an error object inside a 200, a body that
-is not JSON, an HTML page where an event stream was expected — and the retry policy
+Every request goes through one retry loop (:meth:`GrokClient._retrying`): the rate budget
+(:mod:`grok_transport._budget`: admitted before each attempt, told the outcome after), the send,
+the typed error for a failed answer (:mod:`grok_transport._errors`) — an HTTP error status, an
+error object inside a 200, a body that is not JSON, an HTML page where an event stream was
+expected — and the retry policy
 (:mod:`grok_transport._retry`). So ``max_retries=N`` means at most N+1 requests, whatever mix of
 failures arrives. Streams are retried only before their first byte reached the caller; requests
 that change state are not replayed once they may have arrived (which ones do is decided in one
@@ -52,6 +53,7 @@ from pydantic import SecretStr
 
 from grok_transport._answer import Answer
 from grok_transport._batch import AsyncBatches, Batches
+from grok_transport._budget import NO_SPEND, Budgets, Spend
 from grok_transport._chat_reader import ChatStreamReader, read_chat_completion
 from grok_transport._collections import AsyncCollections, Collections
 from grok_transport._deferred import AsyncDeferred, Deferred
@@ -77,7 +79,6 @@ from grok_transport._media import AsyncMedia, Media
 from grok_transport._plan import Call, InlineFile, inline_files, plan, with_file_ids
 from grok_transport._pool import ShardedAsyncTransport
 from grok_transport._providers import AuthStyle, Connection, resolve_connection
-from grok_transport._ratelimit import SlidingWindowLimiter, shared_limiter
 from grok_transport._resources import read_json
 from grok_transport._responses import AsyncResponses, Responses
 from grok_transport._responses_reader import ResponsesStreamReader, read_response
@@ -142,6 +143,8 @@ class _BaseClient:
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         rate_limit_rpm: int | None = _UNSET,
+        rate_limit_tpm: int | None = None,
+        rate_limit_store: str | None = None,
         require_key: bool = True,
         connection: Connection | None = None,
         management_api_key: str | SecretStr | None = None,
@@ -178,8 +181,13 @@ class _BaseClient:
             **(default_headers or {}),
         }
         rpm = connection.provider.requests_per_minute if rate_limit_rpm is _UNSET else rate_limit_rpm
-        self._limiter: SlidingWindowLimiter | None = (
-            shared_limiter(self._base, self._secret or "", rpm) if rpm else None
+        self._budgets = Budgets(
+            self._base,
+            self._secret or "",
+            rpm=rpm,
+            tpm=rate_limit_tpm,
+            window=connection.provider.requests_per_minute is not None,  # a documented plain window
+            store=rate_limit_store,
         )
         self._urls: dict[str, httpx.URL] = {}
         """Parsed URLs of the chat paths (:data:`_CHAT_PATHS`), filled on first use."""
@@ -322,16 +330,6 @@ class _BaseClient:
         for file in inline_files(call).values():
             self._uploads.pop(file.key, None)
 
-    def _admit(self) -> None:
-        """Wait for the client-side request budget (the provider's documented rate), if any."""
-        if self._limiter is not None:
-            self._limiter.acquire(timeout=self.deadline)
-
-    async def _aadmit(self) -> None:
-        """Async twin of :meth:`_admit`."""
-        if self._limiter is not None:
-            await self._limiter.aacquire(timeout=self.deadline)
-
     def _timed_out(self, url: httpx.URL) -> APITimeoutError:
         return APITimeoutError(f"no whole answer from {url} within {self.deadline:g} s")
 
@@ -446,6 +444,7 @@ class GrokClient(_BaseClient):
         """Stored Responses-API answers (``GET`` / ``DELETE /responses/{id}``)."""
         return Responses(self)
 
+    @property
     def collections(self) -> Collections:
         """Collections (xAI) on the management host, with the management key."""
         return Collections(self)
@@ -457,15 +456,16 @@ class GrokClient(_BaseClient):
 
     # -- the one retry loop -------------------------------------------------------------------
 
-    def _retrying(self, path: str, attempt: Callable[[], _T], *, replay: bool) -> _T:
+    def _retrying(self, path: str, attempt: Callable[[], _T], *, replay: bool, spend: Spend = NO_SPEND) -> _T:
         tries = 0
         while True:
-            self._admit()  # RATE LIMIT: the one place a request waits for the client-side budget
+            spend.admit(self.deadline)  # RATE LIMIT: the one place a request waits for the budget
             try:
                 return attempt()
             except GrokError as error:
                 tries += 1
                 delay = self.retry.delay(error, tries, idempotent=replay)
+                spend.failed(error, delay)
                 if delay is None:
                     raise
                 log.info("retrying %s in %.2fs after %r", path, delay, error)
@@ -506,13 +506,16 @@ class GrokClient(_BaseClient):
         headers: Mapping[str, str] | None = None,
     ) -> tuple[Any, dict[str, str]]:
         request = self._request(method, path, body, auth, headers)
+        spend = self._budgets.spend(path, body)
 
         def attempt() -> tuple[Any, dict[str, str]]:
             deadline = time.monotonic() + self.deadline if self.deadline else None
             response = self._open(request)
-            return self._json(response, self._read(response, deadline)), _headers(response)
+            payload, answered = self._json(response, self._read(response, deadline)), _headers(response)
+            spend.done(answered, payload)
+            return payload, answered
 
-        return self._retrying(path, attempt, replay=_replay(method, path, idempotent))
+        return self._retrying(path, attempt, replay=_replay(method, path, idempotent), spend=spend)
 
     def request_json(
         self, method: str, path: str, body: Any = None, *, auth: bool = True, idempotent: bool | None = None
@@ -541,13 +544,16 @@ class GrokClient(_BaseClient):
         200 body reports the job's own failure, multipart uploads (``files``).
         """
         request = self._request(method, path, body, auth, files=files)
+        spend = self._budgets.spend(path, body)
 
         def attempt() -> tuple[int, bytes]:
             deadline = time.monotonic() + self.deadline if self.deadline else None
             response = self._open(request)
-            return response.status_code, self._read(response, deadline)
+            content = self._read(response, deadline)
+            spend.done(_headers(response))
+            return response.status_code, content
 
-        return self._retrying(path, attempt, replay=_replay(method, path, idempotent))
+        return self._retrying(path, attempt, replay=_replay(method, path, idempotent), spend=spend)
 
     # -- chat -------------------------------------------------------------------------------
 
@@ -588,16 +594,21 @@ class GrokClient(_BaseClient):
 
     def _stream(self, call: Call) -> AnswerStream:
         request = self._request("POST", call.endpoint, call.body, True, call.headers)
+        spend = self._budgets.spend(call.endpoint, call.body)
 
         def attempt() -> AnswerStream:
             response = self._open(request)
             if not _is_event_stream(response):
                 raise self._not_a_stream(response, self._read(response, None))
-            stream = AnswerStream(response, self._stream_reader(call, _headers(response)), owner=self)
+            headers = _headers(response)
+            reader = self._stream_reader(call, headers)
+            stream = AnswerStream(response, reader, owner=self, on_end=spend.ended(headers))
             stream._prime()
             return stream
 
-        return self._retrying(call.endpoint, attempt, replay=_replay("POST", call.endpoint, None))
+        return self._retrying(
+            call.endpoint, attempt, replay=_replay("POST", call.endpoint, None), spend=spend
+        )
 
     def chat(self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any) -> Answer:
         """One chat turn, whole. ``params`` as :func:`grok_transport.plan` takes them."""
@@ -728,6 +739,7 @@ class AsyncGrokClient(_BaseClient):
         """Async twin of :attr:`GrokClient.responses`."""
         return AsyncResponses(self)
 
+    @property
     def collections(self) -> AsyncCollections:
         """Async twin of :attr:`GrokClient.collections`."""
         return AsyncCollections(self)
@@ -739,15 +751,18 @@ class AsyncGrokClient(_BaseClient):
 
     # -- the one retry loop -------------------------------------------------------------------
 
-    async def _retrying(self, path: str, attempt: Callable[[], Awaitable[_T]], *, replay: bool) -> _T:
+    async def _retrying(
+        self, path: str, attempt: Callable[[], Awaitable[_T]], *, replay: bool, spend: Spend = NO_SPEND
+    ) -> _T:
         tries = 0
         while True:
-            await self._aadmit()  # RATE LIMIT: the one place a request waits for the client-side budget
+            await spend.aadmit(self.deadline)  # RATE LIMIT: the one place a request waits for the budget
             try:
                 return await attempt()
             except GrokError as error:
                 tries += 1
                 delay = self.retry.delay(error, tries, idempotent=replay)
+                await spend.afailed(error, delay)
                 if delay is None:
                     raise
                 log.info("retrying %s in %.2fs after %r", path, delay, error)
@@ -788,13 +803,16 @@ class AsyncGrokClient(_BaseClient):
         headers: Mapping[str, str] | None = None,
     ) -> tuple[Any, dict[str, str]]:
         request = self._request(method, path, body, auth, headers)
+        spend = self._budgets.spend(path, body)
 
         async def attempt() -> tuple[Any, dict[str, str]]:
             deadline = time.monotonic() + self.deadline if self.deadline else None
             response = await self._open(request)
-            return self._json(response, await self._read(response, deadline)), _headers(response)
+            payload, answered = self._json(response, await self._read(response, deadline)), _headers(response)
+            await spend.adone(answered, payload)
+            return payload, answered
 
-        return await self._retrying(path, attempt, replay=_replay(method, path, idempotent))
+        return await self._retrying(path, attempt, replay=_replay(method, path, idempotent), spend=spend)
 
     async def request_json(
         self, method: str, path: str, body: Any = None, *, auth: bool = True, idempotent: bool | None = None
@@ -814,13 +832,16 @@ class AsyncGrokClient(_BaseClient):
     ) -> tuple[int, bytes]:
         """Async twin of :meth:`GrokClient.request_bytes`."""
         request = self._request(method, path, body, auth, files=files)
+        spend = self._budgets.spend(path, body)
 
         async def attempt() -> tuple[int, bytes]:
             deadline = time.monotonic() + self.deadline if self.deadline else None
             response = await self._open(request)
-            return response.status_code, await self._read(response, deadline)
+            content = await self._read(response, deadline)
+            await spend.adone(_headers(response))
+            return response.status_code, content
 
-        return await self._retrying(path, attempt, replay=_replay(method, path, idempotent))
+        return await self._retrying(path, attempt, replay=_replay(method, path, idempotent), spend=spend)
 
     # -- chat -------------------------------------------------------------------------------
 
@@ -858,16 +879,21 @@ class AsyncGrokClient(_BaseClient):
 
     async def _stream(self, call: Call) -> AsyncAnswerStream:
         request = self._request("POST", call.endpoint, call.body, True, call.headers)
+        spend = self._budgets.spend(call.endpoint, call.body)
 
         async def attempt() -> AsyncAnswerStream:
             response = await self._open(request)
             if not _is_event_stream(response):
                 raise self._not_a_stream(response, await self._read(response, None))
-            stream = AsyncAnswerStream(response, self._stream_reader(call, _headers(response)), owner=self)
+            headers = _headers(response)
+            reader = self._stream_reader(call, headers)
+            stream = AsyncAnswerStream(response, reader, owner=self, on_end=spend.aended(headers))
             await stream._prime()
             return stream
 
-        return await self._retrying(call.endpoint, attempt, replay=_replay("POST", call.endpoint, None))
+        return await self._retrying(
+            call.endpoint, attempt, replay=_replay("POST", call.endpoint, None), spend=spend
+        )
 
     async def chat(self, messages: Sequence[Mapping[str, Any]], *, model: str, **params: Any) -> Answer:
         """Async twin of :meth:`GrokClient.chat`."""

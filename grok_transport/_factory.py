@@ -60,12 +60,23 @@ class ClientSettings:
     rate_limit_rpm: int | None = None
     """Requests per minute this client allows itself per key; ``None``: the provider's documented
     limit (Grok Inc: 5), ``0``: none."""
+    rate_limit_tpm: int | None = None
+    """Tokens per minute this client allows itself per key and model (estimated before sending,
+    corrected from usage); ``None``: no token limit."""
+    rate_limit_store: str | None = None
+    """Where the budget lives: ``redis://…`` shares it with every process using that Redis;
+    ``None``: ``GROK_RATE_LIMIT_STORE``, else this process only (see :mod:`grok_transport._budget`)."""
+    management_api_key: SecretStr | None = None
+    """The management key for ``client.collections``; ``None``: ``XAI_MANAGEMENT_API_KEY`` when used."""
+    management_base_url: str | None = None
+    """The management host; ``None``: ``https://management-api.x.ai/v1``."""
     http_client: httpx.Client | None = None
     http_async_client: httpx.AsyncClient | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.api_key, str):
-            object.__setattr__(self, "api_key", SecretStr(self.api_key))
+        for secret in ("api_key", "management_api_key"):
+            if isinstance(getattr(self, secret), str):
+                object.__setattr__(self, secret, SecretStr(getattr(self, secret)))
         if (
             isinstance(self.max_retries, bool)
             or not isinstance(self.max_retries, int)
@@ -74,10 +85,10 @@ class ClientSettings:
             raise InvalidParameterError(f"max_retries must be a whole number >= 0, not {self.max_retries!r}.")
         if self.timeout is not None and not isinstance(self.timeout, httpx.Timeout) and not self.timeout > 0:
             raise InvalidParameterError(f"timeout must be > 0 seconds (or None), not {self.timeout!r}.")
-        if self.rate_limit_rpm is not None and self.rate_limit_rpm < 0:
-            raise InvalidParameterError(
-                f"rate_limit_rpm must be >= 0 (or None), not {self.rate_limit_rpm!r}."
-            )
+        for limit in ("rate_limit_rpm", "rate_limit_tpm"):
+            value = getattr(self, limit)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise InvalidParameterError(f"{limit} must be a whole number >= 0 (or None), not {value!r}.")
 
     @classmethod
     def of(cls, source: Any) -> ClientSettings:
@@ -114,6 +125,12 @@ class ClientSettings:
         }
         if self.rate_limit_rpm is not None:  # unset: the provider's documented limit, if any
             kwargs["rate_limit_rpm"] = self.rate_limit_rpm
+        kwargs.update(
+            rate_limit_tpm=self.rate_limit_tpm,
+            rate_limit_store=self.rate_limit_store,
+            management_api_key=self.management_api_key,
+            management_base_url=self.management_base_url,
+        )
         return kwargs
 
     def _share_key(self, connection: Connection) -> tuple[Any, ...]:
@@ -128,6 +145,10 @@ class ClientSettings:
             self.max_retries,
             tuple(sorted((self.default_headers or {}).items())),
             self.rate_limit_rpm,
+            self.rate_limit_tpm,
+            self.rate_limit_store,
+            self.management_api_key,
+            self.management_base_url,
         )
 
 

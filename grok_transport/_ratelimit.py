@@ -4,14 +4,12 @@ xAI reports its limits on every success as ``X-Ratelimit-{Limit,Remaining}-{Requ
 (docs/wire.md, "Transport and auth"). Values reach 2^64-1, so they are Python ints, never
 floats. No reset header has ever been recorded, so none is assumed.
 
-Grok Inc documents 5 requests per minute per key and answers the sixth with a 429. Rather than
-spend a request to learn that, the client waits for a free slot itself. The limiter is a sliding
-window shared by every client in the process that uses the same key at the same base URL. A wait
-is logged (logger ``grok_transport``, INFO) so a slow call is explained, and bounded by the
-caller's timeout: a request that would wait longer fails at once with a
-:class:`~grok_transport._errors.RateLimitError` saying how long the wait would have been. Why not
-``aiolimiter`` or ``pyrate-limiter``: the first is async-only and the second brings storage
-back-ends; the client needs one small window usable from both threads and event loops.
+The per-key, per-model budget every chat request consults (Grok Inc's 5-per-minute window
+included) is :mod:`grok_transport._budget`. What stays here is a small in-process sliding window
+for limits that are per process by nature, such as the Batch API's documented rates
+(:mod:`grok_transport._batch`). A wait is logged (logger ``grok_transport``, INFO) and bounded
+by the caller's timeout: a request that would wait longer fails at once with a
+:class:`~grok_transport._errors.RateLimitError` saying how long the wait would have been.
 """
 
 from __future__ import annotations
@@ -26,7 +24,7 @@ from dataclasses import dataclass
 
 from grok_transport._errors import RateLimitError
 
-__all__ = ["RateLimitInfo", "SlidingWindowLimiter", "shared_limiter"]
+__all__ = ["RateLimitInfo", "SlidingWindowLimiter"]
 
 log = logging.getLogger("grok_transport")
 
@@ -122,13 +120,3 @@ class SlidingWindowLimiter:
             self.period,
             wait,
         )
-
-
-_shared: dict[tuple[str, str, int], SlidingWindowLimiter] = {}
-_shared_lock = threading.Lock()
-
-
-def shared_limiter(base_url: str, key: str, limit: int) -> SlidingWindowLimiter:
-    """The one limiter for this key at this service (the limit is per key, not per client)."""
-    with _shared_lock:
-        return _shared.setdefault((base_url, key, limit), SlidingWindowLimiter(limit))

@@ -15,7 +15,7 @@ run for minutes.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
@@ -108,12 +108,19 @@ class AnswerStream:
     finalizer would close the pool under the stream.
     """
 
-    def __init__(self, response: httpx.Response, reader: StreamReader, owner: object = None) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        reader: StreamReader,
+        owner: object = None,
+        on_end: Callable[[Answer], None] | None = None,
+    ) -> None:
         self.http_response = response
         self._owner = owner  # the client whose pool the response reads from: alive while we are
         self._events = _Events(reader)
         self._raw = response.iter_bytes()
         self._ready: list[Delta] = []
+        self._on_end = on_end  # the rate budget's correction from the final usage
 
     @property
     def answer(self) -> Answer:
@@ -138,13 +145,14 @@ class AnswerStream:
         events = self._events
         try:
             yield from self._ready
-            if self._ready and self._ready[-1].kind == "done":
-                return
-            for raw in self._raw:
-                yield from events.feed(raw)
-                if events.done:
-                    break
-            yield from events.finish()
+            if not (self._ready and self._ready[-1].kind == "done"):
+                for raw in self._raw:
+                    yield from events.feed(raw)
+                    if events.done:
+                        break
+                yield from events.finish()
+            if self._on_end is not None:
+                self._on_end(self.answer)
         except _FAILURES as error:
             raise events.failed(error) from error
         finally:
@@ -164,12 +172,19 @@ class AnswerStream:
 class AsyncAnswerStream:
     """The async twin of :class:`AnswerStream`."""
 
-    def __init__(self, response: httpx.Response, reader: StreamReader, owner: object = None) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        reader: StreamReader,
+        owner: object = None,
+        on_end: Callable[[Answer], Awaitable[None]] | None = None,
+    ) -> None:
         self.http_response = response
         self._owner = owner  # the client whose pool the response reads from: alive while we are
         self._events = _Events(reader)
         self._raw = response.aiter_bytes()
         self._ready: list[Delta] = []
+        self._on_end = on_end
 
     @property
     def answer(self) -> Answer:
@@ -195,15 +210,16 @@ class AsyncAnswerStream:
         try:
             for delta in self._ready:
                 yield delta
-            if self._ready and self._ready[-1].kind == "done":
-                return
-            async for raw in self._raw:
-                for delta in events.feed(raw):
+            if not (self._ready and self._ready[-1].kind == "done"):
+                async for raw in self._raw:
+                    for delta in events.feed(raw):
+                        yield delta
+                    if events.done:
+                        break
+                for delta in events.finish():
                     yield delta
-                if events.done:
-                    break
-            for delta in events.finish():
-                yield delta
+            if self._on_end is not None:
+                await self._on_end(self.answer)
         except _FAILURES as error:
             raise events.failed(error) from error
         finally:

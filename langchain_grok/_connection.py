@@ -69,6 +69,17 @@ class GrokConnectionMixin(BaseModel):
     """Client-side limit on requests per minute, shared by every object using the same key and
     URL; a request beyond it waits for a free slot. Unset: the provider's documented limit
     (Grok Inc: 5 per minute; none for the others). ``0``: no limit."""
+    rate_limit_tpm: int | None = None
+    """Client-side limit on tokens per minute per key and model (estimated before sending,
+    corrected from usage). Unset: none."""
+    rate_limit_store: str | None = None
+    """Where the budget lives: ``redis://…`` shares it with every process using that Redis;
+    unset: ``GROK_RATE_LIMIT_STORE``, else this process only."""
+    management_api_key: SecretStr | None = None
+    """The management key, for ``client.collections`` (and a retriever's ``add_documents``).
+    Default: ``XAI_MANAGEMENT_API_KEY``, looked up when first used."""
+    management_base_url: str | None = None
+    """The Collections management host. Default: ``https://management-api.x.ai/v1``."""
 
     _clients: GrokClients | None = PrivateAttr(default=None)
 

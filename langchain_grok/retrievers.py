@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 
-from grok_transport import AsyncGrokClient, GrokClient, InvalidParameterError, RetrievalMode, SearchMatch
+from grok_transport import InvalidParameterError, RetrievalMode, SearchMatch
 from langchain_grok._connection import GrokConnectionMixin
 from langchain_grok._errors import as_langchain_error, translated_errors
 
@@ -66,10 +66,6 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnectionMixin):
     """An AIP-160 expression over the documents' fields, e.g. ``year > 2020 AND team = "ops"``."""
     instructions: str | None = None
     """What the server's reranker should favour."""
-    management_api_key: SecretStr | None = None
-    """For ``add_documents`` / ``add_files`` only. Default: ``XAI_MANAGEMENT_API_KEY``."""
-    management_base_url: str | None = None
-    """The management host. Default: ``https://management-api.x.ai/v1``."""
 
     @model_validator(mode="after")
     def _resolve_retriever_connection(self) -> Self:
@@ -119,21 +115,6 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnectionMixin):
 
     # ingestion ----------------------------------------------------------------------------------
 
-    def _manager_kwargs(self) -> dict[str, Any]:
-        return {
-            **self._client_config().client_kwargs(),
-            "management_api_key": self.management_api_key,
-            "management_base_url": self.management_base_url,
-        }
-
-    def _manager(self) -> GrokClient:
-        """A client with the management settings: built per call (ingestion is rare), then closed."""
-        return GrokClient(http_client=self.http_client, **self._manager_kwargs())
-
-    def _amanager(self) -> AsyncGrokClient:
-        """Async twin of :meth:`_manager`."""
-        return AsyncGrokClient(http_client=self.http_async_client, **self._manager_kwargs())
-
     def _target(self, collection_id: str | None) -> str:
         if collection_id is not None:
             return collection_id
@@ -153,8 +134,8 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnectionMixin):
         """
         target = self._target(collection_id)
         texts, metadatas = [d.page_content for d in documents], [d.metadata for d in documents]
-        with translated_errors(), self._manager() as client:
-            added = client.collections.add_texts(target, texts, metadatas=metadatas, **kwargs)
+        with translated_errors():
+            added = self.client.collections.add_texts(target, texts, metadatas=metadatas, **kwargs)
         return [document.file_id for document in added]
 
     async def aadd_documents(
@@ -163,10 +144,10 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnectionMixin):
         """Async twin of :meth:`add_documents`."""
         target = self._target(collection_id)
         texts, metadatas = [d.page_content for d in documents], [d.metadata for d in documents]
-        client = self._amanager()
         with translated_errors():
-            async with client:
-                added = await client.collections.add_texts(target, texts, metadatas=metadatas, **kwargs)
+            added = await self.async_client.collections.add_texts(
+                target, texts, metadatas=metadatas, **kwargs
+            )
         return [document.file_id for document in added]
 
     def add_files(
@@ -179,8 +160,8 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnectionMixin):
     ) -> list[str]:
         """Upload files (PDF, text, …) into the collection and wait until they are indexed; their ids."""
         target = self._target(collection_id)
-        with translated_errors(), self._manager() as client:
-            added = client.collections.add_files(target, list(paths), fields=fields, **kwargs)
+        with translated_errors():
+            added = self.client.collections.add_files(target, list(paths), fields=fields, **kwargs)
         return [document.file_id for document in added]
 
     async def aadd_files(
@@ -193,8 +174,8 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnectionMixin):
     ) -> list[str]:
         """Async twin of :meth:`add_files`."""
         target = self._target(collection_id)
-        client = self._amanager()
         with translated_errors():
-            async with client:
-                added = await client.collections.add_files(target, list(paths), fields=fields, **kwargs)
+            added = await self.async_client.collections.add_files(
+                target, list(paths), fields=fields, **kwargs
+            )
         return [document.file_id for document in added]

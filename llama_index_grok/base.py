@@ -161,6 +161,10 @@ class Grok(FunctionCallingLLM):
         max_retries: Retries of connection errors, 408/429/5xx (``Retry-After`` honoured).
         rate_limit_rpm: Requests per minute this client allows itself per key; ``None`` (default)
             is the provider's documented limit (5 on Grok Inc, none elsewhere), ``0`` none.
+        rate_limit_tpm: Tokens per minute this client allows itself per key and model; ``None``
+            (default): none.
+        rate_limit_store: ``redis://…`` to share the budget with every process using that
+            Redis; ``None``: ``GROK_RATE_LIMIT_STORE``, else this process only.
         default_headers: Extra headers on every request.
         context_window, is_function_calling_model: Override the catalogue (e.g. for a proxy
             alias, or one without tools).
@@ -259,8 +263,26 @@ class Grok(FunctionCallingLLM):
         default=None,
         description="Client-side requests per minute per key; None: the provider's limit, 0: none.",
     )
+    rate_limit_tpm: int | None = Field(
+        default=None, description="Client-side tokens per minute per key and model; None: none."
+    )
+    rate_limit_store: str | None = Field(
+        default=None,
+        description="redis:// URL sharing the budget across processes; "
+        "None: GROK_RATE_LIMIT_STORE, else in-process.",
+    )
     default_headers: dict[str, str] | None = Field(
         default=None, description="Extra HTTP headers sent with every request."
+    )
+    management_api_key: SecretStr | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="Management key for client.collections (else XAI_MANAGEMENT_API_KEY; never serialized).",
+    )
+    management_base_url: str | None = Field(
+        default=None,
+        description="The Collections management host; https://management-api.x.ai/v1 by default.",
     )
     context_window: int | None = Field(
         default=None, gt=0, description="Override the catalogue's context window (e.g. for a proxy)."

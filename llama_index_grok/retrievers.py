@@ -22,14 +22,8 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from grok_transport import (
-    AsyncGrokClient,
-    GrokClient,
-    InvalidParameterError,
-    RetrievalMode,
-    SearchMatch,
-    resolve_connection,
-)
+from grok_transport import InvalidParameterError, RetrievalMode, SearchMatch
+from llama_index_grok._connection import ConnectionOptions, GrokConnected
 
 if TYPE_CHECKING:
     import os
@@ -39,7 +33,6 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
     from typing_extensions import Unpack
 
-    from llama_index_grok.tools import ConnectionOptions
 
 __all__ = ["GrokCollectionsRetriever"]
 
@@ -51,7 +44,7 @@ def _node(match: SearchMatch) -> NodeWithScore:
     return NodeWithScore(node=node, score=match.score)
 
 
-class GrokCollectionsRetriever(BaseRetriever):
+class GrokCollectionsRetriever(BaseRetriever, GrokConnected):
     """Retrieve chunks from xAI Collections (``POST /v1/documents/search``).
 
     Args:
@@ -60,7 +53,8 @@ class GrokCollectionsRetriever(BaseRetriever):
         retrieval_mode: ``hybrid`` (default), ``semantic`` or ``keyword``.
         filter: An AIP-160 expression over the documents' fields (``team = "ops"``).
         instructions: What the server's reranker should favour.
-        api_key / base_url / provider / timeout / max_retries / default_headers: As for ``Grok``.
+        api_key / base_url / provider / timeout / max_retries / default_headers / rate limits: As
+            for ``Grok``.
         management_api_key: For ``add_documents`` / ``add_files``; default ``XAI_MANAGEMENT_API_KEY``.
         management_base_url: Default ``https://management-api.x.ai/v1``.
 
@@ -83,8 +77,6 @@ class GrokCollectionsRetriever(BaseRetriever):
         instructions: str | None = None,
         *,
         api_key: str | SecretStr | None = None,
-        management_api_key: str | SecretStr | None = None,
-        management_base_url: str | None = None,
         callback_manager: CallbackManager | None = None,
         verbose: bool = False,
         **connection: Unpack[ConnectionOptions],
@@ -96,44 +88,12 @@ class GrokCollectionsRetriever(BaseRetriever):
         self.retrieval_mode: RetrievalMode = retrieval_mode
         self.filter = filter
         self.instructions = instructions
-        self._client_kwargs: dict[str, Any] = {
-            "connection": resolve_connection(
-                provider=connection.get("provider"),
-                base_url=connection.get("base_url"),
-                api_key=api_key,
-                auth_style=connection.get("auth_style"),
-            ),
-            "timeout": connection.get("timeout"),
-            "max_retries": connection.get("max_retries", 2),
-            "default_headers": connection.get("default_headers"),
-            "management_api_key": management_api_key,
-            "management_base_url": management_base_url,
-        }
-        self._client: GrokClient | None = None
-        self._aclient: AsyncGrokClient | None = None
+        self._connect(api_key, connection)
         super().__init__(callback_manager=callback_manager, verbose=verbose)
 
-    @property
-    def client(self) -> GrokClient:
-        """The transport client: search with the API key, ``client.collections`` with the management key."""
-        if self._client is None:
-            self._client = GrokClient(**self._client_kwargs)
-        return self._client
-
-    @property
-    def async_client(self) -> AsyncGrokClient:
-        """Async twin of :attr:`client`."""
-        if self._aclient is None:
-            self._aclient = AsyncGrokClient(**self._client_kwargs)
-        return self._aclient
-
     def __repr__(self) -> str:
-        base_url = self._client_kwargs["connection"].base_url
+        base_url = self._clients.settings.base_url
         return f"{type(self).__name__}(collection_ids={self.collection_ids!r}, base_url={base_url!r})"
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickled without the live clients (sockets, locks); the keys stay ``SecretStr``."""
-        return {**self.__dict__, "_client": None, "_aclient": None}
 
     # retrieval ----------------------------------------------------------------------------------
 

@@ -19,74 +19,36 @@ Reference images and starting frames come from the model, so they must be ``http
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal
 
 from llama_index.core.base.llms.types import ContentBlock, ImageBlock, TextBlock
 from llama_index.core.tools.tool_spec.base import BaseToolSpec
 
 from grok_transport import (
-    CLIENT_SETTINGS,
     DEFAULT_EDIT_MODEL,
     DEFAULT_IMAGE_MODEL,
     DEFAULT_VIDEO_MODEL,
-    AsyncGrokClient,
-    ClientSettings,
-    GrokClient,
-    GrokClients,
     ImageResult,
     VideoResult,
     image_url_from_model,
 )
+from llama_index_grok._connection import ConnectionOptions, GrokConnected
 
 if TYPE_CHECKING:
-    import httpx
     from pydantic import SecretStr
     from typing_extensions import Unpack
 
 __all__ = ["GrokImageToolSpec", "GrokVideoToolSpec"]
 
 
-class ConnectionOptions(TypedDict, total=False):
-    """Where and how a spec reaches Grok, as for ``Grok``: ``grok_transport.ClientSettings``' fields.
-
-    A test holds these names equal to the settings' (the key is the specs' first argument).
-    """
-
-    base_url: str | None
-    provider: str | None
-    auth_style: Literal["bearer", "x-api-key"] | None
-    timeout: float | None
-    max_retries: int
-    default_headers: dict[str, str] | None
-    rate_limit_rpm: int | None
-    http_client: httpx.Client | None
-    http_async_client: httpx.AsyncClient | None
-
-
-class _GrokToolSpec(BaseToolSpec):
-    """The connection of a Grok tool spec, and its clients, built when a tool first runs.
+class _GrokToolSpec(BaseToolSpec, GrokConnected):
+    """A Grok tool spec: its connection, and clients built when a tool first runs.
 
     A missing key is therefore reported when the agent first calls the tool, as for every Grok
     tool in both frameworks, not when the spec is made.
     """
 
     model: str
-
-    def __init__(self, api_key: str | SecretStr | None, connection: ConnectionOptions) -> None:
-        unknown = sorted(set(connection) - set(CLIENT_SETTINGS))
-        if unknown:
-            raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {', '.join(unknown)}")
-        self._clients = GrokClients(ClientSettings(api_key=api_key, **connection))  # type: ignore[arg-type]
-
-    @property
-    def client(self) -> GrokClient:
-        """The transport client (``client.media.download(url)`` keeps a result's bytes)."""
-        return self._clients.sync
-
-    @property
-    def async_client(self) -> AsyncGrokClient:
-        """The async transport client."""
-        return self._clients.async_
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model!r}, base_url={self._clients.settings.base_url!r})"
@@ -103,7 +65,9 @@ class GrokImageToolSpec(_GrokToolSpec):
         base_url / provider / auth_style: Where to send the request, as for ``Grok``.
         response_format: ``"url"`` (temporary, about four hours on xAI) or ``"b64_json"``.
         n: Images per call (1-10).
-        timeout, max_retries, default_headers, rate_limit_rpm: As for ``Grok``.
+        timeout, max_retries, default_headers: As for ``Grok``.
+        rate_limit_rpm, rate_limit_tpm, rate_limit_store: The request-and-token budget, as for
+            ``Grok`` (shared with every object using the same key, model and store).
 
     Examples:
         ```python
@@ -126,7 +90,7 @@ class GrokImageToolSpec(_GrokToolSpec):
         n: int | None = None,
         **connection: Unpack[ConnectionOptions],
     ) -> None:
-        super().__init__(api_key, connection)
+        self._connect(api_key, connection)
         self.model = model
         self.edit_model = edit_model
         self.response_format = response_format
@@ -205,8 +169,8 @@ class GrokVideoToolSpec(_GrokToolSpec):
         aspect_ratio: e.g. ``"16:9"``.
         poll_interval: Seconds before the first poll (later waits are longer).
         max_wait: Seconds to wait for the video (default ten minutes).
-        base_url / provider / auth_style, timeout, max_retries, default_headers, rate_limit_rpm:
-            As for ``Grok``.
+        base_url / provider / auth_style, timeout, max_retries, default_headers: As for ``Grok``.
+        rate_limit_rpm, rate_limit_tpm, rate_limit_store: The request-and-token budget, as for ``Grok``.
 
     Examples:
         ```python
@@ -231,7 +195,7 @@ class GrokVideoToolSpec(_GrokToolSpec):
         max_wait: float | None = None,
         **connection: Unpack[ConnectionOptions],
     ) -> None:
-        super().__init__(api_key, connection)
+        self._connect(api_key, connection)
         self.model = model
         self._settings = {
             "duration": duration,

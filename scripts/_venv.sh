@@ -27,3 +27,19 @@ print("python", sys.version.split()[0], "pyproject", hashlib.sha256(open("pyproj
         printf 'extras=%s\n' "$extras" >> "$stamp"
     fi
 }
+
+ensure_redis_server() {  # the budget tests run a real redis-server (tests/redis_server.py)
+    if command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ]; then
+        return 0
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "redis-server is missing and apt-get is not available: install redis-server yourself" >&2
+        return 0  # the tests then skip, or fail under CI=true
+    fi
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "Installing redis-server (once)..." >&2
+    $sudo apt-get install -y -qq redis-server >/dev/null 2>&1 \
+        || { $sudo apt-get update -qq && $sudo apt-get install -y -qq redis-server >/dev/null; } \
+        || echo "could not install redis-server" >&2
+}

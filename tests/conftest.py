@@ -219,3 +219,60 @@ def _zero_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     backoff's own numbers are tested on ``RetryPolicy`` directly (tests/transport/test_hardening.py).
     """
     monkeypatch.setattr(_client, "RetryPolicy", _ZeroBackoff)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[Any]:
+    """A real ``redis-server`` on a free port for the session (tests/redis_server.py).
+
+    Missing binary: skip locally, fail under ``CI=true`` (scripts/test installs it).
+    """
+    from tests.redis_server import RedisServer, redis_server_binary
+
+    binary = redis_server_binary()
+    if binary is None:
+        message = "redis-server is not installed (apt-get install -y redis-server)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    server = RedisServer(binary).start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def redis_url(redis_server: Any) -> Iterator[str]:
+    """The session's Redis, running and empty, with no client-side store remembered from another test."""
+    import redis
+
+    from grok_transport import _budget_store
+
+    if not _answers(redis_server.url):
+        redis_server.start()
+    redis.Redis.from_url(redis_server.url).flushall()
+    _budget_store._stores.clear()
+    yield redis_server.url
+    if not _answers(redis_server.url):
+        redis_server.start()
+    _budget_store._stores.clear()
+
+
+def _answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_in_process_budgets() -> None:
+    """Every test starts with empty in-process rate budgets.
+
+    A budget is named by (base URL, key, model), and a later test's local server may get an
+    earlier one's port: without this, it would inherit that test's spent budget.
+    """
+    from grok_transport import _budget_store
+
+    _budget_store.local_store().clear()

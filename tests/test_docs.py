@@ -39,6 +39,7 @@ SECTIONS = [
     "Stored responses",
     "Remote MCP",
     "Collections and document search",
+    "Rate limits",
     "Known defects of the alternatives",
 ]
 

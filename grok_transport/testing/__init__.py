@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .media import sample_pdf
+    from .quota import Quota
     from .replies import Reply
     from .server import GrokTestServer
     from .state import RecordedRequest
@@ -28,6 +29,7 @@ __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_MANAGEMENT_API_KEY",
     "GrokTestServer",
+    "Quota",
     "Reply",
     "RecordedRequest",
     "sample_pdf",
@@ -45,6 +47,7 @@ _EXPORTS = {
     "Reply": ".replies",
     "RecordedRequest": ".state",
     "sample_pdf": ".media",
+    "Quota": ".quota",
 }
 
 

@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     add("--api-key", action="append", dest="api_keys", metavar="KEY", help=_KEY_HELP)
     add("--rate-limit-rpm", type=int, metavar="N", help="requests per minute per key (5 on grokinc)")
     add("--credits", type=int, metavar="N", help="billable requests per key before 402 (unlimited)")
+    add("--quota-rps", type=float, metavar="N", help="quota mode: requests per second per key and model")
+    add("--quota-tpm", type=int, metavar="N", help="quota mode: tokens per minute per key and model")
     return parser
 
 
@@ -44,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     options: dict[str, Any] = dict(host=args.host, port=args.port, api_key=key, api_keys=others)
     if args.rate_limit_rpm is not None:  # unset: the dialect's own limit
         options["rate_limit_rpm"] = args.rate_limit_rpm
+    if args.quota_rps is not None:
+        from .quota import Quota
+
+        options["quota"] = Quota(args.quota_rps, args.quota_tpm)
     server = GrokTestServer(args.dialect, credits=args.credits, **options)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -21,6 +21,7 @@ from .collections import CollectionStore
 from .dialects import Dialect, get_dialect
 from .exchange import Exchange
 from .media import MediaStore
+from .quota import Quota, QuotaBook
 from .replies import Reply
 from .routes import find_route
 from .state import RecordedRequest, State, mask_headers
@@ -40,7 +41,9 @@ class GrokTestServer:
     make before the server answers 402 (``grokapi``'s "insufficient credits"). ``api_keys`` adds
     accepted keys; :attr:`api_key` is accepted until a test deletes it through the Grok Inc key
     endpoints. ``max_recorded`` bounds :attr:`requests` so a benchmark of a million
-    requests does not hold a million bodies (None: unbounded).
+    requests does not hold a million bodies (None: unbounded). ``quota`` turns on quota mode:
+    xAI's per-key, per-model requests-per-second and tokens-per-minute limits, with their
+    headers and 429s (see :mod:`grok_transport.testing.quota`; counts in :attr:`quota`).
     """
 
     def __init__(
@@ -55,6 +58,7 @@ class GrokTestServer:
         credits: int | None = None,
         max_recorded: int | None = 10_000,
         management_api_key: str = DEFAULT_MANAGEMENT_API_KEY,
+        quota: Quota | None = None,
     ) -> None:
         self._dialect: Dialect = get_dialect(dialect)
         if not isinstance(api_key, str) or not api_key.strip():
@@ -66,6 +70,8 @@ class GrokTestServer:
         self._host = host
         self._state = State([self._api_key, *(api_keys or ())], max_recorded)
         self._thread = ServerThread(self._handle, host, port)
+        self.quota = QuotaBook(quota) if quota is not None else None
+        """Quota mode's state and counts (``admitted``, ``refused``), or None when it is off."""
 
     # lifecycle -----------------------------------------------------------------------------
 
@@ -206,6 +212,10 @@ class GrokTestServer:
                 wait = self._state.admit(key, now, self._rpm, x.prompt_tokens)
                 if wait is not None:
                     return dialect.rate_limited(self._rpm or 0, wait)
+                if self.quota is not None and route.metered:
+                    over = self.quota.admit(dialect, key, _model(parsed), x.prompt_tokens, now)
+                    if over is not None:
+                        return over
                 if (
                     route.metered
                     and self._credits is not None
@@ -216,11 +226,21 @@ class GrokTestServer:
         except Refused as refused:
             return refused.response
         if x.key is not None and response.status < 300 and route.metered:
-            used, tokens = self._state.window(x.key, now)
-            response.headers.extend(dialect.success_headers(used, tokens, rpm=self._rpm, images=route.images))
+            if self.quota is not None:
+                limits = self.quota.settle(x.key, _model(parsed), response, time.monotonic())
+            else:
+                used, tokens = self._state.window(x.key, now)
+                limits = dialect.success_headers(used, tokens, rpm=self._rpm, images=route.images)
+            response.headers.extend(limits)
             if x.billable:
                 self._state.spent[x.key] = self._state.spent.get(x.key, 0) + 1
         return response
+
+
+def _model(parsed: Any) -> str:
+    """The model a request names (quota mode's budgets are per key and model)."""
+    model = parsed.get("model") if isinstance(parsed, dict) else None
+    return model if isinstance(model, str) else ""
 
 
 def _parse_json(body: bytes) -> tuple[Any, str | None]:
