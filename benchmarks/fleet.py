@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from grok_transport._budget import Budgets, budget_name
-from grok_transport._budget_store import LocalStore, Rule
+from grok_transport._budget_rule import Rule
+from grok_transport._budget_store import LocalStore
 from grok_transport.testing import GrokTestServer, Quota
 from tests.fleet import Fleet, WorkerConfig
 from tests.redis_server import RedisServer, redis_server_binary

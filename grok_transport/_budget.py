@@ -52,7 +52,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from grok_transport._budget_store import Rule, Store, check_store, local_store, store_for
+from grok_transport._budget_rule import Rule
+from grok_transport._budget_store import Store, check_store, local_store, store_for
 from grok_transport._errors import GrokError, InvalidParameterError, RateLimitError
 
 if TYPE_CHECKING:

@@ -34,7 +34,7 @@ import redis
 import redis.asyncio
 from redis.exceptions import RedisError
 
-from grok_transport._budget_store import Rule
+from grok_transport._budget_rule import Rule
 
 __all__ = ["RedisStore", "SCRIPT"]
 

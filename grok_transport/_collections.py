@@ -317,8 +317,8 @@ class Collections:
         management: GrokClient = client._management_client
         return management
 
-    def _json(self, method: str, path: str, body: Any = None, *, idempotent: bool = True) -> Any:
-        return self._management().request_json(method, path, body, idempotent=idempotent)
+    def _json(self, method: str, path: str, body: Any = None) -> Any:
+        return self._management().request_json(method, path, body)
 
     # collections --------------------------------------------------------------------------------
 
@@ -329,7 +329,7 @@ class Collections:
         ``field_definitions``, ``metric_space``).
         """
         body = _create_body(name, description, settings)
-        return Collection.from_dict(self._json("POST", "/collections", body, idempotent=False))
+        return Collection.from_dict(self._json("POST", "/collections", body))
 
     def list(
         self, *, order: str | None = None, sort_by: str | None = None, filter: str | None = None
@@ -359,7 +359,7 @@ class Collections:
     def attach(self, collection_id: str, file_id: str, *, fields: Mapping[str, Any] | None = None) -> None:
         """Attach an uploaded file (``POST /collections/{id}/documents/{file_id}``); indexing starts."""
         body = {"fields": _fields(fields)}
-        self._json("POST", _document_path(collection_id, file_id), body, idempotent=False)
+        self._json("POST", _document_path(collection_id, file_id), body)
 
     def add_file(
         self,
@@ -438,6 +438,10 @@ class Collections:
         """``DELETE /collections/{id}/documents/{file_id}`` (the file stays in the Files API)."""
         self._json("DELETE", _document_path(collection_id, file_id))
 
+    def reindex_document(self, collection_id: str, file_id: str) -> None:
+        """``PATCH /collections/{id}/documents/{file_id}``: index it again (then wait, as after adding)."""
+        self._json("PATCH", _document_path(collection_id, file_id))
+
     def wait_for_document(
         self, collection_id: str, file_id: str, *, timeout: float | None = INDEX_TIMEOUT
     ) -> CollectionDocument:
@@ -460,13 +464,13 @@ class AsyncCollections:
         management: AsyncGrokClient = client._management_client
         return management
 
-    async def _json(self, method: str, path: str, body: Any = None, *, idempotent: bool = True) -> Any:
-        return await self._management().request_json(method, path, body, idempotent=idempotent)
+    async def _json(self, method: str, path: str, body: Any = None) -> Any:
+        return await self._management().request_json(method, path, body)
 
     async def create(self, name: str, *, description: str | None = None, **settings: Any) -> Collection:
         """Async twin of :meth:`Collections.create`."""
         body = _create_body(name, description, settings)
-        return Collection.from_dict(await self._json("POST", "/collections", body, idempotent=False))
+        return Collection.from_dict(await self._json("POST", "/collections", body))
 
     async def list(
         self, *, order: str | None = None, sort_by: str | None = None, filter: str | None = None
@@ -497,7 +501,7 @@ class AsyncCollections:
     ) -> None:
         """Async twin of :meth:`Collections.attach`."""
         body = {"fields": _fields(fields)}
-        await self._json("POST", _document_path(collection_id, file_id), body, idempotent=False)
+        await self._json("POST", _document_path(collection_id, file_id), body)
 
     async def add_file(
         self,
@@ -568,6 +572,10 @@ class AsyncCollections:
     async def remove_document(self, collection_id: str, file_id: str) -> None:
         """Async twin of :meth:`Collections.remove_document`."""
         await self._json("DELETE", _document_path(collection_id, file_id))
+
+    async def reindex_document(self, collection_id: str, file_id: str) -> None:
+        """Async twin of :meth:`Collections.reindex_document`."""
+        await self._json("PATCH", _document_path(collection_id, file_id))
 
     async def wait_for_document(
         self, collection_id: str, file_id: str, *, timeout: float | None = INDEX_TIMEOUT

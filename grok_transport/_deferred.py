@@ -8,12 +8,13 @@ What the code relies on (docs/wire.md, "Deferred completions"; documented, never
 * that 200 is served **once**: the server then discards the result, and every later GET is a
   404, as is an unknown id or one older than 24 hours.
 
-So a fetch is not a read that can be repeated. It is sent with ``idempotent=False``: the client
-retries it only when it cannot have reached the server (no connection, or a 408/429/503), never
-after a reset or a timeout that may have come after the server handed the result over. When the
-connection breaks after the request was sent, :meth:`Deferred.fetch` looks once more: a 202 or a
-200 mean nothing was lost, and a 404 means the result *was* handed over and died on the way, which
-is :class:`DeferredResultLostError`, not "unknown or expired" (:class:`DeferredResultNotFoundError`).
+So a fetch is not a read that can be repeated (:data:`grok_transport._retry.CONSUMING_READS`
+says so): the client retries it only when it cannot have reached the server (no connection, or
+a 408/429/503), never after a reset or a timeout that may have come after the server handed the
+result over. When the connection breaks after the request was sent, :meth:`Deferred.fetch`
+looks once more: a 202 or a 200 mean nothing was lost, and a 404 means the result *was* handed
+over and died on the way, which is :class:`DeferredResultLostError`, not "unknown or expired"
+(:class:`DeferredResultNotFoundError`).
 :class:`GrokDeferredJob` keeps the answer it fetched, so asking it twice answers twice.
 
 Deferred completions exist on xAI's chat completions only: a call that
@@ -210,7 +211,7 @@ class Deferred:
         """
         path = fetch_path(request_id)
         try:
-            status, content = self._client.request_bytes("GET", path, idempotent=False)
+            status, content = self._client.request_bytes("GET", path)
         except NotFoundError as error:
             raise _not_found(error, request_id, handed_over) from None
         except APIConnectionError as error:
@@ -249,7 +250,7 @@ class AsyncDeferred:
         """Async twin of :meth:`Deferred.fetch`."""
         path = fetch_path(request_id)
         try:
-            status, content = await self._client.request_bytes("GET", path, idempotent=False)
+            status, content = await self._client.request_bytes("GET", path)
         except NotFoundError as error:
             raise _not_found(error, request_id, handed_over) from None
         except APIConnectionError as error:
@@ -317,12 +318,10 @@ class GrokDeferredJob(Generic[_T]):
         async_client: AsyncGrokClient | None = None,
         convert: Callable[[Answer], Any] = _as_is,
     ) -> None:
-        from grok_transport._client import AsyncGrokClient
-
         fetch_path(request_id)  # a blank or dot id is refused now, not at the first fetch
         self._sync: GrokClient | None
         self._async: AsyncGrokClient | None
-        if isinstance(client, AsyncGrokClient):
+        if isinstance(client.deferred, AsyncDeferred):  # the client's own resource says which it is
             self._sync, self._async = sync_client, client
         else:
             self._sync, self._async = client, async_client

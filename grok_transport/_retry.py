@@ -17,7 +17,8 @@ batch or adding to it, an upload, a deletion, a new key, a video job) is retried
 server cannot have acted on it: when the connection was never made, or when the server refused
 it outright with 408, 429 or 503. A reset or a timeout after the body may have arrived, or a
 500, is raised instead: sending it again could generate a second key or a second batch. A new
-endpoint is therefore never replayed until it is declared safe here.
+endpoint is therefore never replayed until it is declared safe here. One read is not safe either:
+collecting a deferred completion (:data:`CONSUMING_READS`), which the server hands out once.
 
 Why not ``tenacity``: the whole policy is the dozen lines below, it has to run identically in a
 sync and an async loop around a stream that must not be retried after its first byte, and a
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 
 from grok_transport._errors import APIConnectionError, GrokError, RateLimitError
 
-__all__ = ["DEFAULT_MAX_RETRIES", "REPLAYABLE_POSTS", "RetryPolicy", "replayable"]
+__all__ = ["CONSUMING_READS", "DEFAULT_MAX_RETRIES", "REPLAYABLE_POSTS", "RetryPolicy", "replayable"]
 
 DEFAULT_MAX_RETRIES = 2
 """Extra attempts after the first, for every client, model and tool that does not say otherwise."""
@@ -44,6 +45,7 @@ REPLAYABLE_POSTS = frozenset(
         "/chat/explain",
         "/images/generations",
         "/images/edits",
+        "/documents/search",
     }
 )
 """``POST`` paths that change nothing on the server: sending one twice costs, but creates nothing."""
@@ -53,9 +55,16 @@ _NOT_HANDLED = frozenset({408, 429, 503})
 """Statuses by which a server says it did not act on the request (RFC 9110 §15.5.9, 6585, 15.6.4)."""
 
 
+CONSUMING_READS = ("/chat/deferred-completion/",)
+"""``GET`` path prefixes whose answer the server gives once: a repeat after a delivery finds a 404."""
+
+
 def replayable(method: str, path: str) -> bool:
     """Whether a request may be sent again after it may have reached the server (see above)."""
-    return method in _READS or (method == "POST" and path.partition("?")[0] in REPLAYABLE_POSTS)
+    path = path.partition("?")[0]
+    if method in _READS:
+        return not path.startswith(CONSUMING_READS)
+    return method == "POST" and path in REPLAYABLE_POSTS
 
 
 def _server_may_have_acted(error: GrokError) -> bool:

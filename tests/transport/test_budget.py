@@ -15,7 +15,8 @@ import pytest
 
 from grok_transport import AsyncGrokClient, GrokClient, InvalidParameterError, RateLimitError
 from grok_transport._budget import DEFAULT_COMPLETION_ALLOWANCE, budget_name, estimate_tokens
-from grok_transport._budget_store import LocalStore, Rule, Store, store_for
+from grok_transport._budget_rule import Rule
+from grok_transport._budget_store import LocalStore, Store, store_for
 from grok_transport.testing import GrokTestServer, Quota, Reply
 from tests.redis_server import free_port
 
