@@ -150,6 +150,12 @@ class Conversation:
         return ""
 
     @property
+    def evidence(self) -> str:
+        """The conversation's text through the user's last message: where URLs and file ids may come from."""
+        last = max((i for i, m in enumerate(self.messages) if m.get("role") == "user"), default=-1)
+        return "\n".join(message_text(m) for m in self.messages[: last + 1])
+
+    @property
     def structured(self) -> bool:
         """Whether the answer must be JSON (no citation markers may go into it)."""
         return self.format.get("type") in ("json_schema", "json_object")
