@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import stand_ins, tool_choice
-from .conversation import Conversation, estimate, response_model
+from . import prompt_reading, stand_ins, tool_choice
+from .conversation import Conversation, estimate, message_text, response_model
 from .replies import Citation, Reply, ServerToolRun, ToolCall, split_words
 from .schema_instance import arguments_for, instance_for
 from .stand_ins import Clues
@@ -124,11 +124,22 @@ def stand_in(conversation: Conversation) -> Reply:
     elif conversation.format.get("type") == "json_schema":
         schema = conversation.format.get("schema") or {"type": "object"}
         reply = Reply.json(instance_for(schema, Clues.of(text)))
+    elif (described := _described_schema(conversation)) is not None:
+        reply = Reply.json(instance_for(described, Clues.of(text)))
     elif conversation.format.get("type") == "json_object":
         reply = Reply.json({"answer": stand_ins.voice(text, conversation.provider)})
+    elif (quoted := prompt_reading.context_answer(conversation.messages)) is not None:
+        reply = Reply.text(quoted)
     else:
         reply = Reply.text(stand_ins.voice(text, conversation.provider))
     return replace(reply, server_tools=runs) if runs else reply
+
+
+def _described_schema(conversation: Conversation) -> dict[str, Any] | None:
+    """The JSON shape the prompt's own words ask for (``json_mode``, text-completion programs)."""
+    json_asked = conversation.format.get("type") == "json_object"
+    prompt = "\n".join(message_text(m) for m in conversation.messages if m.get("role") != "assistant")
+    return prompt_reading.described_schema(prompt, json_asked)
 
 
 def _names_a_function(choice: Mapping[str, Any]) -> bool:

@@ -35,14 +35,15 @@ def http(server: GrokTestServer) -> Any:
 def function(name: str, description: str, **properties: dict[str, Any]) -> dict[str, Any]:
     required = [k for k, v in properties.items() if not v.pop("optional", False)]
     parameters = {"type": "object", "properties": properties, "required": required}
-    return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
+    return {
+        "type": "function",
+        "function": {"name": name, "description": description, "parameters": parameters},
+    }
 
 
 MULTIPLY = function("multiply", "Multiply two integers.", a={"type": "integer"}, b={"type": "integer"})
 WEATHER = function("get_weather", "Get the current weather for a city.", city={"type": "string"})
-POPULATION = function(
-    "get_population", "Look up how many people live in a city.", city={"type": "string"}
-)
+POPULATION = function("get_population", "Look up how many people live in a city.", city={"type": "string"})
 GENERATE_IMAGE = function(
     "generate_image",
     "Generate an image from a text description and return its URL and the image.",
@@ -75,11 +76,14 @@ UNIT = function(
 )
 
 
-def calls(http: httpx.Client, prompt: str, tools: list[dict[str, Any]], **extra: Any) -> list[tuple[str, dict]]:
+def calls(
+    http: httpx.Client, prompt: str, tools: list[dict[str, Any]], **extra: Any
+) -> list[tuple[str, dict]]:
     body = {"model": "grok-4.3", "messages": [{"role": "user", "content": prompt}], "tools": tools, **extra}
     message = http.post("/chat/completions", json=body).json()["choices"][0]["message"]
     return [
-        (c["function"]["name"], json.loads(c["function"]["arguments"])) for c in message.get("tool_calls") or []
+        (c["function"]["name"], json.loads(c["function"]["arguments"]))
+        for c in message.get("tool_calls") or []
     ]
 
 
@@ -195,9 +199,9 @@ def test_an_unknown_model_is_a_404_with_xais_message_and_aliases_resolve(
     answer = http.post("/chat/completions", json=body)
     assert answer.status_code == 404
     assert answer.json()["error"].startswith("The model grok-5-ultra does not exist or your team")
-    with GrokClient(base_url=server.base_url, api_key=server.api_key, max_retries=0) as client:
-        with pytest.raises(NotFoundError, match="grok4 does not exist"):
-            client.request_json("POST", "/chat/completions", {"model": "grok4", "messages": body["messages"]})
+    client = GrokClient(base_url=server.base_url, api_key=server.api_key, max_retries=0)
+    with client, pytest.raises(NotFoundError, match="grok4 does not exist"):
+        client.request_json("POST", "/chat/completions", {"model": "grok4", "messages": body["messages"]})
     aliased = http.post("/chat/completions", json={**body, "model": "grok-2-latest"}).json()
     assert aliased["model"] == "grok-2-1212"
 
