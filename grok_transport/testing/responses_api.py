@@ -70,7 +70,7 @@ def responses(x: Exchange) -> Response | StreamResponse:
 def _validate(x: Exchange, body: Mapping[str, Any], info: ModelInfo) -> None:
     """The refusals made before anything is generated, in the order the API makes them."""
     x.require(body, "model", "input")
-    x.expect(body, "model")
+    x.check_model(x.expect(body, "model"))
     value = x.expect(body, "input", (str, list), "a string or a sequence")
     for index, item in enumerate(value if isinstance(value, list) else ()):
         at = f"input[{index}]"

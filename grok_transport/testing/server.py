@@ -39,6 +39,12 @@ class GrokTestServer:
     accepted keys; :attr:`api_key` is accepted until a test deletes it through the Grok Inc key
     endpoints. ``max_recorded`` bounds :attr:`requests` so a benchmark of a million
     requests does not hold a million bodies (None: unbounded).
+
+    ``models`` adds model names the server serves and lists besides the catalogue's; any other
+    name is answered with xAI's 404, as the real API answers a typo (see :mod:`.models`).
+    ``job_seconds`` is how long a video, a batch item or a deferred answer stays pending: jobs
+    finish by elapsed time, like real ones, so a client on its real polling schedule finishes
+    in about a second.
     """
 
     def __init__(
@@ -52,6 +58,8 @@ class GrokTestServer:
         rate_limit_rpm: int | None = _UNSET,
         credits: int | None = None,
         max_recorded: int | None = 10_000,
+        models: Iterable[str] = (),
+        job_seconds: float = 0.3,
     ) -> None:
         self._dialect: Dialect = get_dialect(dialect)
         if not isinstance(api_key, str) or not api_key.strip():
@@ -60,7 +68,12 @@ class GrokTestServer:
         self._rpm: int | None = self._dialect.default_rpm if rate_limit_rpm is _UNSET else rate_limit_rpm
         self._credits = credits
         self._host = host
-        self._state = State([self._api_key, *(api_keys or ())], max_recorded)
+        if isinstance(models, str):
+            raise TypeError("models takes a list of model names, not one string")
+        if not isinstance(job_seconds, (int, float)) or isinstance(job_seconds, bool) or job_seconds < 0:
+            raise ValueError(f"job_seconds must be a number >= 0, not {job_seconds!r}")
+        keys = [self._api_key, *(api_keys or ())]
+        self._state = State(keys, max_recorded, models=models, job_seconds=float(job_seconds))
         self._thread = ServerThread(self._handle, host, port)
 
     # lifecycle -----------------------------------------------------------------------------
