@@ -57,6 +57,7 @@ from grok_transport._files import MAX_UPLOAD_BYTES
 from grok_transport._params import chosen_params
 from grok_transport._providers import Provider, fold_system_messages
 from grok_transport._validate import check_messages, check_tools
+from grok_transport._warnings import warn_unknown_model
 
 __all__ = [
     "Call",
@@ -170,6 +171,8 @@ def plan(
     if not messages:
         raise InvalidParameterError("messages must not be empty.")
     info = lookup(model, provider.name)
+    if provider.name == "xai" and not info.known:
+        warn_unknown_model(model)
     check_messages(messages, context_window=info.context_window)
     tools = [*(params.pop("tools", None) or ()), *map(server_tool, server_tools)]
     check_tools(tools)
