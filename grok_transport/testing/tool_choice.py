@@ -25,7 +25,7 @@ __all__ = ["Candidate", "rank"]
 
 _SYNONYMS = {
     "image": "image picture photo photograph painting paint draw drawing illustration illustrate sketch "
-    "portrait artwork render",
+    "portrait artwork render watercolour watercolor poster logo icon wallpaper",
     "video": "video clip animation animate footage",
     "multiply": "multiply multiplication times product",
     "add": "add addition plus sum",
