@@ -56,12 +56,12 @@ def test_demo_pointed_at_a_local_server_by_the_environment_does_not_claim_the_re
 
 def test_readmes_install_names_the_extra_the_demo_needs() -> None:
     import re
-    import tomllib
 
     readme = (ROOT / "README.md").read_text()
     install = readme.split("## Install", 1)[1].split("\n## ", 1)[0]
     assert 'pip install -e ".[demo]"' in install
-    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    demo_extra = re.search(r"^demo = \[(.*)\]$", (ROOT / "pyproject.toml").read_text(), re.M)
+    assert demo_extra is not None
     demo_imports = set(re.findall(r"^\s*from (\w+)", (ROOT / "examples/demo.py").read_text(), re.M))
     assert "langchain" in demo_imports  # create_agent lives in langchain itself
-    assert any(dep.startswith("langchain>") or dep.startswith("langchain=") for dep in extras["demo"])
+    assert re.search(r'"langchain[>=<]', demo_extra.group(1))
