@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._catalogue import ModelInfo, lookup
-from .replies import ServerToolRun
+from .replies import SEARCH_TOOLS, SERVER_TOOL_KINDS, ServerToolRun
 
 __all__ = ["Conversation", "measure", "read_chat", "read_responses"]
 
 IMAGE_TOKENS = 256
-SEARCH_TOOLS = ("web_search", "x_search")
-_CALL_KINDS = {f"{kind}_call": kind for kind in ("web_search", "x_search", "code_interpreter")}
+_CALL_KINDS = {f"{kind}_call": kind for kind in SERVER_TOOL_KINDS}
 _IMAGE_PARTS = ("image_url", "input_image")
 
 

@@ -100,7 +100,8 @@ def missing_evidence(parameters: Any, clues: Clues) -> list[str]:
     """The required parameters that need a URL or file id the conversation does not hold."""
     if not isinstance(parameters, Mapping):
         return []
-    properties = parameters.get("properties") if isinstance(parameters.get("properties"), Mapping) else {}
+    found = parameters.get("properties")
+    properties: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     missing = []
     for key in parameters.get("required") or ():
         kind = evidence_kind(key, properties.get(key))
@@ -337,9 +338,9 @@ class _Generator:
 
     def _string(self, schema: Mapping[str, Any], variant: int, name: str | None) -> str:
         fmt, pattern = str(schema.get("format", "")).removeprefix("idn-"), schema.get("pattern")
-        pool = _pool(self.clues, evidence_kind(name, schema))
-        if pool:
-            value = pool[variant % len(pool)]
+        evidence = _pool(self.clues, evidence_kind(name, schema))
+        if evidence:
+            value = evidence[variant % len(evidence)]
         elif fmt in _FORMATS:
             numbers = {"next": variant + 1, "day": 15 + variant % 14, "uuid": 426614174000 + variant}
             value = _FORMATS[fmt].format(v=variant or "", minute=variant % 60, **numbers)
