@@ -1,8 +1,13 @@
-"""``python -m benchmarks [--smoke] [--no-write]``: measure, print the table, write RESULTS.md.
+"""``python -m benchmarks [--smoke] [--no-write] [--update-baseline]``: measure, print, write.
 
-Every figure comes from one run on one machine. ``--smoke`` shrinks every loop so the whole run
-takes seconds (the test suite runs it so the harness cannot rot; it asserts nothing about speed
-and never writes results).
+Every figure comes from one run on one machine. A plain run writes ``results.local.md`` and
+``results.local.json`` beside this file (untracked, in .gitignore), so measuring never leaves a
+change to commit; ``--update-baseline`` writes the committed ``RESULTS.md`` and ``results.json``
+instead, which is a decision to publish. Regressions are reported only against figures measured
+on this same machine (the last local run, else the committed baseline if it was made here):
+another machine's microseconds say nothing about this change. ``--smoke`` shrinks every loop so
+the whole run takes seconds (the test suite runs it so the harness cannot rot; it asserts nothing
+about speed and never writes results).
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from benchmarks import batch, harness, subjects
 HERE = Path(__file__).resolve().parent
 RESULTS_MD = HERE / "RESULTS.md"
 RESULTS_JSON = HERE / "results.json"
+LOCAL_MD = HERE / "results.local.md"
+LOCAL_JSON = HERE / "results.local.json"
 
 TARGETS = {
     "ChatGrok": {"call": 1.75, "chunk": 2.6},
@@ -187,6 +194,25 @@ def regressions(results: dict[str, dict[str, float]], previous: dict[str, Any]) 
     return lines
 
 
+def destinations(update_baseline: bool) -> tuple[Path, Path]:
+    """``(markdown, json)`` to write: the committed baseline only when asked to update it."""
+    return (RESULTS_MD, RESULTS_JSON) if update_baseline else (LOCAL_MD, LOCAL_JSON)
+
+
+def baseline(
+    machine: str, candidates: tuple[Path, ...] = (LOCAL_JSON, RESULTS_JSON)
+) -> tuple[Path, dict[str, Any]] | None:
+    """The most recent earlier results measured on ``machine``, and where they are; None if none."""
+    for path in candidates:
+        try:
+            previous = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(previous, dict) and previous.get("machine") == machine:
+            return path, previous
+    return None
+
+
 def _versions() -> dict[str, str]:
     names = [
         "httpx",
@@ -249,31 +275,37 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--smoke", action="store_true", help="tiny loops; never writes results")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="write the committed RESULTS.md and results.json (default: the untracked results.local.*)",
+    )
     parser.add_argument("--only", action="append", help="measure only this subject (repeatable)")
     args = parser.parse_args(argv)
     sizes = SMOKE if args.smoke else FULL
     results = measure(sizes, set(args.only) if args.only else None)
-    previous = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.is_file() else {}
+    machine = _machine()
+    found = baseline(machine)
     report = table(results)
     checks = verdicts(results)
-    worse = regressions(results, previous)
     print()
     print(report)
     print()
     print("\n".join(checks))
-    if worse:
-        print("\nRegressions against benchmarks/results.json:\n" + "\n".join(worse))
+    if found is None:
+        print("\nNo earlier results from this machine: regressions are checked from the next run on.")
+    else:
+        worse = regressions(results, found[1])
+        where = found[0].relative_to(HERE.parent)
+        print(f"\nRegressions against {where} (this machine):\n" + ("\n".join(worse) or "- none"))
     if args.smoke or args.no_write:
         return 0
     versions = _versions()
-    RESULTS_JSON.write_text(
-        json.dumps(
-            {"versions": versions, "machine": _machine(), "results": results}, indent=1, sort_keys=True
-        )
-        + "\n"
-    )
-    RESULTS_MD.write_text(render_markdown(report, checks, versions))
-    print(f"\nwrote {RESULTS_MD.relative_to(HERE.parent)} and {RESULTS_JSON.relative_to(HERE.parent)}")
+    markdown, raw = destinations(args.update_baseline)
+    snapshot = {"versions": versions, "machine": machine, "results": results}
+    raw.write_text(json.dumps(snapshot, indent=1, sort_keys=True) + "\n")
+    markdown.write_text(render_markdown(report, checks, versions))
+    print(f"\nwrote {markdown.relative_to(HERE.parent)} and {raw.relative_to(HERE.parent)}")
     return 0
 
 

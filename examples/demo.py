@@ -1,9 +1,11 @@
 """The Grok integrations end to end: a chain, an agent, images, a video, a PDF, a LlamaIndex query engine.
 
 Run from the repository root with ``scripts/demo`` (or ``python examples/demo.py`` once the
-package is installed). With ``XAI_API_KEY`` set it talks to the real xAI API; with no key it
-starts ``GrokTestServer``, the local Grok-compatible server, and says so. The code below is the
-same either way: only the base URL and the key differ.
+package is installed with the ``demo`` extra). With ``XAI_API_KEY`` set it talks to the base URL
+the environment names (``XAI_API_BASE``, else the real xAI API) and says which; it calls it the
+real API only when that URL is xAI's own host. With no key it starts ``GrokTestServer``, the local
+Grok-compatible server, and says so. The code below is the same either way: only the base URL and
+the key differ.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from grok_transport import TICKS_PER_USD
+from grok_transport import TICKS_PER_USD, resolve_connection
 
 
 @dataclass
@@ -23,20 +25,22 @@ class Target:
     base_url: str | None
     api_key: str | None
     live: bool
+    url: str
     model: str = "grok-4.3"
     usage: dict[str, int] = field(default_factory=lambda: {"input": 0, "output": 0, "ticks": 0})
 
 
 @contextlib.contextmanager
 def target() -> Iterator[Target]:
-    """The real API when a key is set, else a local server for the length of the demo."""
+    """Where the environment points when a key is set, else a local server for the length of the demo."""
     if os.environ.get("XAI_API_KEY"):
-        yield Target(base_url=None, api_key=None, live=True)
+        connection = resolve_connection(provider="xai")  # what ChatGrok and Grok will resolve too
+        yield Target(base_url=None, api_key=None, live=connection.live, url=connection.base_url)
         return
     from grok_transport.testing import GrokTestServer
 
     with GrokTestServer(dialect="xai") as server:
-        yield Target(base_url=server.base_url, api_key=server.api_key, live=False)
+        yield Target(base_url=server.base_url, api_key=server.api_key, live=False, url=server.base_url)
 
 
 def count(t: Target, message: object) -> None:
@@ -157,7 +161,12 @@ def llama_index_part(t: Target) -> None:
 def main() -> int:
     with target() as api:
         if api.live:
-            print("Talking to the REAL xAI API (XAI_API_KEY is set). This costs a few cents.")
+            print(f"Talking to the REAL xAI API at {api.url} (XAI_API_KEY is set). This costs a few cents.")
+        elif os.environ.get("XAI_API_KEY"):
+            print(
+                f"XAI_API_KEY is set, and the base URL is {api.url}: not xAI's own host, so not the real "
+                "API (a local server or a proxy).\nCosts below are what that server reports, not xAI's bill."
+            )
         else:
             print(
                 "No XAI_API_KEY set: talking to the LOCAL Grok-compatible server "
@@ -167,12 +176,18 @@ def main() -> int:
         langchain_part(api)
         llama_index_part(api)
         dollars = api.usage["ticks"] / TICKS_PER_USD
-        cost = "as xAI reported it" if api.live else "the local server's stand-in figure, nothing was charged"
+        if api.live:
+            cost = "as xAI reported it"
+        elif api.base_url is None:  # a server the environment names: it reports figures, xAI bills nothing
+            cost = f"the stand-in figure the server at {api.url} reported, not an xAI bill"
+        else:
+            cost = "the local server's stand-in figure, nothing was charged"
         print(
             f"\nLangChain total: {api.usage['input']} input tokens, {api.usage['output']} output tokens, "
             f"${dollars:.6f} ({cost})."
         )
-        print("Done:", "real API" if api.live else "local server", "— everything above ran over HTTP.")
+        where = "real API" if api.live else f"local or custom server at {api.url}"
+        print("Done:", where, "— everything above ran over HTTP.")
     return 0
 
 

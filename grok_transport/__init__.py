@@ -87,6 +87,7 @@ from grok_transport._tokens import Token, estimate_tokens
 from grok_transport._tools import JSON_OBJECT_FORMAT, function_tool, json_schema_format, normalize_tool_choice
 from grok_transport._version import __version__
 from grok_transport._videos import DEFAULT_VIDEO_MODEL, VideoResult, VideoStatus
+from grok_transport._warnings import UnknownModelWarning
 from grok_transport._wire import TICKS_PER_USD, ToolCall, Usage, parse_arguments
 
 __all__ = [
@@ -120,6 +121,7 @@ __all__ = [
     "PARAMETERS",
     "Parameter",
     "check_params",
+    "UnknownModelWarning",
     # tools, content and structured output
     "SERVER_TOOL_TYPES",
     "is_server_tool",

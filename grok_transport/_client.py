@@ -286,7 +286,8 @@ class _BaseClient:
         )
 
     def _error(self, response: httpx.Response, content: bytes) -> GrokError:
-        return error_from_response(response.status_code, content, _headers(response), secret=self._secret)
+        status, headers = response.status_code, _headers(response)
+        return error_from_response(status, content, headers, secret=self._secret, base_url=self._base)
 
     def _answer(self, call: Call, payload: Any, headers: dict[str, str]) -> Answer:
         read = read_response if call.endpoint == "/responses" else read_chat_completion

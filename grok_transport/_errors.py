@@ -30,6 +30,7 @@ import math
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -336,16 +337,22 @@ def error_from_payload(
     text: str = "",
     headers: Mapping[str, str] | None = None,
     secret: str | None = None,
+    base_url: str | None = None,
 ) -> GrokError:
     """Build the typed error for an HTTP status and an already-parsed body.
 
     ``payload`` is the parsed JSON (or ``None`` for a non-JSON body, whose ``text`` is then the
     message). Used for error statuses, for 200 bodies that hold an error, and for error events
-    inside a stream.
+    inside a stream. ``base_url``, when given, lets a 404 say what is most often wrong: every
+    Grok provider serves its API under ``/v1``.
     """
     message, code = _message_and_code(payload)
     if message is None:
         message = text.strip() or f"HTTP {status} with an empty body"
+    if status == 404 and base_url and not urlsplit(base_url).path.rstrip("/").endswith("/v1"):
+        message += (
+            f" (the base URL {base_url} does not end in /v1; it probably should: {base_url.rstrip('/')}/v1)"
+        )
     kw: dict[str, Any] = {
         "status_code": status,
         "code": code,
@@ -384,6 +391,7 @@ def error_from_response(
     headers: Mapping[str, str] | None = None,
     *,
     secret: str | None = None,
+    base_url: str | None = None,
 ) -> GrokError:
     """Build the typed error for a whole HTTP answer (status, raw body bytes, headers)."""
     text = content.decode("utf-8", errors="replace")
@@ -391,7 +399,7 @@ def error_from_response(
         payload = json.loads(text) if text.strip() else None
     except ValueError:
         payload = None
-    return error_from_payload(status, payload, text=text, headers=headers, secret=secret)
+    return error_from_payload(status, payload, text=text, headers=headers, secret=secret, base_url=base_url)
 
 
 _NOT_SENT = (

@@ -21,12 +21,12 @@ these rules hold for both endpoints and both frameworks:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from grok_transport._errors import InvalidParameterError
+from grok_transport._warnings import warn_at_caller
 
 if TYPE_CHECKING:
     from grok_transport._catalogue import ModelInfo
@@ -170,11 +170,7 @@ def check_params(params: Mapping[str, Any]) -> None:
 def _drop_rejected(model: str, info: ModelInfo, params: dict[str, Any]) -> None:
     for name in info.rejected_params & params.keys():
         del params[name]
-        warnings.warn(
-            f"{model} does not accept {name!r}; it was not sent.",
-            UnsupportedParameterWarning,
-            stacklevel=4,
-        )
+        warn_at_caller(f"{model} does not accept {name!r}; it was not sent.", UnsupportedParameterWarning)
     effort = params.get("reasoning_effort")
     if effort is not None and info.reasoning_effort_levels and (effort not in info.reasoning_effort_levels):
         raise InvalidParameterError(

@@ -58,6 +58,7 @@ from grok_transport._mcp import from_spec
 from grok_transport._params import PARAMETERS, chosen_params
 from grok_transport._providers import Provider, fold_system_messages
 from grok_transport._validate import check_messages, check_tools
+from grok_transport._warnings import warn_unknown_model
 
 __all__ = [
     "Call",
@@ -179,6 +180,8 @@ def plan(
     if not messages:
         raise InvalidParameterError("messages must not be empty.")
     info = lookup(model, provider.name)
+    if provider.name == "xai" and not info.known:
+        warn_unknown_model(model)
     check_messages(messages, context_window=info.context_window)
     tools = [*map(_mcp_secret, params.pop("tools", None) or ()), *map(server_tool, server_tools)]
     check_tools(tools)

@@ -136,6 +136,14 @@ class Connection:
         if clean != key:
             object.__setattr__(self, "api_key", SecretStr(clean))
 
+    @property
+    def live(self) -> bool:
+        """Whether the base URL is a provider's own host (``api.x.ai``…), so calls are real and billed.
+
+        A local server, a proxy or any other URL is not: whatever says "real API" asks this.
+        """
+        return (urlsplit(self.base_url).hostname or "") in _HOSTS
+
     def auth_headers(self) -> dict[str, str]:
         """The header that carries the key, in this connection's style."""
         key = self.api_key.get_secret_value()

@@ -76,10 +76,12 @@ def offline_switch(model_class: str, *, port: int) -> Cell:
         f"""
 import os
 
+from grok_transport import resolve_connection
 from grok_transport.testing import GrokTestServer
 
 MODEL = "grok-4.3"
-LIVE = bool(os.environ.get("XAI_API_KEY"))
+# Real only with a key AND xAI's own host: XAI_API_BASE may point the key at a local server.
+LIVE = bool(os.environ.get("XAI_API_KEY")) and resolve_connection(provider="xai").live
 if LIVE:
     CONNECTION = {{}}  # {model_class} reads XAI_API_KEY and uses https://api.x.ai/v1
     print("XAI_API_KEY is set: this notebook talks to the REAL xAI API (a few cents).")
@@ -356,7 +358,7 @@ display(Image(data=httpx.get(edited.artifact["images"][0]["url"], follow_redirec
 ## A video
 
 `GrokVideoGenerationTool` starts a video job (here from the edited image as its first frame) and
-polls it until the video is ready: seconds to minutes live, three polls offline. Its URL expires
+polls it until the video is ready: seconds to minutes live, a fraction of a second offline. Its URL expires
 within the hour, so keep the bytes (`director.client.media.download`) if you need them later. Offline,
 the video is a one-second blue square.
 """),
@@ -680,7 +682,7 @@ display(Image(data=httpx.get(str(edited.url), follow_redirects=True).content))
 
 `GrokVideoToolSpec` gives an agent a `generate_video` tool. It starts a video job (here from the
 edited image as its first frame) and polls it until the video is ready: seconds to minutes live,
-three polls offline. The model reads the URL; it expires within the hour, so keep the bytes
+a fraction of a second offline. The model reads the URL; it expires within the hour, so keep the bytes
 (`client.media.download`) if you need them later. Offline, the video is a one-second blue square.
 """),
     code(

@@ -24,8 +24,11 @@ and cookies, key-like query parameters, and remote-MCP tools' credentials in req
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,3 +279,25 @@ def _fresh_in_process_budgets() -> None:
     from grok_transport import _budget_store
 
     _budget_store.local_store().clear()
+
+
+@pytest.fixture(autouse=True)
+def _close_the_event_loop_a_sync_test_left(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Close the event loop LlamaIndex's sync methods leave set on the thread.
+
+    ``llama_index.core.async_utils.asyncio_run`` runs an async twin on ``get_event_loop()``,
+    creating a loop it never closes; once something replaces it, it is collected unclosed, a
+    ResourceWarning (an error in this suite). With none set, LlamaIndex uses ``asyncio.run``.
+    """
+    yield
+    if inspect.iscoroutinefunction(getattr(request, "function", None)):
+        return  # pytest-asyncio owns that test's loop
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            return
+    if not loop.is_running():
+        loop.close()
+        asyncio.set_event_loop(None)

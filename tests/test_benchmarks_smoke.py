@@ -40,3 +40,23 @@ def test_benchmarks_smoke_run_prints_every_measure() -> None:
     for row in ("| raw httpx |", "| ChatGrok |", "| Grok (llama_index_grok) |"):
         assert row in table
     assert "target" in table
+
+
+def test_a_plain_run_writes_untracked_files_and_compares_only_with_this_machine(tmp_path: Path) -> None:
+    from benchmarks.__main__ import RESULTS_JSON, RESULTS_MD, baseline, destinations
+
+    written = destinations(update_baseline=False)
+    assert RESULTS_MD not in written and RESULTS_JSON not in written
+    for path in written:  # git ignores them: measuring leaves nothing to commit
+        ignored = subprocess.run(["git", "check-ignore", "-q", str(path)], cwd=ROOT)
+        assert ignored.returncode == 0, path
+    assert destinations(update_baseline=True) == (RESULTS_MD, RESULTS_JSON)
+
+    elsewhere, here = tmp_path / "elsewhere.json", tmp_path / "here.json"
+    elsewhere.write_text('{"machine": "Linux, 64 cores, a faster CPU", "results": {}}')
+    here.write_text('{"machine": "Linux, 2 cores, this CPU", "results": {"ChatGrok": {"call_us": 80}}}')
+    assert baseline("Linux, 2 cores, this CPU", (elsewhere,)) is None
+    assert baseline("Linux, 2 cores, this CPU", (elsewhere, here)) == (
+        here,
+        {"machine": "Linux, 2 cores, this CPU", "results": {"ChatGrok": {"call_us": 80}}},
+    )

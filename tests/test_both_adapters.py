@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 
-from grok_transport import InvalidParameterError, NotFoundError, ServerError, UnsupportedParameterWarning
+from grok_transport import (
+    InvalidParameterError,
+    NotFoundError,
+    ServerError,
+    UnknownModelWarning,
+    UnsupportedParameterWarning,
+)
 from grok_transport.testing import GrokTestServer, Reply
 
 Ask = Callable[..., Any]
@@ -23,7 +29,8 @@ def _langchain(server: GrokTestServer, **settings: Any) -> Ask:
     from langchain_grok import ChatGrok
 
     tools = settings.pop("tools", None)
-    llm = ChatGrok(base_url=server.base_url, api_key=server.api_key, **settings)
+    settings.setdefault("base_url", server.base_url)
+    llm = ChatGrok(api_key=server.api_key, **settings)
     runnable = llm.bind_tools(tools) if tools else llm
 
     def ask(text: str, *, stream: bool = False, **kwargs: Any) -> str:
@@ -40,7 +47,8 @@ def _llama_index(server: GrokTestServer, **settings: Any) -> Ask:
     from llama_index_grok import Grok
 
     tools = settings.pop("tools", None)
-    llm = Grok(base_url=server.base_url, api_key=server.api_key, **settings)
+    settings.setdefault("base_url", server.base_url)
+    llm = Grok(api_key=server.api_key, **settings)
 
     def ask(text: str, *, stream: bool = False, **kwargs: Any) -> str:
         messages = [ChatMessage(role="user", content=text)]
@@ -78,9 +86,30 @@ def test_previous_response_id_per_call_goes_to_the_responses_api(grok_server, ad
 @pytest.mark.parametrize("use_responses_api", [False, True])
 def test_parameters_the_model_rejects_are_dropped_on_both_endpoints(grok_server, adapter, use_responses_api):
     ask = adapter(grok_server, model="grok-4.3", use_responses_api=use_responses_api)
-    with pytest.warns(UnsupportedParameterWarning, match="grok-4.3 does not accept 'presence_penalty'"):
+    with pytest.warns(
+        UnsupportedParameterWarning, match="grok-4.3 does not accept 'presence_penalty'"
+    ) as seen:
         ask("hello", presence_penalty=0.5)
     assert "presence_penalty" not in grok_server.requests[-1].json
+    assert {w.filename for w in seen} == {__file__}  # the caller's line, not grok_transport's
+
+
+@ADAPTERS
+def test_a_model_xai_does_not_list_is_warned_once_at_the_callers_line(grok_server_factory, adapter):
+    name = f"grok-typo-{adapter.__name__}"
+    server = grok_server_factory(models=[name])  # the server serves it; the catalogue does not know it
+    ask = adapter(server, model=name, provider="xai")
+    with pytest.warns(UnknownModelWarning, match=name) as seen:
+        ask("hello")
+        ask("hello again")
+    assert [w.filename for w in seen if w.category is UnknownModelWarning] == [__file__]
+
+
+@ADAPTERS
+def test_a_base_url_without_v1_gets_a_404_that_says_so(grok_server, adapter):
+    ask = adapter(grok_server, base_url=grok_server.url, max_retries=0)  # http://127.0.0.1:port
+    with pytest.raises(NotFoundError, match="does not end in /v1"):
+        ask("hello")
 
 
 @ADAPTERS

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import DEFAULT_API_KEY
+from .dialects import DIALECT_NAMES
 
-_DIALECTS = ("xai", "grokinc", "grokapi")
 _KEY_HELP = f"the key clients must send (default: {DEFAULT_API_KEY}); repeat it to accept several"
 
 
@@ -26,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     about = "A local Grok-compatible HTTP server (offline, deterministic)."
     parser = argparse.ArgumentParser(prog="grok-test-server", description=about)
     add = parser.add_argument
-    add("--dialect", choices=_DIALECTS, default="xai", help="provider to imitate (default: xai)")
+    add("--dialect", choices=DIALECT_NAMES, default="xai", help="provider to imitate (default: xai)")
     add("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     add("--port", type=int, default=0, help="port to bind; 0 picks a free one (default: 0)")
     add("--api-key", action="append", dest="api_keys", metavar="KEY", help=_KEY_HELP)

@@ -28,15 +28,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import stand_ins
-from .conversation import Conversation, estimate, response_model
+from . import prompt_reading, stand_ins, tool_choice
+from .conversation import Conversation, estimate, message_text, response_model
 from .replies import Citation, Reply, ServerToolRun, ToolCall, split_words
 from .schema_instance import arguments_for, instance_for
-from .stand_ins import FILLER, Clues
+from .stand_ins import Clues
 
 __all__ = ["Answer", "decide"]
 
-_TOKEN = re.compile(r"[a-z0-9]+")
 _WANTS_SEARCH = re.compile(
     r"\b(?:search|look\s+up|google|latest|current|news|today|recent|find|sources?|cite)"
 )
@@ -112,7 +111,7 @@ def stand_in(conversation: Conversation) -> Reply:
     runs = _planned_searches(conversation)
     functions = _chosen_functions(conversation) if role in ("user", "tool") else []
     if functions:
-        clues = Clues.of(text)
+        clues = Clues.of(text, conversation.evidence)
         reply = Reply.tool_calls(
             [{"name": f["name"], "arguments": arguments_for(f.get("parameters"), clues)} for f in functions]
         )
@@ -125,21 +124,22 @@ def stand_in(conversation: Conversation) -> Reply:
     elif conversation.format.get("type") == "json_schema":
         schema = conversation.format.get("schema") or {"type": "object"}
         reply = Reply.json(instance_for(schema, Clues.of(text)))
+    elif (described := _described_schema(conversation)) is not None:
+        reply = Reply.json(instance_for(described, Clues.of(text)))
     elif conversation.format.get("type") == "json_object":
         reply = Reply.json({"answer": stand_ins.voice(text, conversation.provider)})
+    elif (quoted := prompt_reading.context_answer(conversation.messages)) is not None:
+        reply = Reply.text(quoted)
     else:
         reply = Reply.text(stand_ins.voice(text, conversation.provider))
     return replace(reply, server_tools=runs) if runs else reply
 
 
-def _mentions(function: Mapping[str, Any], text: str, words: set[str]) -> bool:
-    """Whether the user's message mentions the function: its name, or a telling word of its description."""
-    name = function["name"].lower()
-    if name in text or name.replace("_", " ").replace("-", " ") in text:
-        return True
-    description = function.get("description")
-    telling = _TOKEN.findall(description.lower()) if isinstance(description, str) else []
-    return any(len(word) >= 4 and word not in FILLER and word in words for word in telling)
+def _described_schema(conversation: Conversation) -> dict[str, Any] | None:
+    """The JSON shape the prompt's own words ask for (``json_mode``, text-completion programs)."""
+    json_asked = conversation.format.get("type") == "json_object"
+    prompt = "\n".join(message_text(m) for m in conversation.messages if m.get("role") != "assistant")
+    return prompt_reading.described_schema(prompt, json_asked)
 
 
 def _names_a_function(choice: Mapping[str, Any]) -> bool:
@@ -165,12 +165,12 @@ def _chosen_functions(conversation: Conversation) -> list[Mapping[str, Any]]:
         wanted = inner.get("name") if isinstance(inner, Mapping) else choice.get("name")
         named = [f for f in functions if f["name"] == wanted] or [{"name": str(wanted)}]
         return [f for f in named if f["name"] not in done]
-    # "auto", "required", or a server-side tool named: call what the message mentions
-    text = conversation.user_text.lower()
-    words = set(_TOKEN.findall(text))
-    matches = [f for f in functions if f["name"] not in done and _mentions(f, text, words)]
+    # "auto", "required", or a server-side tool named: call what the message asks for
+    clues = Clues.of(conversation.user_text, conversation.evidence)
+    ranked = [c.function for c in tool_choice.rank(functions, conversation.user_text, clues)]
+    matches = [f for f in ranked if f["name"] not in done]
     if not matches and choice == "required" and not done:
-        matches = functions[:1]
+        matches = [f for f in functions if tool_choice.callable_now(f, clues)][:1] or functions[:1]
     return matches if conversation.parallel_tool_calls else matches[:1]
 
 

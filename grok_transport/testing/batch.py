@@ -127,7 +127,8 @@ class _Batch:
 class BatchQueue:
     """The batches one server holds, and how it processes them; tests set the attributes.
 
-    ``delay`` seconds after an item is added it is due; ``items_per_second`` (None: no limit)
+    ``delay`` seconds after an item is added it is due (the server's ``job_seconds`` unless a
+    test sets it); ``items_per_second`` (None: no limit)
     paces how fast due items finish; an item fails with ``failure_message`` when its JSON
     contains ``fail_marker`` or its id is in ``fail_ids``. ``add_calls_per_window`` add calls per
     ``add_window`` seconds and ``creates_per_second`` creations are allowed per key, as xAI
@@ -423,6 +424,7 @@ def _queue_of(state: State) -> BatchQueue:
         queue = _queues.get(state)
         if queue is None:
             queue = _queues[state] = BatchQueue()
+            queue.delay = state.job_seconds
         return queue
 
 

@@ -55,7 +55,7 @@ def _validate(x: Exchange, body: Mapping[str, Any], info: ModelInfo) -> None:
     """The refusals the real API makes before generating anything, in its order."""
     name = x.dialect.name
     x.require(body, "model", "messages")
-    x.expect(body, "model")
+    x.check_model(x.expect(body, "model"))
     messages = x.expect(body, "messages", list, "a sequence")
     allowed = ("assistant", "user") if name == "grokinc" else _XAI_ROLES
     for index, message in enumerate(messages):

@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._catalogue import ModelInfo, lookup
-from .replies import ServerToolRun
+from .replies import SEARCH_TOOLS, SERVER_TOOL_KINDS, ServerToolRun
 
 __all__ = ["Conversation", "measure", "read_chat", "read_responses"]
 
 IMAGE_TOKENS = 256
-SEARCH_TOOLS = ("web_search", "x_search")
-_CALL_KINDS = {f"{kind}_call": kind for kind in ("web_search", "x_search", "code_interpreter")}
+_CALL_KINDS = {f"{kind}_call": kind for kind in SERVER_TOOL_KINDS}
 _IMAGE_PARTS = ("image_url", "input_image")
 
 
@@ -148,6 +147,12 @@ class Conversation:
             if message.get("role") == "user":
                 return message_text(message)
         return ""
+
+    @property
+    def evidence(self) -> str:
+        """The conversation's text through the user's last message: where URLs and file ids may come from."""
+        last = max((i for i, m in enumerate(self.messages) if m.get("role") == "user"), default=-1)
+        return "\n".join(message_text(m) for m in self.messages[: last + 1])
 
     @property
     def structured(self) -> bool:

@@ -4,8 +4,9 @@ What xAI documents is in docs/wire.md, "Deferred completions".
 
 A chat-completions request with ``"deferred": true`` is validated and answered at once, as any
 other (the scripted reply is taken now), but the client receives only ``{"request_id"}``. The
-answer becomes available :attr:`DeferredStore.complete_after` seconds later (elapsed time, so
-a test that sleeps, or polls slowly, sees it done). ``GET /v1/chat/deferred-completion/{id}``
+answer becomes available the server's ``job_seconds`` later (``GrokTestServer(job_seconds=…)``,
+the one knob for every job; :attr:`DeferredStore.complete_after` overrides it), by elapsed time,
+so a test that sleeps, or polls slowly, sees it done. ``GET /v1/chat/deferred-completion/{id}``
 then answers:
 
 * **202 with an empty body** while it is pending;
@@ -35,9 +36,8 @@ from .state import State
 if TYPE_CHECKING:
     from .server import GrokTestServer
 
-__all__ = ["DEFAULT_COMPLETE_AFTER", "DeferredStore", "deferred_store", "fetch", "start"]
+__all__ = ["DeferredStore", "deferred_store", "fetch", "start"]
 
-DEFAULT_COMPLETE_AFTER = 0.05
 """Seconds a deferred request stays pending by default: long enough that a first look sees 202."""
 _GONE = "Deferred request {} not found: it never existed, expired, or was already fetched."
 
@@ -52,21 +52,22 @@ class DeferredRequest:
 
 
 class DeferredStore:
-    """The deferred requests of one server; ``complete_after`` is how long each stays pending."""
+    """The deferred requests of one server; ``complete_after`` (seconds) overrides ``job_seconds``."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.complete_after = DEFAULT_COMPLETE_AFTER
+        self.complete_after: float | None = None
         self._requests: dict[str, DeferredRequest] = {}
 
     def __len__(self) -> int:
         """Requests not collected yet."""
         return len(self._requests)
 
-    def add(self, completion: dict[str, Any], reply: Reply | None) -> str:
+    def add(self, completion: dict[str, Any], reply: Reply | None, job_seconds: float) -> str:
         request_id = str(uuid.uuid4())
+        pending = job_seconds if self.complete_after is None else self.complete_after
         with self._lock:
-            ready = time.monotonic() + self.complete_after
+            ready = time.monotonic() + pending
             self._requests[request_id] = DeferredRequest(completion, reply, ready)
         return request_id
 
@@ -102,7 +103,7 @@ def start(x: Exchange, completion: dict[str, Any], reply: Reply | None) -> Respo
     """Answer a ``"deferred": true`` chat request with its request id (called by :mod:`.chat`)."""
     if x.json.get("stream") is True:  # not documented either way; the client never sends it
         x.refuse(400, "A deferred request cannot be streamed.")
-    return json_response({"request_id": _store_of(x.state).add(completion, reply)})
+    return json_response({"request_id": _store_of(x.state).add(completion, reply, x.state.job_seconds)})
 
 
 def fetch(x: Exchange) -> Response:

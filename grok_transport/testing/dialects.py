@@ -284,6 +284,8 @@ class GrokApiDialect(Dialect):
 
 
 _DIALECTS = {dialect.name: dialect for dialect in (XaiDialect, GrokIncDialect, GrokApiDialect)}
+DIALECT_NAMES = tuple(_DIALECTS)
+"""``("xai", "grokinc", "grokapi")``: the one table of the dialects' names."""
 
 
 def get_dialect(name: str) -> Dialect:

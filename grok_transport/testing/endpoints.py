@@ -15,6 +15,7 @@ from typing import Any
 
 from .._catalogue import ModelInfo, known_models
 from . import media
+from . import models as models_served
 from ._http import Response
 from .exchange import Exchange, json_response
 from .stand_ins import explanation
@@ -35,8 +36,11 @@ _OWNED = {"created": 1_767_225_600, "object": "model"}  # a fixed "created" (202
 # models ------------------------------------------------------------------------------------
 
 
-def _listed() -> list[ModelInfo]:
-    return [m for m in known_models("xai") if m.retired is None]
+def _listed(extra: frozenset[str] = frozenset()) -> list[ModelInfo]:
+    """The catalogue's live xAI models, then a test's own (see :mod:`.models`)."""
+    catalogued = [m for m in known_models("xai") if m.retired is None]
+    names = {n for m in catalogued for n in (m.name, *m.aliases)}
+    return catalogued + [ModelInfo(name, aliases=()) for name in sorted(extra) if name not in names]
 
 
 _PRICES = {"prompt_text_token_price": 2_000, "cached_prompt_text_token_price": 500}  # ticks per token
@@ -75,15 +79,16 @@ def _long_context(info: ModelInfo) -> dict[str, int]:
     return {**_prices(info, _LONG_CONTEXT_PRICES), "long_context_threshold": threshold}
 
 
-def _entries(dialect: str) -> list[dict[str, Any]]:
+def _entries(dialect: str, extra: frozenset[str]) -> list[dict[str, Any]]:
     if dialect == "xai":
-        return [_xai_model(m) for m in _listed()]
+        return [_xai_model(m) for m in _listed(extra)]
     owner = "grokinc" if dialect == "grokinc" else "xai"
-    return [{"id": m.name, **_OWNED, "owned_by": owner} for m in known_models(dialect)]
+    names = [m.name for m in known_models(dialect)]
+    return [{"id": name, **_OWNED, "owned_by": owner} for name in [*names, *sorted(extra - set(names))]]
 
 
-def _language_models() -> list[dict[str, Any]]:
-    return [_language_model(m) for m in _listed() if not m.image_generation]
+def _language_models(extra: frozenset[str]) -> list[dict[str, Any]]:
+    return [_language_model(m) for m in _listed(extra) if not m.image_generation]
 
 
 def _one(x: Exchange, entries: list[dict[str, Any]]) -> Response:
@@ -91,28 +96,28 @@ def _one(x: Exchange, entries: list[dict[str, Any]]) -> Response:
     name = x.params["id"]
     entry = next((e for e in entries if name in (e["id"], *e.get("aliases", ()))), None)
     if entry is None:
-        x.refuse(404, f"The model {name} does not exist or your team does not have access to it.")
+        x.refuse(404, models_served.not_served(name))
     return json_response(entry)
 
 
 def models(x: Exchange) -> Response:
     """``GET /v1/models``: xAI's rich list, or a minimal OpenAI-style list for the proxies."""
-    return json_response({"data": _entries(x.dialect.name), "object": "list"})
+    return json_response({"data": _entries(x.dialect.name, x.state.models), "object": "list"})
 
 
 def model(x: Exchange) -> Response:
     """``GET /v1/models/{id}``."""
-    return _one(x, _entries(x.dialect.name))
+    return _one(x, _entries(x.dialect.name, x.state.models))
 
 
 def language_models(x: Exchange) -> Response:
     """``GET /v1/language-models``: note ``models``, not ``data``, and no ``object``."""
-    return json_response({"models": _language_models()})
+    return json_response({"models": _language_models(x.state.models)})
 
 
 def language_model(x: Exchange) -> Response:
     """``GET /v1/language-models/{id}``."""
-    return _one(x, _language_models())
+    return _one(x, _language_models(x.state.models))
 
 
 # images ------------------------------------------------------------------------------------
@@ -134,6 +139,8 @@ def images(x: Exchange) -> Response:
     kind = body.get("response_format") or "url"
     if kind not in ("url", "b64_json"):
         x.refuse(400, f"Invalid response_format {kind!r}: expected 'url' or 'b64_json'.")
+    if isinstance(body.get("model"), str):
+        x.check_model(body["model"])
     reply = x.next_reply()
     model_name = str(body.get("model") or "grok-imagine-image")
     items = []

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, Protocol
 
+from . import models
 from ._http import Refused, Request, Response, StreamResponse
 from .dialects import Dialect
 from .replies import Reply
@@ -61,6 +62,11 @@ class Exchange:
     def bad(self, detail: str) -> NoReturn:
         """Refuse a body that does not deserialize, as the dialect words it."""
         raise Refused(self.dialect.bad_json(detail))
+
+    def check_model(self, name: str) -> None:
+        """Refuse a model this server does not serve with xAI's 404 (see :mod:`.models`)."""
+        if not models.serves(self.dialect.name, name, self.state.models):
+            self.refuse(404, models.not_served(name))
 
     def within_context(self, tokens: int, window: int) -> None:
         """Refuse a prompt longer than the model's context window."""

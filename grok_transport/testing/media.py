@@ -5,8 +5,8 @@ endpoint                               answer
 =====================================  ============================================================
 POST /v1/images/edits                  references checked here, then answered like a generation
 POST /v1/videos/generations            ``{"request_id"}``; the job is kept in :class:`MediaStore`
-GET  /v1/videos/{request_id}           202 ``{"status": "pending", "progress"}`` for
-                                       :attr:`MediaStore.video_polls` polls, then 200 ``done``
+GET  /v1/videos/{request_id}           202 ``{"status": "pending", "progress"}`` until the
+                                       server's ``job_seconds`` have passed, then 200 ``done``
 GET  /videos/xai-video-{id}.mp4        public: the video's bytes (a real one-second MP4)
 POST /v1/files                         multipart, field ``file`` → the file object
 GET  /v1/files                         ``{"data": [...], "pagination_token"}``, newest first
@@ -21,8 +21,10 @@ read.
 
 Shapes follow the recordings (docs/wire.md, "Images", "Video", "Files"). Ids are derived from a
 counter, not drawn at random, so a notebook rebuilt against a fresh server shows the same ids.
-A test steers the video jobs through ``server.media``: how many polls stay pending
-(:attr:`MediaStore.video_polls`) and how a job ends (:attr:`MediaStore.video_outcome`:
+A job is pending for the server's ``job_seconds`` after it starts (``GrokTestServer(job_seconds=…)``,
+0.3 by default): it finishes by elapsed time, as a real one does, so a client polling on its real
+schedule sees it done at its second look. A test that needs an exact sequence of pending polls
+sets :attr:`MediaStore.video_polls` instead; how a job ends is (:attr:`MediaStore.video_outcome`:
 ``done``, ``failed``, ``expired`` or ``moderated``). Chat and Responses handlers find an
 uploaded document with :meth:`MediaStore.file`; :meth:`StoredFile.text` reads its words.
 """
@@ -107,15 +109,25 @@ def _stable_id(*parts: object) -> str:
 
 @dataclass
 class VideoJob:
-    """One video being "made": pending for ``polls_left`` more polls, then ``outcome``."""
+    """One video being "made": pending until ``ready_at`` (or ``polls_left`` more polls), then done."""
 
     request_id: str
     model: str
     duration: int
     resolution: str
     outcome: str
-    polls: int
+    polls: int | None
     polls_left: int
+    started: float
+    ready_at: float
+
+    def progress(self, polled: int, now: float) -> int | None:
+        """The percentage to report while pending, or None once the job is over."""
+        if self.polls is not None:
+            return max(1, 100 * polled // self.polls) if polled < self.polls else None
+        if now >= self.ready_at:
+            return None
+        return max(1, int(100 * (now - self.started) / max(self.ready_at - self.started, 1e-9)))
 
 
 @dataclass(frozen=True)
@@ -155,13 +167,14 @@ class StoredFile:
 class MediaStore:
     """Video jobs and uploaded files of one server; every method is thread-safe.
 
-    ``video_polls`` (default 3) is how many polls a new job answers ``pending``;
-    ``video_outcome`` is how new jobs end. Both are configuration and survive :meth:`clear`.
+    ``video_polls`` (default None: by elapsed time) is how many polls a new job answers
+    ``pending``; ``video_outcome`` is how new jobs end. Both are configuration and survive
+    :meth:`clear`.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.video_polls = 3
+        self.video_polls: int | None = None
         self.video_outcome = "done"
         self._videos: dict[str, VideoJob] = {}
         self._files: dict[str, StoredFile] = {}
@@ -171,8 +184,9 @@ class MediaStore:
         self._count += 1
         return _stable_id(self._count, *parts)
 
-    def start_video(self, model: str, duration: int, resolution: str) -> VideoJob:
-        """Open a job with the current settings."""
+    def start_video(self, model: str, duration: int, resolution: str, seconds: float) -> VideoJob:
+        """Open a job with the current settings, pending for ``seconds`` (unless polls are set)."""
+        now = time.monotonic()
         with self._lock:
             job = VideoJob(
                 self._next("video"),
@@ -181,7 +195,9 @@ class MediaStore:
                 resolution,
                 self.video_outcome,
                 self.video_polls,
-                self.video_polls,
+                self.video_polls or 0,
+                now,
+                now + seconds,
             )
             self._videos[job.request_id] = job
             return job
@@ -192,7 +208,7 @@ class MediaStore:
             job = self._videos.get(request_id)
             if job is None:
                 return None, 0
-            done_before = job.polls - job.polls_left
+            done_before = (job.polls or 0) - job.polls_left
             job.polls_left = max(0, job.polls_left - 1)
             return job, done_before
 
@@ -309,19 +325,21 @@ def start_video(x: Exchange) -> Response:
         problem = _reference_problem(x, image)
         if problem is not None:
             return x.dialect.error(400, f"image: {problem}")
-    job = x.state.media.start_video(str(body.get("model") or "grok-imagine-video"), duration, resolution)
+    model = str(body.get("model") or "grok-imagine-video")
+    job = x.state.media.start_video(model, duration, resolution, x.state.job_seconds)
     x.billable = True
     return _answer({"request_id": job.request_id})
 
 
 def video_status(x: Exchange) -> Response:
-    """``GET /v1/videos/{request_id}``: pending (202) for the set number of polls, then the end."""
+    """``GET /v1/videos/{request_id}``: pending (202) until the job's time is up, then the end."""
     request_id = x.request.path.rsplit("/", 1)[1]
     job, polled = x.state.media.poll_video(request_id)
     if job is None:
         return x.dialect.error(404, f"No deferred video could be found with request_id {request_id}.")
-    if polled < job.polls:
-        return _answer({"status": "pending", "progress": max(1, 100 * polled // job.polls)}, 202)
+    progress = job.progress(polled, time.monotonic())
+    if progress is not None:
+        return _answer({"status": "pending", "progress": progress}, 202)
     if job.outcome == "failed":
         return _answer(
             {"status": "failed", "error": {"code": "internal_error", "message": "Video generation failed."}}
@@ -345,7 +363,7 @@ def video_file(x: Exchange) -> Response:
     """``GET /videos/xai-video-{id}.mp4`` (public): the bytes behind a finished video's URL."""
     name = x.request.path.rsplit("/", 1)[1]
     job = x.state.media.video(name.removeprefix("xai-video-").removesuffix(".mp4"))
-    if job is None or job.polls_left or job.outcome != "done":
+    if job is None or job.progress(job.polls or 0, time.monotonic()) is not None or job.outcome != "done":
         return Response(404, b"Not Found", content_type="text/plain; charset=utf-8")
     return Response(
         200, MP4_BYTES, content_type="video/mp4", headers=[("Cache-Control", "public, max-age=14400")]

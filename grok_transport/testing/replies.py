@@ -21,7 +21,20 @@ from typing import Any
 __all__ = ["Citation", "Reply", "ServerToolRun", "ToolCall", "split_words"]
 
 _WORDS = re.compile(r"\s*\S+|\s+")
-SERVER_TOOL_KINDS = ("web_search", "x_search", "code_interpreter", "file_search")
+SERVER_TOOL_TYPES = (
+    "web_search",
+    "x_search",
+    "code_interpreter",
+    "code_execution",
+    "file_search",
+    "collections_search",
+    "document_search",
+    "mcp",
+)
+"""Every server-side tool ``/v1/responses`` takes, in serde's order: the one table of their names."""
+SEARCH_TOOLS = SERVER_TOOL_TYPES[:2]
+"""The searches the stand-in simulates when they are offered."""
+SERVER_TOOL_KINDS = (*SEARCH_TOOLS, "code_interpreter", "file_search")
 """The server-side tools a reply can report; ``code_execution`` is taken as ``code_interpreter``."""
 
 

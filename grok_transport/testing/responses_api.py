@@ -24,7 +24,7 @@ from .answer import Answer, decide
 from .conversation import input_items, read_responses, text_format
 from .dialects import kebab_code
 from .exchange import Exchange, dumps, render, with_overrides
-from .replies import Reply, ServerToolRun
+from .replies import SERVER_TOOL_TYPES, Reply, ServerToolRun
 from .state import StoredResponse
 
 __all__ = ["responses"]
@@ -32,8 +32,7 @@ __all__ = ["responses"]
 _MARKER = re.compile(r"\[\[(\d+)\]\]\(([^)\s]+)\)")
 _ROLES = ("assistant", "developer", "system", "user")
 _ITEM_TYPES = ("message", "function_call", "function_call_output", "reasoning", "item_reference")
-_BUILT_IN = ("web_search", "x_search", "code_interpreter", "code_execution", "file_search")
-_TOOL_TYPES = ("function", *_BUILT_IN, "collections_search", "document_search", "mcp")  # serde's order
+_TOOL_TYPES = ("function", *SERVER_TOOL_TYPES)  # serde's order
 _USAGE_KINDS = ("web_search", "x_search", "code_interpreter", "file_search", "mcp", "document_search")
 _CALL_PREFIX = {"web_search": "ws", "x_search": "xs", "code_interpreter": "ci", "file_search": "fs"}
 Item = tuple[dict[str, Any], tuple[str, ...]]  # an output item and the pieces its text streams in
@@ -78,7 +77,7 @@ def responses(x: Exchange) -> Response | StreamResponse:
 def _validate(x: Exchange, body: Mapping[str, Any], info: ModelInfo) -> None:
     """The refusals made before anything is generated, in the order the API makes them."""
     x.require(body, "model", "input")
-    x.expect(body, "model")
+    x.check_model(x.expect(body, "model"))
     value = x.expect(body, "input", (str, list), "a string or a sequence")
     for index, item in enumerate(value if isinstance(value, list) else ()):
         at = f"input[{index}]"

@@ -24,7 +24,7 @@ from . import endpoints as e
 from ._http import Response, StreamResponse
 from .chat import chat_completions
 from .conversation import measure
-from .dialects import Dialect, XaiResponsesDialect
+from .dialects import DIALECT_NAMES, Dialect, XaiResponsesDialect
 from .exchange import Exchange
 from .responses_api import responses
 from .stored_responses import delete_response, get_response, input_items
@@ -32,7 +32,7 @@ from .stored_responses import delete_response, get_response, input_items
 __all__ = ["ROUTES", "Route", "find_route"]
 
 RESPONSES = XaiResponsesDialect()  # /v1/responses words its errors differently
-ALL, XAI, GROKINC, IMAGES = ("xai", "grokinc", "grokapi"), ("xai",), ("grokinc",), ("xai", "grokinc")
+ALL, XAI, GROKINC, IMAGES = DIALECT_NAMES, ("xai",), ("grokinc",), ("xai", "grokinc")
 
 
 @dataclass(frozen=True)

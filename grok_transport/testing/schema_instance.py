@@ -6,8 +6,11 @@ LangChain's ``convert_to_openai_tool`` and hand-written dicts use are covered, n
 Schema. A string takes a word of the user's message that fits its name (a place for ``city``, a
 quoted title for ``title``, the user's words for ``query``), an example its description gives, or
 a placeholder (``"Springfield"``, ``"Jane Doe"``); numbers come from the message in order, else a
-small one in bounds. Optional properties appear only at the top level of structured output, never
-in tool arguments, as a model leaves them out.
+small one in bounds; an enum takes the value the message names. A URL or file-id field takes one
+the conversation holds (:func:`missing_evidence` tells a caller when there is none: a model does
+not invent them). Optional properties appear at the top level of structured output, and in tool
+arguments only when the message gives them (a named enum value, a number left over, a URL), as a
+model leaves the others out.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 
 from .stand_ins import Clues, identifier_words
 
-__all__ = ["arguments_for", "instance_for"]
+__all__ = ["arguments_for", "instance_for", "missing_evidence"]
 
 _MAX_DEPTH = 12
 _SHALLOW: dict[str, Any] = {"object": {}, "array": [], "integer": 0, "number": 0, "string": ""}
@@ -39,6 +42,8 @@ _FIELD_KINDS = {  # what a string field holds, by the words of its name
 }
 _KIND_OF = {word: kind for kind, words in _FIELD_KINDS.items() for word in words.split()}
 _PLACEHOLDERS = {"place": "Springfield", "person": "Jane Doe", "org": "Acme Corp", "title": "Untitled"}
+_LINK_WORDS = frozenset(("url", "urls", "uri", "uris", "link", "links", "href"))
+_URL_MENTION = re.compile(r"\burls?\b", re.IGNORECASE)
 _EXAMPLE = re.compile(r"\be\.g\.,?\s*[\"'“]?([^\"'”),;\s]+)", re.IGNORECASE)
 _URL = "https://example.com/{v}"
 _FORMATS = {  # the formats pydantic writes and validates; "idn-" ones take the plain format's value
@@ -68,6 +73,64 @@ def arguments_for(parameters: Any, clues: Clues | None = None) -> dict[str, Any]
         return {}
     value = instance_for(parameters, clues, optional=False)
     return value if isinstance(value, dict) else {}
+
+
+def evidence_kind(name: str | None, schema: Any) -> str | None:
+    """``"url"`` or ``"file"`` for a field only the conversation can fill, else None.
+
+    A model never invents an image URL or a file id; it takes one the conversation holds.
+    """
+    words = set(identifier_words(name or ""))
+    if "file" in words and words & {"id", "ids"}:
+        return "file"
+    description = schema.get("description") if isinstance(schema, Mapping) else None
+    items = schema.get("items") if isinstance(schema, Mapping) else None
+    formats = {str(s.get("format", "")) for s in (schema, items) if isinstance(s, Mapping)}
+    mentions = isinstance(description, str) and bool(_URL_MENTION.search(description))
+    if words & _LINK_WORDS or formats & {"uri", "url", "iri"} or mentions:
+        return "url"
+    return None
+
+
+def _pool(clues: Clues, kind: str | None) -> tuple[str, ...]:
+    return clues.urls if kind == "url" else clues.file_ids if kind == "file" else ()
+
+
+def missing_evidence(parameters: Any, clues: Clues) -> list[str]:
+    """The required parameters that need a URL or file id the conversation does not hold."""
+    if not isinstance(parameters, Mapping):
+        return []
+    found = parameters.get("properties")
+    properties: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    missing = []
+    for key in parameters.get("required") or ():
+        kind = evidence_kind(key, properties.get(key))
+        if kind is not None and not _pool(clues, kind):
+            missing.append(key)
+    return missing
+
+
+def _payload(schema: Any) -> Any:
+    """An ``Optional[X]``'s ``X`` (the first member of a union that is not null)."""
+    for keyword in ("anyOf", "oneOf"):
+        options = schema.get(keyword) if isinstance(schema, Mapping) else None
+        if isinstance(options, list) and options:
+            return next(
+                (o for o in options if isinstance(o, Mapping) and o.get("type") != "null"), options[0]
+            )
+    return schema
+
+
+def _matching_enum(values: list[Any], clues: Clues) -> Any:
+    """The enum value the message names as a word ("in fahrenheit"), else None."""
+    for value in values:
+        if (
+            isinstance(value, str)
+            and value
+            and re.search(rf"(?<!\w){re.escape(value.lower())}(?!\w)", clues.lowered)
+        ):
+            return value
+    return None
 
 
 def _number(value: Any) -> bool:
@@ -165,7 +228,8 @@ class _Generator:
         if "const" in schema:
             return schema["const"]
         if isinstance(schema.get("enum"), list) and schema["enum"]:
-            return schema["enum"][variant % len(schema["enum"])]
+            named = _matching_enum(schema["enum"], self.clues) if variant == 0 else None
+            return named if named is not None else schema["enum"][variant % len(schema["enum"])]
         if isinstance(schema.get("allOf"), list):
             merged = {k: v for k, v in schema.items() if k != "allOf"}
             for part in map(self._resolve, schema["allOf"]):
@@ -201,17 +265,37 @@ class _Generator:
         for key in required:
             if key not in result:
                 result[key] = self.make(extra_schema, depth + 1, variant, key)
+        if depth == 0 and not self.optional:  # tool arguments: an optional one only when the message gives it
+            for key, sub in (schema.get("properties") or {}).items():
+                if key not in result and self._evidenced(key, sub):
+                    result[key] = self.make(sub, depth + 1, variant, key)
         index = 1
         while len(result) < (schema.get("minProperties") or 0) and extra is not False and index < 1000:
             result.setdefault(f"key{index}", self.make(extra_schema, depth + 1, variant, None))
             index += 1
         return result
 
+    def _evidenced(self, name: str, schema: Any) -> bool:
+        """Whether the message gives a value for an optional argument (see :func:`arguments_for`)."""
+        schema = _payload(self._resolve(schema))
+        if not isinstance(schema, Mapping):
+            return False
+        if isinstance(schema.get("enum"), list):
+            return _matching_enum(schema["enum"], self.clues) is not None
+        kind = evidence_kind(name, schema)
+        if kind is not None:
+            return bool(_pool(self.clues, kind))
+        if _type_of(schema) in ("integer", "number"):
+            return len(self.used_numbers) < len(self.clues.numbers)
+        return False
+
     def _array(self, schema: Mapping[str, Any], depth: int, name: str | None) -> list[Any]:
         items, prefix = schema.get("items"), schema.get("prefixItems") or []
         if isinstance(items, list):  # draft 4-7 tuple form
             prefix, items = items, schema.get("additionalItems", True)
         count = max(schema.get("minItems") or 0, 1 if depth < _MAX_DEPTH else 0)
+        pool = _pool(self.clues, evidence_kind(name, schema))
+        count = max(count, len(pool))
         if schema.get("maxItems") is not None:
             count = min(count, schema["maxItems"])
         if items is False:
@@ -254,7 +338,10 @@ class _Generator:
 
     def _string(self, schema: Mapping[str, Any], variant: int, name: str | None) -> str:
         fmt, pattern = str(schema.get("format", "")).removeprefix("idn-"), schema.get("pattern")
-        if fmt in _FORMATS:
+        evidence = _pool(self.clues, evidence_kind(name, schema))
+        if evidence:
+            value = evidence[variant % len(evidence)]
+        elif fmt in _FORMATS:
             numbers = {"next": variant + 1, "day": 15 + variant % 14, "uuid": 426614174000 + variant}
             value = _FORMATS[fmt].format(v=variant or "", minute=variant % 60, **numbers)
         elif isinstance(pattern, str):

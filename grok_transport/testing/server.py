@@ -44,6 +44,12 @@ class GrokTestServer:
     requests does not hold a million bodies (None: unbounded). ``quota`` turns on quota mode:
     xAI's per-key, per-model requests-per-second and tokens-per-minute limits, with their
     headers and 429s (see :mod:`grok_transport.testing.quota`; counts in :attr:`quota`).
+
+    ``models`` adds model names the server serves and lists besides the catalogue's; any other
+    name is answered with xAI's 404, as the real API answers a typo (see :mod:`.models`).
+    ``job_seconds`` is how long a video, a batch item or a deferred answer stays pending: jobs
+    finish by elapsed time, like real ones, so a client on its real polling schedule finishes
+    in about a second.
     """
 
     def __init__(
@@ -59,6 +65,8 @@ class GrokTestServer:
         max_recorded: int | None = 10_000,
         management_api_key: str = DEFAULT_MANAGEMENT_API_KEY,
         quota: Quota | None = None,
+        models: Iterable[str] = (),
+        job_seconds: float = 0.3,
     ) -> None:
         self._dialect: Dialect = get_dialect(dialect)
         if not isinstance(api_key, str) or not api_key.strip():
@@ -68,7 +76,12 @@ class GrokTestServer:
         self._rpm: int | None = self._dialect.default_rpm if rate_limit_rpm is _UNSET else rate_limit_rpm
         self._credits = credits
         self._host = host
-        self._state = State([self._api_key, *(api_keys or ())], max_recorded)
+        if isinstance(models, str):
+            raise TypeError("models takes a list of model names, not one string")
+        if not isinstance(job_seconds, (int, float)) or isinstance(job_seconds, bool) or job_seconds < 0:
+            raise ValueError(f"job_seconds must be a number >= 0, not {job_seconds!r}")
+        keys = [self._api_key, *(api_keys or ())]
+        self._state = State(keys, max_recorded, models=models, job_seconds=float(job_seconds))
         self._thread = ServerThread(self._handle, host, port)
         self.quota = QuotaBook(quota) if quota is not None else None
         """Quota mode's state and counts (``admitted``, ``refused``), or None when it is off."""

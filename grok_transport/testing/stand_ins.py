@@ -27,26 +27,29 @@ from .replies import ServerToolRun
 __all__ = ["Clues", "explanation", "reasoning_for", "results_text", "search_answer", "search_query", "voice"]
 
 
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-FILLER = _words(
+FILLER = word_set(
     "a an and are as at be by can cite could did do does for from get gets give how i in into is it its me "
     "my of on or please should tell that the this to use used uses using was what what's when where which "
     "who why will with would you your"
 )
 # Capitalized at the start of a sentence because they start it, not because they name something.
-_OPENERS = FILLER | _words(
+_OPENERS = FILLER | word_set(
     "also book calculate check compute count create describe draw explain extract find generate hello hey "
     "hi just list look make multiply name now ok say search send show summarize thanks then translate write "
     "yes no"
 )
-_PLACE_CUES = _words("in at to from near around visit visiting")
+_PLACE_CUES = word_set("in at to from near around visit visiting")
 _CAPITAL = r"[A-ZÀ-ÖØ-Þ][\w'’-]*"
 _PHRASE = re.compile(rf"{_CAPITAL}(?:\s+(?:(?:de|da|del|do|du|la|le|van|von|of)\s+)?{_CAPITAL})*")
 _QUOTED = re.compile(r'"([^"\n]{1,80})"|“([^”\n]{1,80})”|(?<!\w)\'([^\'\n]{2,80})\'(?!\w)')
 _NUMBER = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?!\.?\w)")
+_LINK = re.compile(r"(?:https?://|data:image/)[^\s<>\"'`)\]]+")
+_FILE_ID = re.compile(r"\bfile[-_][A-Za-z0-9-]{6,}")
+_CONNECTOR = re.compile(r"^\S+\s+(?:de|da|del|do|du|la|le|van|von|of)\s+")
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,9 @@ class Clues:
 
     ``names`` are capitalized phrases that are not merely a sentence's first word, ``places``
     those of them after "in", "at", "to", "from"…; ``quoted`` the quoted strings; ``numbers``
-    the numbers, in the order written; ``words`` the message's first words.
+    the numbers, in the order written; ``words`` the message's first words; ``lowered`` the whole
+    message in lower case (an enum value matches a word of it). ``urls`` and ``file_ids`` come
+    from the conversation so far (``evidence``), the only place a model takes them from.
     """
 
     words: str = ""
@@ -63,24 +68,35 @@ class Clues:
     places: tuple[str, ...] = ()
     quoted: tuple[str, ...] = ()
     numbers: tuple[float, ...] = ()
+    lowered: str = ""
+    urls: tuple[str, ...] = ()
+    file_ids: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, text: str) -> Clues:
-        """Read the clues out of ``text``."""
+    def of(cls, text: str, evidence: str = "") -> Clues:
+        """Read the clues out of ``text`` (URLs and file ids out of ``evidence`` too)."""
         names: dict[str, None] = {}
         places: dict[str, None] = {}
+        evidence = f"{evidence}\n{text}"
+        urls = tuple(dict.fromkeys(u.rstrip(".,;:!?") for u in _LINK.findall(evidence)))
+        file_ids = tuple(dict.fromkeys(_FILE_ID.findall(evidence)))
+        text = _LINK.sub(" ", text)
         for match in _PHRASE.finditer(text):
             before = text[: match.start()].rstrip()
             words = match.group().split()
-            if (not before or before[-1] in ".!?:;") and words[0].lower() in _OPENERS:
+            starts = not before or before[-1] in ".!?:;"
+            if starts and words[0].lower() in _OPENERS:
                 words = words[1:]
+            elif starts and _CONNECTOR.match(match.group()):  # "Population of Rome": first, so capital
+                words = _CONNECTOR.sub("", match.group()).split()
             if words and "_" not in words[0]:
                 names[" ".join(words)] = None
                 if before.split()[-1:] and before.split()[-1].lower() in _PLACE_CUES:
                     places[" ".join(words)] = None
         quoted = tuple(next(g for g in m.groups() if g) for m in _QUOTED.finditer(text))
         numbers = tuple(float(n) for n in _NUMBER.findall(text))
-        return cls(" ".join(text.split()[:12]).rstrip("?.!"), tuple(names), tuple(places), quoted, numbers)
+        first = " ".join(text.split()[:12]).rstrip("?.!:")
+        return cls(first, tuple(names), tuple(places), quoted, numbers, text.lower(), urls, file_ids)
 
 
 # free text -----------------------------------------------------------------------------------
@@ -136,8 +152,8 @@ def explanation(conversation: Any, last_response: str) -> str:
 
 # tool results ---------------------------------------------------------------------------------
 
-_GETTERS = _words("get fetch lookup find search check read query retrieve")
-_PLACE_KEYS = _words("city town location place country region destination where area address")
+_GETTERS = word_set("get fetch lookup find search check read query retrieve")
+_PLACE_KEYS = word_set("city town location place country region destination where area address")
 # Already a sentence (or several lines of them), or a labelled value ("Image: https://…").
 _SENTENCE = re.compile(r"^(?:[A-Z]\S*\s+\S+\s+\S.*(?:[.!?]|\n.*)|[A-Za-z][\w ]{0,30}: .+)$", re.DOTALL)
 _NOTE = re.compile(r"\s*\[[^\[\]]*\]$")  # an adapter's bracketed note about attachments

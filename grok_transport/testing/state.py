@@ -83,7 +83,14 @@ class _Window:
 class State:
     """Script, recordings, keys and counters; the lock guards what takes more than one step."""
 
-    def __init__(self, initial_keys: Iterable[str], max_recorded: int | None) -> None:
+    def __init__(
+        self,
+        initial_keys: Iterable[str],
+        max_recorded: int | None,
+        *,
+        models: Iterable[str] = (),
+        job_seconds: float = 0.3,
+    ) -> None:
         self.lock = threading.Lock()
         self.initial_keys = tuple(initial_keys)
         self.queue: deque[Reply] = deque()
@@ -96,6 +103,8 @@ class State:
         self.images = 0
         self.responses: OrderedDict[str, StoredResponse] = OrderedDict()
         self.base_url = ""
+        self.models = frozenset(models)  # served besides the catalogue's (see .models)
+        self.job_seconds = job_seconds  # how long a video, batch item or deferred answer stays pending
         self.media = MediaStore()
         self.collections = CollectionStore()
         self.clear()

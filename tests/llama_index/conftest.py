@@ -6,6 +6,7 @@ empties its script and recordings so tests cannot see each other's traffic.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
+from llama_index.core.storage.chat_store.sql import SQLAlchemyChatStore
 
 from grok_transport import _factory
 from grok_transport.testing import GrokTestServer
@@ -80,3 +82,24 @@ def events() -> Iterator[EventRecorder]:
         yield recorder
     finally:
         root.event_handlers = [h for h in root.event_handlers if h is not recorder]
+
+
+@pytest.fixture(autouse=True)
+def _close_memory_stores(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close the SQLite engines LlamaIndex's ``Memory`` opens (it never closes them itself).
+
+    ``Memory.from_defaults()`` (an agent's memory, ``predict_and_call``'s default) keeps its turns
+    in an in-memory aiosqlite database; left open, its connection is a ResourceWarning when
+    collected, which the suite treats as an error.
+    """
+    opened: list[SQLAlchemyChatStore] = []
+    setup = SQLAlchemyChatStore._setup_connections
+
+    async def tracked(self: SQLAlchemyChatStore) -> Any:
+        opened.append(self)
+        return await setup(self)
+
+    monkeypatch.setattr(SQLAlchemyChatStore, "_setup_connections", tracked)
+    yield
+    for engine in {id(s._async_engine): s._async_engine for s in opened if s._async_engine}.values():
+        asyncio.run(engine.dispose())

@@ -199,3 +199,4 @@ def test_user_supplied_http_client_and_default_headers(grok_server):
     assert grok_server.requests[-1].headers["x-grok-conv-id"] == "conv-1"
     c.close()
     assert not http.is_closed  # the user's client is theirs to close
+    http.close()
