@@ -1145,7 +1145,7 @@ from llama_index_grok import GrokCollectionsRetriever as LlamaIndexCollectionsRe
 
 nodes = LlamaIndexCollectionsRetriever([collection.id], similarity_top_k=1, **CONNECTION)
 engine = RetrieverQueryEngine.from_args(nodes, llm=Grok(model=MODEL, **CONNECTION))
-response = engine.query("How tall is the lighthouse?")
+response = engine.query("How many metres above the sea does the lighthouse stand?")
 print(response)
 source = response.source_nodes[0]
 print(f"source: {source.node.get_content()!r} (score {source.score:.3f})")

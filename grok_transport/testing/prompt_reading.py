@@ -42,10 +42,16 @@ _LABELLED = re.compile(
     r"(?=\n[ \t]*(?:question|query|answer|q|a)[ \t]*:|\Z)",
     re.DOTALL | re.IGNORECASE,
 )
-_INTRODUCED = re.compile(r"\b(?:following|below)\b[^\n]*\bcontext\b[^\n]*\n+(.+)", re.DOTALL | re.IGNORECASE)
+_INTRODUCED = re.compile(
+    r"(?:\b(?:following|below)\b[^\n]*\bcontext\b[^\n]*|\b(?:this|the)\s+context\b[^\n]{0,20}:)[ \t]*\n+(.+)",
+    re.DOTALL | re.IGNORECASE,
+)
+""""Use the following pieces of context…", or "Answer from this context:", then the context."""
 _RULE = re.compile(r"\n?\s*-{3,}\s*\n")
 _QUESTION = re.compile(r"(?:^|\n)[ \t]*(?:question|query|q)[ \t]*:[ \t]*(.+)", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_METADATA_LINE = re.compile(r"^\w+: \S+$")
+"""``file_name: notes.md``: a retriever's metadata above a chunk (LlamaIndex's format), not an answer."""
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -119,7 +125,11 @@ def context_answer(messages: Sequence[Mapping[str, Any]]) -> str | None:
         elif text == question:
             question = rest
         wanted = _content_words(question)
-        sentences = [s.strip() for s in _SENTENCE.split(context) if len(s.strip()) > 3]
+        sentences = [
+            s.strip()
+            for s in _SENTENCE.split(context)
+            if len(s.strip()) > 3 and not _METADATA_LINE.match(s.strip())
+        ]
         scored = [(len(wanted & _content_words(s)), -i, s) for i, s in enumerate(sentences)]
         best = max(scored, default=None)
         return best[2] if best is not None and best[0] > 0 else None

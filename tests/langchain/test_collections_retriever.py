@@ -101,7 +101,7 @@ def test_lcel_rag_chain_answers_from_the_uploaded_documents(
     retriever = _retriever(grok_server, collection_id, k=1)
     retriever.add_documents(DOCS)
     answer = _chain(grok_server, retriever).invoke(QUESTION)
-    assert isinstance(answer, str) and answer
+    assert "built in 1950" in answer  # the answer comes from the uploaded document
     sent = _system_prompt_sent(grok_server)
     assert "built in 1950" in sent and "cafeteria" not in sent  # k=1: only the best chunk
 
@@ -112,7 +112,7 @@ async def test_lcel_rag_chain_async(grok_server: GrokTestServer, collection_id: 
     docs = await retriever.ainvoke(QUESTION)
     assert "built in 1950" in docs[0].page_content
     answer = await _chain(grok_server, retriever).ainvoke(QUESTION)
-    assert isinstance(answer, str) and answer
+    assert "built in 1950" in answer
     assert "built in 1950" in _system_prompt_sent(grok_server)
 
 

@@ -88,7 +88,7 @@ def test_retriever_query_engine_answers_from_the_uploaded_documents(
     file_ids = retriever.add_documents(DOCS)
     engine = RetrieverQueryEngine.from_args(retriever, llm=make_llm())
     response = engine.query(QUESTION)
-    assert str(response)
+    assert "built in 1950" in str(response)  # the answer comes from the uploaded document
     _check_sources(response.source_nodes, file_ids, collection_id)
     (sent,) = _chats(server)
     assert "built in 1950" in sent and "cafeteria" not in sent
@@ -101,7 +101,7 @@ async def test_retriever_query_engine_async(
     file_ids = await retriever.aadd_documents(DOCS)
     engine = RetrieverQueryEngine.from_args(retriever, llm=make_llm())
     response = await engine.aquery(QUESTION)
-    assert str(response)
+    assert "built in 1950" in str(response)
     _check_sources(response.source_nodes, file_ids, collection_id)
     assert "built in 1950" in _chats(server)[-1]
 
