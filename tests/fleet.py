@@ -248,11 +248,14 @@ class Fleet:
         return text
 
     def close(self) -> None:
-        """Stop any worker still running and drop the logs."""
+        """Stop any worker still running, close its pipes and drop the logs."""
         for process in self.processes:
             if process.poll() is None:
                 process.kill()
                 process.wait(10)
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    pipe.close()
         for log in self.logs:
             log.close()
 
