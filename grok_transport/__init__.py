@@ -20,6 +20,7 @@ from grok_transport._collections import (
     Collection,
     CollectionDocument,
     DocumentIndexingError,
+    pick_collection,
 )
 from grok_transport._content import data_url, image_part
 from grok_transport._deferred import DeferredResultLostError, DeferredResultNotFoundError, GrokDeferredJob
@@ -165,6 +166,7 @@ __all__ = [
     "SearchMatch",
     "RetrievalMode",
     "collections_search_tool",
+    "pick_collection",
     "DEFAULT_MANAGEMENT_BASE_URL",
     "GeneratedKey",
     "KeyInfo",

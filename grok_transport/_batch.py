@@ -47,11 +47,11 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from grok_transport._answer import Answer
 from grok_transport._chat_reader import read_chat_completion
-from grok_transport._errors import GrokError, InvalidParameterError, JobTimeoutError, UnexpectedResponseError
+from grok_transport._errors import GrokError, InvalidParameterError, UnexpectedResponseError
 from grok_transport._mcp import wire_value
 from grok_transport._paging import apages, pages
 from grok_transport._plan import Endpoint
-from grok_transport._polling import Schedule, apoll, poll
+from grok_transport._polling import Schedule, apoll, job_schedule, poll
 from grok_transport._ratelimit import SlidingWindowLimiter
 from grok_transport._resources import path_id
 from grok_transport._responses_reader import read_response
@@ -359,16 +359,14 @@ class _Slots(Generic[_T]):
 
 
 def _schedule(batch_id: str, poll_interval: float, timeout: float | None) -> Schedule[BatchStatus]:
-    def timed_out(status: BatchStatus, waited: float) -> JobTimeoutError:
-        return JobTimeoutError(
+    def message(status: BatchStatus, waited: float) -> str:
+        return (
             f"batch {batch_id} is still running ({status.finished} of {status.total} done) after "
-            f"{waited:g}s; wait again or collect it later with GrokBatchJob(client, batch_id)",
-            job_id=batch_id,
-            last_status=status,
+            f"{waited:g}s; wait again or collect it later with GrokBatchJob(client, batch_id)"
         )
 
-    return Schedule(
-        interval=poll_interval, max_interval=MAX_POLL_INTERVAL, timeout=timeout, timed_out=timed_out
+    return job_schedule(
+        batch_id, message, interval=poll_interval, max_interval=MAX_POLL_INTERVAL, timeout=timeout
     )
 
 

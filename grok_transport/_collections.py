@@ -37,18 +37,19 @@ from pydantic import SecretStr
 from grok_transport._errors import (
     GrokError,
     InvalidParameterError,
-    JobTimeoutError,
     MissingAPIKeyError,
     UnexpectedResponseError,
 )
 from grok_transport._paging import apages, pages
-from grok_transport._polling import Schedule, apoll, poll
+from grok_transport._polling import Schedule, apoll, job_schedule, poll
 from grok_transport._providers import clean_api_key, resolve_connection
 from grok_transport._resources import path_id
 
 if TYPE_CHECKING:
     from grok_transport._client import AsyncGrokClient, GrokClient
     from grok_transport._files import FileSource
+
+    _Upload = tuple[FileSource, str | None, Mapping[str, Any] | None]  # add_file's file, filename, fields
 
 __all__ = [
     "AsyncCollections",
@@ -59,6 +60,7 @@ __all__ = [
     "DocumentIndexingError",
     "MANAGEMENT_KEY_ENV",
     "management_settings",
+    "pick_collection",
 ]
 
 DEFAULT_MANAGEMENT_BASE_URL = "https://management-api.x.ai/v1"
@@ -248,6 +250,21 @@ def _update_body(name: str | None, description: str | None, extra: Mapping[str, 
     return body
 
 
+def pick_collection(collection_ids: Sequence[str], collection_id: str | None) -> str:
+    """The collection a retriever adds documents to: ``collection_id``, else the only one it searches.
+
+    Both adapters' retrievers ask this before uploading, so a retriever over several collections
+    refuses to guess (an :class:`InvalidParameterError` before any request).
+    """
+    if collection_id is not None:
+        return collection_id
+    if len(collection_ids) != 1:
+        raise InvalidParameterError(
+            "This retriever searches several collections: say which one to add to with collection_id=."
+        )
+    return collection_ids[0]
+
+
 def text_uploads(
     texts: Sequence[str], metadatas: Sequence[Mapping[str, Any]] | None, names: Sequence[str] | None
 ) -> builtins.list[tuple[bytes, str, dict[str, str]]]:
@@ -291,16 +308,14 @@ def _indexed(collection_id: str, document: CollectionDocument) -> CollectionDocu
 
 
 def _schedule(collection_id: str, file_id: str, timeout: float | None) -> Schedule[CollectionDocument]:
-    def timed_out(last: CollectionDocument, seconds: float) -> Exception:
-        return JobTimeoutError(
+    def message(last: CollectionDocument, seconds: float) -> str:
+        return (
             f"{file_id} in {collection_id} was still {last.status} after {seconds:g} s; "
-            "wait again with wait_for_document().",
-            job_id=file_id,
-            last_status=last,
+            "wait again with wait_for_document()."
         )
 
-    return Schedule(
-        interval=POLL_INTERVAL, max_interval=MAX_POLL_INTERVAL, timeout=timeout, timed_out=timed_out
+    return job_schedule(
+        file_id, message, interval=POLL_INTERVAL, max_interval=MAX_POLL_INTERVAL, timeout=timeout
     )
 
 
@@ -393,8 +408,7 @@ class Collections:
         timeout: float | None = INDEX_TIMEOUT,
     ) -> builtins.list[CollectionDocument]:
         """Upload and attach each file, then wait for all of them (indexing runs in parallel)."""
-        started = [self.add_file(collection_id, f, fields=fields, wait=False) for f in files]
-        return [self.wait_for_document(collection_id, d.file_id, timeout=timeout) for d in started]
+        return self._add_all(collection_id, [(f, None, fields) for f in files], timeout)
 
     def add_texts(
         self,
@@ -408,13 +422,15 @@ class Collections:
         """Upload each text as a UTF-8 ``.txt`` file, attach it with its metadata as fields, wait.
 
         What the adapters' ``add_documents`` call: a framework document is its text and its
-        metadata (scalar values become fields; see :func:`text_upload`).
+        metadata (scalar values become fields; see :func:`text_uploads`).
         """
-        uploads = text_uploads(texts, metadatas, names)
-        started = [
-            self.add_file(collection_id, data, filename=name, fields=fields, wait=False)
-            for data, name, fields in uploads
-        ]
+        return self._add_all(collection_id, text_uploads(texts, metadatas, names), timeout)
+
+    def _add_all(
+        self, collection_id: str, uploads: Sequence[_Upload], timeout: float | None
+    ) -> builtins.list[CollectionDocument]:
+        """Upload and attach every file first, then wait for them all: the server indexes them in parallel."""
+        started = [self.add_file(collection_id, f, filename=n, fields=m, wait=False) for f, n, m in uploads]
         return [self.wait_for_document(collection_id, d.file_id, timeout=timeout) for d in started]
 
     def documents(
@@ -531,8 +547,7 @@ class AsyncCollections:
         timeout: float | None = INDEX_TIMEOUT,
     ) -> builtins.list[CollectionDocument]:
         """Async twin of :meth:`Collections.add_files`."""
-        started = [await self.add_file(collection_id, f, fields=fields, wait=False) for f in files]
-        return [await self.wait_for_document(collection_id, d.file_id, timeout=timeout) for d in started]
+        return await self._add_all(collection_id, [(f, None, fields) for f in files], timeout)
 
     async def add_texts(
         self,
@@ -544,10 +559,13 @@ class AsyncCollections:
         timeout: float | None = INDEX_TIMEOUT,
     ) -> builtins.list[CollectionDocument]:
         """Async twin of :meth:`Collections.add_texts`."""
-        uploads = text_uploads(texts, metadatas, names)
+        return await self._add_all(collection_id, text_uploads(texts, metadatas, names), timeout)
+
+    async def _add_all(
+        self, collection_id: str, uploads: Sequence[_Upload], timeout: float | None
+    ) -> builtins.list[CollectionDocument]:
         started = [
-            await self.add_file(collection_id, data, filename=name, fields=fields, wait=False)
-            for data, name, fields in uploads
+            await self.add_file(collection_id, f, filename=n, fields=m, wait=False) for f, n, m in uploads
         ]
         return [await self.wait_for_document(collection_id, d.file_id, timeout=timeout) for d in started]
 

@@ -36,13 +36,12 @@ from grok_transport._chat_reader import read_chat_completion
 from grok_transport._errors import (
     APIConnectionError,
     InvalidParameterError,
-    JobTimeoutError,
     NotFoundError,
     UnexpectedResponseError,
     error_from_payload,
 )
 from grok_transport._plan import Call
-from grok_transport._polling import Schedule, apoll, poll
+from grok_transport._polling import Schedule, apoll, job_schedule, poll
 from grok_transport._resources import path_id, read_json
 
 if TYPE_CHECKING:
@@ -162,24 +161,15 @@ def _not_found(error: NotFoundError, request_id: str, handed_over: bool) -> Exce
     )
 
 
-def _timed_out(request_id: str) -> Callable[[Answer | None, float], Exception]:
-    def timed_out(status: Answer | None, timeout: float) -> Exception:
-        return JobTimeoutError(
-            f"deferred request {request_id} was still pending after {timeout:g} s; it goes on at xAI: "
-            "fetch it later by its id (results are kept 24 hours)",
-            job_id=request_id,
-            last_status="pending",
+def _schedule(request_id: str, poll_interval: float, timeout: float | None) -> Schedule[Answer | None]:
+    def message(pending: Answer | None, waited: float) -> str:
+        return (
+            f"deferred request {request_id} was still pending after {waited:g} s; it goes on at xAI: "
+            "fetch it later by its id (results are kept 24 hours)"
         )
 
-    return timed_out
-
-
-def _schedule(request_id: str, poll_interval: float, timeout: float | None) -> Schedule[Answer | None]:
-    return Schedule(
-        interval=poll_interval,
-        max_interval=MAX_POLL_INTERVAL,
-        timeout=timeout,
-        timed_out=_timed_out(request_id),
+    return job_schedule(
+        request_id, message, interval=poll_interval, max_interval=MAX_POLL_INTERVAL, timeout=timeout
     )
 
 

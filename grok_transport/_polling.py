@@ -19,9 +19,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
-from grok_transport._errors import InvalidParameterError
+from grok_transport._errors import InvalidParameterError, JobTimeoutError
 
-__all__ = ["BACKOFF", "Schedule", "apoll", "poll"]
+__all__ = ["BACKOFF", "Schedule", "apoll", "job_schedule", "poll"]
 
 BACKOFF = 1.5
 """How much longer each wait is than the last while nothing changes."""
@@ -58,6 +58,27 @@ class Schedule(Generic[_S]):
             self.interval = min(self.interval * BACKOFF, self.ceiling)
         self.last = status
         return self.interval if self.deadline is None else min(self.interval, self.deadline - now)
+
+
+def job_schedule(
+    job_id: str,
+    message: Callable[[_S, float], str],
+    *,
+    interval: float,
+    max_interval: float,
+    timeout: float | None,
+) -> Schedule[_S]:
+    """The schedule of a wait on a server-side job: it ends in a :class:`JobTimeoutError`.
+
+    The error carries ``job_id`` and the last status seen, so the caller can wait again later
+    (the job runs on at the server); ``message(last_status, seconds_waited)`` says what was still
+    running and how to pick it up.
+    """
+
+    def timed_out(status: _S, waited: float) -> Exception:
+        return JobTimeoutError(message(status, waited), job_id=job_id, last_status=status)
+
+    return Schedule(interval=interval, max_interval=max_interval, timeout=timeout, timed_out=timed_out)
 
 
 def poll(

@@ -26,12 +26,11 @@ from typing import TYPE_CHECKING, Any
 from grok_transport._errors import (
     GrokError,
     InvalidParameterError,
-    JobTimeoutError,
     UnexpectedResponseError,
     VideoGenerationError,
 )
 from grok_transport._images import ImageSource, reference_image
-from grok_transport._polling import Schedule, apoll, poll
+from grok_transport._polling import Schedule, apoll, job_schedule, poll
 from grok_transport._resources import path_id, read_json
 from grok_transport._wire import TICKS_PER_USD
 
@@ -191,16 +190,14 @@ def _poll_path(request_id: str) -> str:
 
 
 def _schedule(request_id: str, poll_interval: float, timeout: float) -> Schedule[VideoStatus]:
-    def timed_out(status: VideoStatus, waited: float) -> JobTimeoutError:
-        return JobTimeoutError(
+    def message(status: VideoStatus, waited: float) -> str:
+        return (
             f"video job {request_id} was still {status.status} after {waited:g}s; it keeps running "
-            "on the server: wait for it again with its request id.",
-            job_id=request_id,
-            last_status=status,
+            "on the server: wait for it again with its request id."
         )
 
-    return Schedule(
-        interval=poll_interval, max_interval=MAX_POLL_INTERVAL, timeout=timeout, timed_out=timed_out
+    return job_schedule(
+        request_id, message, interval=poll_interval, max_interval=MAX_POLL_INTERVAL, timeout=timeout
     )
 
 

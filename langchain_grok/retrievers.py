@@ -23,7 +23,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import Field, model_validator
 
-from grok_transport import InvalidParameterError, RetrievalMode, SearchMatch
+from grok_transport import InvalidParameterError, RetrievalMode, SearchMatch, pick_collection
 from langchain_grok._connection import GrokConnectionMixin
 from langchain_grok._errors import as_langchain_error, translated_errors
 
@@ -115,14 +115,6 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnectionMixin):
 
     # ingestion ----------------------------------------------------------------------------------
 
-    def _target(self, collection_id: str | None) -> str:
-        if collection_id is not None:
-            return collection_id
-        if len(self.collection_ids) > 1:
-            message = "This retriever searches several collections: say which with collection_id=."
-            raise as_langchain_error(InvalidParameterError(message))
-        return self.collection_ids[0]
-
     def add_documents(
         self, documents: Sequence[Document], *, collection_id: str | None = None, **kwargs: Any
     ) -> list[str]:
@@ -132,9 +124,9 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnectionMixin):
         scalar metadata becoming the document's fields. ``collection_id`` is needed only when the
         retriever searches several collections. ``kwargs`` go to the transport (``timeout``).
         """
-        target = self._target(collection_id)
         texts, metadatas = [d.page_content for d in documents], [d.metadata for d in documents]
         with translated_errors():
+            target = pick_collection(self.collection_ids, collection_id)
             added = self.client.collections.add_texts(target, texts, metadatas=metadatas, **kwargs)
         return [document.file_id for document in added]
 
@@ -142,9 +134,9 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnectionMixin):
         self, documents: Sequence[Document], *, collection_id: str | None = None, **kwargs: Any
     ) -> list[str]:
         """Async twin of :meth:`add_documents`."""
-        target = self._target(collection_id)
         texts, metadatas = [d.page_content for d in documents], [d.metadata for d in documents]
         with translated_errors():
+            target = pick_collection(self.collection_ids, collection_id)
             added = await self.async_client.collections.add_texts(
                 target, texts, metadatas=metadatas, **kwargs
             )
@@ -159,8 +151,8 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnectionMixin):
         **kwargs: Any,
     ) -> list[str]:
         """Upload files (PDF, text, …) into the collection and wait until they are indexed; their ids."""
-        target = self._target(collection_id)
         with translated_errors():
+            target = pick_collection(self.collection_ids, collection_id)
             added = self.client.collections.add_files(target, list(paths), fields=fields, **kwargs)
         return [document.file_id for document in added]
 
@@ -173,8 +165,8 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnectionMixin):
         **kwargs: Any,
     ) -> list[str]:
         """Async twin of :meth:`add_files`."""
-        target = self._target(collection_id)
         with translated_errors():
+            target = pick_collection(self.collection_ids, collection_id)
             added = await self.async_client.collections.add_files(
                 target, list(paths), fields=fields, **kwargs
             )

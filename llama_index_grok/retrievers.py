@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from grok_transport import InvalidParameterError, RetrievalMode, SearchMatch
+from grok_transport import InvalidParameterError, RetrievalMode, SearchMatch, pick_collection
 from llama_index_grok._connection import ConnectionOptions, GrokConnected
 
 if TYPE_CHECKING:
@@ -118,13 +118,6 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnected):
 
     # ingestion ----------------------------------------------------------------------------------
 
-    def _target(self, collection_id: str | None) -> str:
-        if collection_id is not None:
-            return collection_id
-        if len(self.collection_ids) > 1:
-            raise InvalidParameterError("This retriever searches several collections: pass collection_id=.")
-        return self.collection_ids[0]
-
     def add_documents(
         self, documents: Sequence[Document], *, collection_id: str | None = None, **kwargs: Any
     ) -> list[str]:
@@ -134,9 +127,8 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnected):
         metadata becoming the document's fields. ``kwargs`` go to the transport (``timeout``).
         """
         texts, metadatas, names = _texts(documents)
-        added = self.client.collections.add_texts(
-            self._target(collection_id), texts, metadatas=metadatas, names=names, **kwargs
-        )
+        target = pick_collection(self.collection_ids, collection_id)
+        added = self.client.collections.add_texts(target, texts, metadatas=metadatas, names=names, **kwargs)
         return [document.file_id for document in added]
 
     async def aadd_documents(
@@ -144,8 +136,9 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnected):
     ) -> list[str]:
         """Async twin of :meth:`add_documents`."""
         texts, metadatas, names = _texts(documents)
+        target = pick_collection(self.collection_ids, collection_id)
         added = await self.async_client.collections.add_texts(
-            self._target(collection_id), texts, metadatas=metadatas, names=names, **kwargs
+            target, texts, metadatas=metadatas, names=names, **kwargs
         )
         return [document.file_id for document in added]
 
@@ -158,9 +151,8 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnected):
         **kwargs: Any,
     ) -> list[str]:
         """Upload files (PDF, text, …) into the collection and wait until they are indexed; their ids."""
-        added = self.client.collections.add_files(
-            self._target(collection_id), list(paths), fields=fields, **kwargs
-        )
+        target = pick_collection(self.collection_ids, collection_id)
+        added = self.client.collections.add_files(target, list(paths), fields=fields, **kwargs)
         return [document.file_id for document in added]
 
     async def aadd_files(
@@ -172,9 +164,8 @@ class GrokCollectionsRetriever(BaseRetriever, GrokConnected):
         **kwargs: Any,
     ) -> list[str]:
         """Async twin of :meth:`add_files`."""
-        added = await self.async_client.collections.add_files(
-            self._target(collection_id), list(paths), fields=fields, **kwargs
-        )
+        target = pick_collection(self.collection_ids, collection_id)
+        added = await self.async_client.collections.add_files(target, list(paths), fields=fields, **kwargs)
         return [document.file_id for document in added]
 
 
