@@ -19,7 +19,8 @@ place, :func:`grok_transport._retry.replayable`).
 The client holds configuration, sending, retries and streaming, and nothing per endpoint family:
 each family is one module with a sync and an async resource, reached as a property
 (``client.images``, ``.videos``, ``.files``, ``.batches``, ``.models``, ``.tokens``, ``.keys``,
-``.explanations``, ``.media``). Adding a family is a module and a property pair here.
+``.explanations``, ``.media``, ``.deferred``, ``.responses``, ``.collections``, ``.documents``).
+Adding a family is a module and a property pair here.
 
 ``timeout`` bounds a whole non-streamed request (connect, send, and reading the full body, even
 from a server that trickles bytes). A stream may run for minutes, so there the timeout bounds

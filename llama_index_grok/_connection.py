@@ -42,7 +42,7 @@ class ConnectionOptions(TypedDict, total=False):
 
 
 class GrokConnected:
-    """An object holding one connection's clients, built on first use."""
+    """An object holding one connection's clients, built on first use (``Grok``, the specs, the retriever)."""
 
     _clients: GrokClients
 
@@ -55,10 +55,10 @@ class GrokConnected:
 
     @property
     def client(self) -> GrokClient:
-        """The transport client (``client.media.download(url)`` keeps a result's bytes)."""
+        """The transport client, shared by equal settings (``client.media.download(url)`` keeps bytes)."""
         return self._clients.sync
 
     @property
     def async_client(self) -> AsyncGrokClient:
-        """The async transport client."""
+        """The async transport client (one pooled connection set per event loop)."""
         return self._clients.async_

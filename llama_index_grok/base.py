@@ -93,6 +93,7 @@ from grok_transport import (
     server_tool,
 )
 from llama_index_grok._batch import BatchResponse, as_chat, as_completion, converter, input_messages
+from llama_index_grok._connection import GrokConnected
 from llama_index_grok._convert import StreamState, answer_to_response, legacy_tool_call, to_wire_messages
 from llama_index_grok._deferred import deferred_job
 
@@ -133,7 +134,7 @@ def _api_parameter(name: str) -> Any:
 _SCHEMA_NAME = re.compile(r"[^a-zA-Z0-9_-]")
 
 
-class Grok(FunctionCallingLLM):
+class Grok(FunctionCallingLLM, GrokConnected):
     """Grok (xAI, Grok Inc, grokapi.io or any OpenAI-compatible Grok proxy) for LlamaIndex.
 
     Args:
@@ -418,16 +419,6 @@ class Grok(FunctionCallingLLM):
     def _settings(self, previous: ClientSettings) -> ClientSettings:
         """The fields' settings, with the caller's ``httpx`` clients from ``previous``."""
         return replace(previous, **{name: getattr(self, name) for name in _SETTING_FIELDS})
-
-    @property
-    def client(self) -> GrokClient:
-        """The synchronous transport client, created on first use (shared by equal settings)."""
-        return self._clients.sync
-
-    @property
-    def async_client(self) -> AsyncGrokClient:
-        """The asynchronous transport client (one pooled connection set per event loop)."""
-        return self._clients.async_
 
     def close(self) -> None:
         """Close the synchronous client's connections (it reopens them if used again)."""
