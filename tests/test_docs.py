@@ -32,14 +32,14 @@ SECTIONS = [
     "Model listing",
     "Grok Inc and grokapi.io",
     "Errors",
+    "Rate limits",
     "Models",
     "Responses API",
-    "Batch API",
-    "Deferred completions",
     "Stored responses",
     "Remote MCP",
+    "Batch API",
+    "Deferred completions",
     "Collections and document search",
-    "Rate limits",
     "Known defects of the alternatives",
 ]
 
