@@ -18,25 +18,20 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
-from grok_transport import Answer, GrokDeferredJob
-from langchain_grok._convert import answer_to_message
+from grok_transport import GrokDeferredJob
 from langchain_grok._errors import translated_errors
 
-__all__ = ["ChatGrokDeferredJob", "deferred_message"]
-
-
-def deferred_message(answer: Answer) -> AIMessage:
-    """The answer as ``invoke`` would have returned it (a deferred answer has no headers)."""
-    return answer_to_message(answer)
+__all__ = ["ChatGrokDeferredJob"]
 
 
 class ChatGrokDeferredJob(GrokDeferredJob[AIMessage]):
     """A deferred ``ChatGrok`` call on xAI's side; its result is an ``AIMessage``.
 
     Made by ``ChatGrok.defer`` / ``adefer``, or ``ChatGrok.deferred_job(request_id)`` in another
-    process. ``result(timeout=…)`` / ``await aresult()`` wait for it (polling every second, then
-    less often, as xAI's SDK does) and return the same message every time: xAI serves a result
-    once, and the job keeps it. ``fetch()`` looks once and returns ``None`` while it is pending.
+    process; its answer becomes a message through ``answer_to_message``, as ``invoke``'s does.
+    ``result(timeout=…)`` / ``await aresult()`` wait for it (polling every second, then less
+    often, as xAI's SDK does) and return the same message every time: xAI serves a result once,
+    and the job keeps it. ``fetch()`` looks once and returns ``None`` while it is pending.
     """
 
     def fetch(self) -> AIMessage | None:

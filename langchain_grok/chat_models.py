@@ -47,7 +47,7 @@ from langchain_grok._batch import ChatGrokBatchJob, ChatGrokBinding, batch_messa
 from langchain_grok._blocks import PROVIDER
 from langchain_grok._connection import GrokConnectionMixin
 from langchain_grok._convert import StreamChunks, answer_to_message, messages_to_wire
-from langchain_grok._deferred import ChatGrokDeferredJob, deferred_message
+from langchain_grok._deferred import ChatGrokDeferredJob
 from langchain_grok._errors import translated_errors
 
 if TYPE_CHECKING:
@@ -616,7 +616,7 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
         """The job of a deferred call started earlier, from this process or any other, by its id."""
         with translated_errors():
             return ChatGrokDeferredJob(
-                self.client, request_id, async_client=self.async_client, convert=deferred_message
+                self.client, request_id, async_client=self.async_client, convert=answer_to_message
             )
 
     def _deferred_call(
