@@ -4,8 +4,9 @@ Every job-shaped endpoint is polled the same way: look, and if the job is not ov
 again. The wait starts at ``interval`` and grows by :data:`BACKOFF` each time the job's status is
 unchanged (a queued batch can sit for hours), never past ``max_interval``; any change keeps the
 interval, so a job that is moving is picked up quickly. A ``timeout`` (seconds, ``None`` for
-none) ends the wait with the error ``timed_out`` builds from the last status, while the job runs
-on at the server and can be waited for again by its id. An ``interval`` of 0 polls back to back
+none) ends the wait with the error ``timed_out`` builds from the last status (for a job,
+:func:`job_schedule`'s :class:`~grok_transport.JobTimeoutError`), while the job runs on at the
+server and can be waited for again by its id. An ``interval`` of 0 polls back to back
 (a recorded job replayed in a test); a negative one is refused before the first look.
 
 The schedule is :class:`Schedule`, shared by :func:`poll` and :func:`apoll`, so the sync and async
