@@ -258,11 +258,12 @@ def pick_collection(collection_ids: Sequence[str], collection_id: str | None) ->
     """
     if collection_id is not None:
         return collection_id
-    if len(collection_ids) != 1:
-        raise InvalidParameterError(
-            "This retriever searches several collections: say which one to add to with collection_id=."
-        )
-    return collection_ids[0]
+    if len(collection_ids) == 1:
+        return collection_ids[0]
+    raise InvalidParameterError(
+        f"This retriever searches {len(collection_ids)} collections: say which one to add to with "
+        "collection_id=."
+    )
 
 
 def text_uploads(

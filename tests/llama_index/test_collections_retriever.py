@@ -18,7 +18,7 @@ from llama_index.core.schema import NodeWithScore
 from llama_index.core.selectors import LLMSingleSelector
 from llama_index.core.tools import QueryEngineTool
 
-from grok_transport import GrokClient, MissingAPIKeyError
+from grok_transport import GrokClient, InvalidParameterError, MissingAPIKeyError
 from grok_transport.testing import GrokTestServer, Reply
 from llama_index_grok import GrokCollectionsRetriever, collections_search_tool
 
@@ -201,3 +201,29 @@ def test_ingesting_without_a_management_key_says_which(
     with pytest.raises(MissingAPIKeyError, match="XAI_MANAGEMENT_API_KEY"):
         retriever.add_documents(DOCS)
     assert len(server.requests) == before
+
+
+def test_a_retriever_over_two_collections_adds_only_where_told(
+    server: GrokTestServer, collection_id: str
+) -> None:
+    with GrokClient(
+        api_key=server.api_key,
+        base_url=server.base_url,
+        management_base_url=server.base_url,
+        management_api_key=server.management_api_key,
+    ) as client:
+        other = client.collections.create("archive").id
+    retriever = GrokCollectionsRetriever(
+        [collection_id, other],
+        api_key=server.api_key,
+        base_url=server.base_url,
+        management_api_key=server.management_api_key,
+        management_base_url=server.base_url,
+    )
+    before = len(server.requests)
+    with pytest.raises(InvalidParameterError, match="collection_id="):
+        retriever.add_documents(DOCS)  # which one to fill? refused before any upload
+    assert len(server.requests) == before
+    (file_id,) = retriever.add_documents(DOCS[:1], collection_id=other)
+    (node,) = retriever.retrieve(QUESTION)[:1]
+    assert (node.node.metadata["file_id"], node.node.metadata["collection_id"]) == (file_id, other)
