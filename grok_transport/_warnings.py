@@ -71,7 +71,7 @@ def warn_unknown_model(model: str) -> None:
             return
         _warned.add(model)
     warn_at_caller(
-        f"{model!r} is not a model this release knows for xAI (a typo? client.list_models() "
+        f"{model!r} is not a model this release knows for xAI (a typo? client.models.list() "
         "lists what your key can use); it is sent as given, and xAI answers 404 if it does not exist.",
         UnknownModelWarning,
     )

@@ -1,10 +1,13 @@
 import json
+import re
 import warnings
+from typing import Any
 
 import pytest
 
 from grok_transport import (
     PROVIDERS,
+    GrokClient,
     InvalidParameterError,
     UnknownModelWarning,
     UnsupportedParameterWarning,
@@ -77,6 +80,18 @@ def test_accepted_reasoning_effort_is_sent_and_unknown_model_keeps_everything():
                 provider=XAI, model="my-proxy-model", messages=MESSAGES, stop=["x"], presence_penalty=0.1
             )
     assert body["stop"] == ["x"] and body["presence_penalty"] == 0.1
+
+
+def test_the_unknown_model_warning_suggests_a_call_that_lists_the_models(grok_server):
+    with pytest.warns(UnknownModelWarning) as seen:
+        build_chat_body(provider=XAI, model="grok-typo-for-advice", messages=MESSAGES)
+    advice = re.search(r"client\.([\w.]+)\(\)", str(seen[0].message))
+    assert advice is not None, str(seen[0].message)
+    with GrokClient(api_key=grok_server.api_key, base_url=grok_server.base_url) as client:
+        call: Any = client
+        for name in advice[1].split("."):
+            call = getattr(call, name)
+        assert "grok-4.3" in [card.id for card in call()]
 
 
 def test_empty_stop_list_is_not_a_parameter():
