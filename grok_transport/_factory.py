@@ -1,6 +1,6 @@
 """One way to build a client: every chat model, tool, tool spec and retriever goes through here.
 
-A framework object (``ChatGrok``, ``Grok``, a tool, a tool spec) holds its connection settings as
+A framework object (``ChatGrok``, ``Grok``, a tool, a tool spec, a retriever) holds its connection settings as
 one :class:`ClientSettings` and its clients in a :class:`GrokClients`, which builds them on first
 use. So a setting means the same thing wherever a client is built: the key is resolved the same
 way (argument, then the provider's variable, then ``GROK_API_KEY``; see

@@ -1,8 +1,8 @@
-"""Connection settings shared by ``ChatGrok`` and the tools, and the clients built from them.
+"""Connection settings shared by ``ChatGrok``, the tools and the retriever, and their clients.
 
 The settings are ``grok_transport.ClientSettings``' fields, one pydantic field each (with the
 aliases LangChain users know); the clients come from ``grok_transport.GrokClients``, the one
-factory every chat model, tool and tool spec uses: built on first use, shared by objects with the
+factory every chat model, tool, tool spec and retriever uses: built on first use, shared by objects with the
 same settings, left behind by copies and pickles (see ``grok_transport/_factory.py`` for why).
 The key travels with a pickled object, since a worker must be able to call the API, but only as a
 ``SecretStr``: never in ``repr``, ``str`` or ``dumpd``.
