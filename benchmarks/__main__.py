@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--smoke] [--no-write] [--update-baseline]``: measure, print, write.
+"""``python -m benchmarks [--smoke] [--no-write] [--update-baseline] [--rewrite-markdown]``: measure, write.
 
 Every figure comes from one run on one machine. A plain run writes ``results.local.md`` and
 ``results.local.json`` beside this file (untracked, in .gitignore), so measuring never leaves a
@@ -7,7 +7,9 @@ instead, which is a decision to publish. Regressions are reported only against f
 on this same machine (the last local run, else the committed baseline if it was made here):
 another machine's microseconds say nothing about this change. ``--smoke`` shrinks every loop so
 the whole run takes seconds (the test suite runs it so the harness cannot rot; it asserts nothing
-about speed and never writes results).
+about speed and never writes results). ``--rewrite-markdown`` measures nothing: it re-renders
+``RESULTS.md`` from ``results.json`` after ``NOTES.md`` or ``FLEET.md`` (the fleet benchmark's
+figures, benchmarks/fleet.py) changed.
 """
 
 from __future__ import annotations
@@ -281,7 +283,20 @@ def main(argv: list[str] | None = None) -> int:
         help="write the committed RESULTS.md and results.json (default: the untracked results.local.*)",
     )
     parser.add_argument("--only", action="append", help="measure only this subject (repeatable)")
+    parser.add_argument(
+        "--rewrite-markdown",
+        action="store_true",
+        help="measure nothing: re-render RESULTS.md from results.json (after editing NOTES.md or FLEET.md)",
+    )
     args = parser.parse_args(argv)
+    if args.rewrite_markdown:
+        published = json.loads(RESULTS_JSON.read_text())
+        figures = published["results"]
+        RESULTS_MD.write_text(
+            render_markdown(table(figures), verdicts(figures), published["versions"], published["machine"])
+        )
+        print(f"rewrote {RESULTS_MD.relative_to(HERE.parent)} from {RESULTS_JSON.relative_to(HERE.parent)}")
+        return 0
     sizes = SMOKE if args.smoke else FULL
     results = measure(sizes, set(args.only) if args.only else None)
     machine = _machine()
@@ -309,10 +324,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def render_markdown(report: str, checks: list[str], versions: dict[str, str]) -> str:
-    """RESULTS.md: what was measured, how, on what, and the verdicts."""
+def render_markdown(
+    report: str, checks: list[str], versions: dict[str, str], machine: str | None = None
+) -> str:
+    """RESULTS.md: what was measured, how, on what (``machine``, else this one), and the verdicts."""
     version_lines = "\n".join(f"- {k} {v}" for k, v in versions.items())
     notes = (HERE / "NOTES.md").read_text() if (HERE / "NOTES.md").is_file() else ""
+    # The fleet benchmark (benchmarks/fleet.py) is a separate run of minutes; its section is kept in
+    # FLEET.md so that re-measuring the figures above never drops it.
+    fleet = (HERE / "FLEET.md").read_text() if (HERE / "FLEET.md").is_file() else ""
     return f"""# Benchmark results
 
 Produced by `python -m benchmarks` (one run; every ratio is paired against raw httpx in the same
@@ -328,7 +348,7 @@ import and one call. Batch = `client.batches.submit` of {batch.PROMPTS:,} chat p
 generator, in a fresh interpreter: its CPU time, and its peak RSS above the bare interpreter; then
 the CPU time to wait, read every page and parse every result (see `benchmarks/batch.py`).
 
-Machine: {_machine()}
+Machine: {machine or _machine()}
 
 Versions:
 {version_lines}
@@ -339,7 +359,7 @@ Versions:
 
 {chr(10).join(checks)}
 
-{notes}"""
+{fleet}{chr(10) if fleet else ""}{notes}"""
 
 
 if __name__ == "__main__":

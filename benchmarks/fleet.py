@@ -17,7 +17,8 @@ per key and model), side by side in one run:
 The fleet is tests/fleet.py's (workers built on ``AsyncGrokClient``); Redis is a real
 ``redis-server`` (tests/redis_server.py). ``--smoke`` shrinks everything to seconds (the test
 suite runs it so the harness cannot rot); it asserts nothing about speed. Figures are printed;
-the lead copies them into benchmarks/RESULTS.md.
+they are copied into benchmarks/FLEET.md, which ``python -m benchmarks`` includes in RESULTS.md
+(``python -m benchmarks --rewrite-markdown`` re-renders RESULTS.md without measuring again).
 """
 
 from __future__ import annotations

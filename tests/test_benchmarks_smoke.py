@@ -60,3 +60,15 @@ def test_a_plain_run_writes_untracked_files_and_compares_only_with_this_machine(
         here,
         {"machine": "Linux, 2 cores, this CPU", "results": {"ChatGrok": {"call_us": 80}}},
     )
+
+
+def test_regenerating_results_keeps_the_fleet_section() -> None:
+    """The fleet benchmark is a separate run; re-measuring the main table must not drop its figures."""
+    from benchmarks.__main__ import HERE, render_markdown
+
+    fleet = (HERE / "FLEET.md").read_text()
+    rendered = render_markdown("| subject |", ["- a verdict"], {"python": "3"})
+    assert "## Many workers, one key" in fleet
+    assert fleet.strip() in rendered
+    assert rendered.index("- a verdict") < rendered.index("## Many workers, one key")
+    assert (HERE / "RESULTS.md").read_text().count("## Many workers, one key") == 1
