@@ -46,6 +46,7 @@ from grok_transport._resources import path_id, read_json
 
 if TYPE_CHECKING:
     from grok_transport._client import AsyncGrokClient, GrokClient
+    from grok_transport._providers import Provider
 
 __all__ = [
     "AsyncDeferred",
@@ -105,11 +106,11 @@ def deferred_body(call: Call) -> dict[str, Any]:
     return {**call.body, "deferred": True}
 
 
-def check_provider(provider: str) -> None:
+def check_provider(provider: Provider) -> None:
     """Deferred completions are xAI's: Grok Inc and grokapi.io would answer a normal completion."""
-    if provider not in ("xai", "custom"):
+    if not provider.deferred:
         raise InvalidParameterError(
-            f"deferred completions are an xAI feature; provider {provider!r} has none."
+            f"deferred completions are an xAI feature; provider {provider.name!r} has none."
         )
 
 
@@ -189,7 +190,7 @@ class Deferred:
         Not sent twice once it may have reached xAI: a second start would be a second, billed
         request whose id nobody keeps.
         """
-        check_provider(self._client.provider)
+        check_provider(self._client.connection.provider)
         body = deferred_body(call)
         return read_request_id(self._client.request_json("POST", call.endpoint, body, idempotent=False))
 
@@ -231,7 +232,7 @@ class AsyncDeferred:
 
     async def start(self, call: Call) -> str:
         """Async twin of :meth:`Deferred.start`."""
-        check_provider(self._client.provider)
+        check_provider(self._client.connection.provider)
         body = deferred_body(call)
         data = await self._client.request_json("POST", call.endpoint, body, idempotent=False)
         return read_request_id(data)

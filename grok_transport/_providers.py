@@ -76,6 +76,8 @@ class Provider:
     """``/v1/tokenize-text``, the model's own token counts (xAI)."""
     media: bool = True
     """Image edits and video generation (xAI)."""
+    deferred: bool = True
+    """Deferred chat completions, ``"deferred": true`` and ``/v1/chat/deferred-completion`` (xAI)."""
     key_management: bool = False
     """``/v1/keys/...`` and ``/v1/chat/explain`` (Grok Inc)."""
 
@@ -86,6 +88,7 @@ _CHAT_ONLY: dict[str, Any] = {
     "batches": False,
     "tokenizer": False,
     "media": False,
+    "deferred": False,
 }
 """Grok Inc and grokapi.io serve chat completions and little else (docs/wire.md, "Grok Inc and
 grokapi.io")."""

@@ -199,7 +199,7 @@ def test_a_stored_response_reads_back_and_deletes(adapter: Adapter, grok_server:
     stored = llm.get_response(response_id)
     assert adapter.text(stored) == adapter.text(live)
     assert adapter.response_id(stored) == response_id
-    assert asyncio.run(llm.aget_response(response_id)) is not None
+    assert adapter.text(asyncio.run(llm.aget_response(response_id))) == adapter.text(live)
     assert llm.delete_response(response_id) is True
     with pytest.raises(NotFoundError):
         llm.get_response(response_id)

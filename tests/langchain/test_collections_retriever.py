@@ -135,6 +135,7 @@ def _check_agent(server: GrokTestServer, messages: list[Any]) -> None:
     (tool_message,) = [m for m in messages if isinstance(m, ToolMessage)]
     assert "built in 1950" in str(tool_message.content)
     assert isinstance(messages[-1], AIMessage) and not messages[-1].tool_calls
+    assert "1950" in str(messages[-1].content)  # the answer uses what the tool retrieved
     chats = [r.json for r in server.requests if r.path == "/v1/chat/completions"]
     assert chats[0]["tools"][0]["function"]["name"] == "search_handbook"
     results = [m["content"] for m in chats[-1]["messages"] if m["role"] == "tool"]

@@ -121,7 +121,7 @@ async def test_a_function_agent_uses_it_through_a_query_engine_tool(
     handler = FunctionAgent(tools=[tool], llm=llm, streaming=False).run(user_msg=QUESTION)
     results = [e async for e in handler.stream_events() if isinstance(e, ToolCallResult)]
     output = await handler
-    assert output.response.content
+    assert "1950" in str(output.response.content)  # the agent's answer uses the tool's result
     (result,) = results
     assert "built in 1950" in str(result.tool_output.raw_output.source_nodes[0].node.get_content())
     chats = _chats(server)
