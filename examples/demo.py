@@ -115,7 +115,7 @@ def langchain_part(t: Target) -> None:
     edit = painter.invoke({"prompt": "the same lighthouse at night", "reference_images": [first]})
     print(f"    edited: {edit}")
     if not t.live or os.environ.get("GROK_DEMO_VIDEO"):
-        director = GrokVideoGenerationTool.from_model(model, poll_interval=None if t.live else 0.05)
+        director = GrokVideoGenerationTool.from_model(model)
         print(f"    video: {director.invoke({'prompt': 'waves under the lighthouse', 'image_url': first})}")
     else:
         print("    video: skipped on the real API (a minute or two, and billed); set GROK_DEMO_VIDEO=1")

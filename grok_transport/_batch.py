@@ -91,7 +91,8 @@ CREATES, CREATE_WINDOW = 1, 1.0
 PAGE_SIZE = 100
 """Results per page, as the recorded traffic asks for."""
 POLL_INTERVAL, MAX_POLL_INTERVAL = 5.0, 60.0
-"""Polling starts every 5 s and, while nothing changes, slows by half again up to once a minute."""
+"""Polling warms up to every 5 s (``_polling.FIRST_WAIT`` first) and, while nothing changes, slows
+by half again up to once a minute."""
 
 _ENVELOPE = len('{"batch_requests":[]}')
 _COMPACT = (",", ":")

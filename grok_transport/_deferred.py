@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 POLL_INTERVAL = 1.0
-"""Seconds between the first looks at a pending request (xAI's SDK polls every second)."""
+"""Seconds between looks at a pending request once warmed up (xAI's SDK polls every second)."""
 MAX_POLL_INTERVAL = 5.0
 """The longest wait between two looks while the request stays pending."""
 TIMEOUT = 600.0

@@ -1,9 +1,12 @@
 """One way to wait for a job on the server: a video, a batch, a deferred completion, an indexing.
 
 Every job-shaped endpoint is polled the same way: look, and if the job is not over, wait and look
-again. The wait starts at ``interval`` and grows by :data:`BACKOFF` each time the job's status is
-unchanged (a queued batch can sit for hours), never past ``max_interval``; any change keeps the
-interval, so a job that is moving is picked up quickly. A ``timeout`` (seconds, ``None`` for
+again. The first wait is :data:`FIRST_WAIT` and each one after it is :data:`BACKOFF` times longer
+until it reaches ``interval``: a short job (a deferred completion, a small batch, any job on the
+local server) is picked up within about a second, and a long one costs only a handful of extra
+looks before settling into the interval. From there the wait grows by :data:`BACKOFF` each time
+the job's status is unchanged (a queued batch can sit for hours), never past ``max_interval``; any
+change keeps the interval, so a job that is moving is picked up quickly. A ``timeout`` (seconds, ``None`` for
 none) ends the wait with the error ``timed_out`` builds from the last status (for a job,
 :func:`job_schedule`'s :class:`~grok_transport.JobTimeoutError`), while the job runs on at the
 server and can be waited for again by its id. An ``interval`` of 0 polls back to back
@@ -22,10 +25,13 @@ from typing import Generic, TypeVar
 
 from grok_transport._errors import InvalidParameterError, JobTimeoutError
 
-__all__ = ["BACKOFF", "Schedule", "apoll", "job_schedule", "poll"]
+__all__ = ["BACKOFF", "FIRST_WAIT", "Schedule", "apoll", "job_schedule", "poll"]
 
 BACKOFF = 1.5
-"""How much longer each wait is than the last while nothing changes."""
+"""How much longer each wait is than the last while warming up, and while nothing changes."""
+
+FIRST_WAIT = 0.25
+"""Seconds before the second look at a job, unless its ``interval`` is shorter."""
 
 _S = TypeVar("_S")
 
@@ -44,6 +50,7 @@ class Schedule(Generic[_S]):
         if interval < 0 or (timeout is not None and timeout < 0):
             raise InvalidParameterError("poll_interval and timeout must be >= 0 (timeout may be None).")
         self.interval = interval
+        self.wait = min(FIRST_WAIT, interval)
         self.ceiling = max(interval, max_interval)
         self.timeout = timeout
         self.deadline = None if timeout is None else time.monotonic() + timeout
@@ -55,10 +62,13 @@ class Schedule(Generic[_S]):
         now = time.monotonic()
         if self.deadline is not None and now >= self.deadline:
             raise self.timed_out(status, self.timeout or 0.0)
-        if self.last is not None and self.last == status:
-            self.interval = min(self.interval * BACKOFF, self.ceiling)
+        if self.last is not None:
+            if self.wait < self.interval:  # warming up: every look waits longer, up to the interval
+                self.wait = min(self.wait * BACKOFF, self.interval)
+            elif self.last == status:  # nothing moved: back off, up to the ceiling
+                self.wait = min(self.wait * BACKOFF, self.ceiling)
         self.last = status
-        return self.interval if self.deadline is None else min(self.interval, self.deadline - now)
+        return self.wait if self.deadline is None else min(self.wait, self.deadline - now)
 
 
 def job_schedule(

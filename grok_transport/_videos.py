@@ -41,8 +41,8 @@ __all__ = ["AsyncVideos", "DEFAULT_VIDEO_MODEL", "VideoResult", "VideoStatus", "
 
 DEFAULT_VIDEO_MODEL = "grok-imagine-video"
 DEFAULT_POLL_INTERVAL = 2.0
-"""Seconds between polls while the job moves; 1.5 times longer each time it stands still, up to
-:data:`MAX_POLL_INTERVAL`."""
+"""Seconds between polls once warmed up (``_polling.FIRST_WAIT`` first) while the job moves; 1.5
+times longer each time it stands still, up to :data:`MAX_POLL_INTERVAL`."""
 MAX_POLL_INTERVAL = 15.0
 DEFAULT_TIMEOUT = 600.0
 """Ten minutes: a 15-second 720p video can take several."""

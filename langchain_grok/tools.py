@@ -251,7 +251,8 @@ class GrokVideoGenerationTool(_GrokTool):
     aspect_ratio: str | None = None
     """e.g. ``"16:9"``."""
     poll_interval: float | None = None
-    """Seconds before the first poll (each later wait is longer); the transport's default if unset."""
+    """Seconds between polls once warmed up (waits grow while the job stands still); the transport's
+    default if unset."""
     max_wait: float | None = None
     """Seconds to wait for the video before ``JobTimeoutError``; the transport's default (ten
     minutes) if unset. The job keeps running on the server either way."""

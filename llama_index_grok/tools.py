@@ -167,7 +167,7 @@ class GrokVideoToolSpec(_GrokToolSpec):
         duration: Seconds (1-15) when the model asks for no length.
         resolution: ``"480p"``, ``"720p"`` or ``"1080p"``.
         aspect_ratio: e.g. ``"16:9"``.
-        poll_interval: Seconds before the first poll (later waits are longer).
+        poll_interval: Seconds between polls once warmed up (waits grow while the job stands still).
         max_wait: Seconds to wait for the video (default ten minutes).
         base_url / provider / auth_style, timeout, max_retries, default_headers: As for ``Grok``.
         rate_limit_rpm, rate_limit_tpm, rate_limit_store: The request-and-token budget, as for ``Grok``.

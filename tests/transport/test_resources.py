@@ -101,13 +101,25 @@ def test_a_resource_keeps_its_client_and_the_client_is_freed_when_dropped() -> N
 # -- one poller ------------------------------------------------------------------------------------
 
 
-def test_the_poller_backs_off_only_while_nothing_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_poller_warms_up_then_backs_off_only_while_nothing_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     waits: list[float] = []
     monkeypatch.setattr("grok_transport._polling.time.sleep", waits.append)
-    statuses = iter(["queued", "queued", "queued", "running 1", "running 2", "running 2", "done"])
-    schedule: Schedule[str] = Schedule(interval=2.0, max_interval=6.0, timeout=None, timed_out=RuntimeError)
+    statuses = iter(["queued"] * 5 + ["running 1", "running 2"] + ["running 2"] * 4 + ["done"])
+    schedule: Schedule[str] = Schedule(interval=1.0, max_interval=3.0, timeout=None, timed_out=RuntimeError)
     assert poll(lambda: next(statuses), lambda s: s == "done", schedule) == "done"
-    assert waits == [2.0, 3.0, 4.5, 4.5, 4.5, 6.0]  # grows while queued, holds while moving, capped
+    warm_up = [0.25, 0.375, 0.5625, 0.84375, 1.0]  # a short job is seen within a second
+    assert waits == pytest.approx([*warm_up, 1.0, 1.0, 1.5, 2.25, 3.0, 3.0])  # holds while moving, capped
+
+
+def test_a_zero_interval_polls_back_to_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr("grok_transport._polling.time.sleep", waits.append)
+    statuses = iter(["queued", "queued", "done"])
+    schedule: Schedule[str] = Schedule(interval=0.0, max_interval=3.0, timeout=None, timed_out=RuntimeError)
+    assert poll(lambda: next(statuses), lambda s: s == "done", schedule) == "done"
+    assert waits == [0.0, 0.0]
 
 
 # -- one client factory ----------------------------------------------------------------------------

@@ -235,3 +235,32 @@ def test_a_video_finishes_by_elapsed_time_not_by_polls(grok_server_factory: Any)
         assert client.get(f"/videos/{started}").status_code == 202  # just started
         time.sleep(0.5)
         assert client.get(f"/videos/{started}").json()["status"] == "done"  # one poll after the time
+
+
+@pytest.mark.parametrize("job", ["video", "batch", "deferred"])
+def test_a_job_started_with_the_default_schedule_is_collected_within_about_a_second(
+    grok_server_factory: Any, monkeypatch: pytest.MonkeyPatch, job: str
+) -> None:
+    """What a README snippet or a default tool waits offline: the schedule's first looks, not 2-5 s."""
+    server = grok_server_factory()  # the default job_seconds
+    waits: list[float] = []
+    really_sleep = time.sleep
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        really_sleep(seconds)
+
+    monkeypatch.setattr("grok_transport._polling.time.sleep", sleep)
+    with GrokClient(api_key=server.api_key, base_url=server.base_url) as client:
+        if job == "video":
+            assert client.videos.generate("waves under the lighthouse").url
+        elif job == "batch":
+            batch = client.batches.submit(
+                [{"messages": [{"role": "user", "content": "hi"}], "model": "grok-4.3"}]
+            )
+            assert batch.wait(progress=False).succeeded == 1
+        else:
+            plan = client.plan([{"role": "user", "content": "hi"}], model="grok-4.3")
+            assert client.deferred.wait(client.deferred.start(plan)).text
+    assert waits and sum(waits) <= 1.5, waits  # was 2 s for a video, 5 s for a batch
+
