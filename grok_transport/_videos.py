@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 __all__ = ["AsyncVideos", "DEFAULT_VIDEO_MODEL", "VideoResult", "VideoStatus", "Videos", "build_video_body"]
 
 DEFAULT_VIDEO_MODEL = "grok-imagine-video"
+VIDEO_MODELS = (DEFAULT_VIDEO_MODEL, "grok-imagine-video-1.5")
+"""The video models xAI serves (docs/wire.md, "Video"); the local server answers others 404."""
 DEFAULT_POLL_INTERVAL = 2.0
 """Seconds between polls once warmed up (``_polling.FIRST_WAIT`` first) while the job moves; 1.5
 times longer each time it stands still, up to :data:`MAX_POLL_INTERVAL`."""

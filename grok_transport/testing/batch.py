@@ -38,7 +38,6 @@ import random
 import threading
 import time
 import uuid
-import weakref
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -151,6 +150,12 @@ class BatchQueue:
         self._rng = random.Random(0)
         self._scratch = State((), 0)  # renders items without touching the test's script
         self._dialects = {"chat_get_completion": XaiDialect(), "responses": XaiResponsesDialect()}
+
+    def forget(self) -> None:
+        """Drop every batch and the add/create counts (``GrokTestServer.clear``); keep the settings."""
+        with self._lock:
+            self._batches.clear()
+            self._calls.clear()
 
     # the endpoints ---------------------------------------------------------------------------
 
@@ -415,17 +420,13 @@ def _json(obj: Any) -> Response:
     return Response(200, _dumps(obj))
 
 
-_queues: weakref.WeakKeyDictionary[State, BatchQueue] = weakref.WeakKeyDictionary()
-_queues_lock = threading.Lock()
-
-
 def _queue_of(state: State) -> BatchQueue:
-    with _queues_lock:
-        queue = _queues.get(state)
-        if queue is None:
-            queue = _queues[state] = BatchQueue()
-            queue.delay = state.job_seconds
+    def make() -> BatchQueue:
+        queue = BatchQueue()
+        queue.delay = state.job_seconds
         return queue
+
+    return state.store("batches", make)
 
 
 def batch_queue(server: GrokTestServer) -> BatchQueue:

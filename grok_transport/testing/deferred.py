@@ -24,7 +24,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +62,11 @@ class DeferredStore:
         """Requests not collected yet."""
         return len(self._requests)
 
+    def forget(self) -> None:
+        """Drop every request (``GrokTestServer.clear``); keep ``complete_after``."""
+        with self._lock:
+            self._requests.clear()
+
     def add(self, completion: dict[str, Any], reply: Reply | None, job_seconds: float) -> str:
         request_id = str(uuid.uuid4())
         pending = job_seconds if self.complete_after is None else self.complete_after
@@ -82,16 +86,8 @@ class DeferredStore:
             return self._requests.pop(request_id)
 
 
-_stores: weakref.WeakKeyDictionary[State, DeferredStore] = weakref.WeakKeyDictionary()
-_stores_lock = threading.Lock()
-
-
 def _store_of(state: State) -> DeferredStore:
-    with _stores_lock:
-        store = _stores.get(state)
-        if store is None:
-            store = _stores[state] = DeferredStore()
-        return store
+    return state.store("deferred", DeferredStore)
 
 
 def deferred_store(server: GrokTestServer) -> DeferredStore:

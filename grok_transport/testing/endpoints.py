@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from .._catalogue import ModelInfo, known_models
+from .._videos import VIDEO_MODELS
 from . import media
 from . import models as models_served
 from ._http import Response
@@ -81,7 +82,8 @@ def _long_context(info: ModelInfo) -> dict[str, int]:
 
 def _entries(dialect: str, extra: frozenset[str]) -> list[dict[str, Any]]:
     if dialect == "xai":
-        return [_xai_model(m) for m in _listed(extra)]
+        videos = [{"id": name, **_OWNED, "owned_by": "xai"} for name in VIDEO_MODELS]  # ids only, as xAI's
+        return [*(_xai_model(m) for m in _listed(extra)), *videos]
     owner = "grokinc" if dialect == "grokinc" else "xai"
     names = [m.name for m in known_models(dialect)]
     return [{"id": name, **_OWNED, "owned_by": owner} for name in [*names, *sorted(extra - set(names))]]

@@ -46,8 +46,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from .._videos import DEFAULT_VIDEO_MODEL, VIDEO_MODELS
 from ._http import Response
 from .answer import stand_in
+from .models import not_served
 from .replies import Reply
 
 if TYPE_CHECKING:
@@ -316,6 +318,9 @@ def start_video(x: Exchange) -> Response:
         duration = int(duration)
     if not isinstance(duration, int) or isinstance(duration, bool) or not 1 <= duration <= 15:
         return x.dialect.error(400, f"duration must be between 1 and 15 seconds, got {duration!r}.")
+    model = str(body.get("model") or DEFAULT_VIDEO_MODEL)
+    if model not in VIDEO_MODELS and model not in x.state.models:
+        return x.dialect.error(404, not_served(model))
     resolution = body.get("resolution") or "480p"
     if resolution not in _VIDEO_TICKS_PER_SECOND:
         return x.dialect.error(400, f"Invalid resolution {resolution!r}: expected 480p, 720p or 1080p.")
@@ -325,7 +330,6 @@ def start_video(x: Exchange) -> Response:
         problem = _reference_problem(x, image)
         if problem is not None:
             return x.dialect.error(400, f"image: {problem}")
-    model = str(body.get("model") or "grok-imagine-video")
     job = x.state.media.start_video(model, duration, resolution, x.state.job_seconds)
     x.billable = True
     return _answer({"request_id": job.request_id})

@@ -192,7 +192,11 @@ class GrokTestServer:
         return self._state.recorded()
 
     def clear(self) -> None:
-        """Empty the queue and recordings; reset limits, credits, keys and images (not the default)."""
+        """Empty the queue and recordings; reset what requests left behind.
+
+        Limits, credits, keys, images, videos, collections, batches and deferred requests are
+        reset; the default reply and how batches and deferred requests are set to behave stay.
+        """
         self._state.clear()
 
     # request pipeline (runs on the server thread) ------------------------------------------

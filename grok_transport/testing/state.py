@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from .collections import CollectionStore
 from .media import MediaStore
@@ -51,6 +51,16 @@ def mask_headers(headers: dict[str, str]) -> dict[str, str]:
     if "x-api-key" in masked:
         masked["x-api-key"] = "***"
     return masked
+
+
+class Forgetful(Protocol):
+    """A store a feature module keeps on the state (see :meth:`State.store`)."""
+
+    def forget(self) -> None:
+        """Drop what requests left behind; keep what the test configured."""
+
+
+_F = TypeVar("_F", bound=Forgetful)
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,20 @@ class State:
         self.job_seconds = job_seconds  # how long a video, batch item or deferred answer stays pending
         self.media = MediaStore()
         self.collections = CollectionStore()
+        self.stores: dict[str, Forgetful] = {}  # see .store
         self.clear()
+
+    def store(self, name: str, make: Callable[[], _F]) -> _F:
+        """The store ``name`` of a feature module, made by ``make`` on first use.
+
+        For the modules that import this one (batches, deferred completions); :meth:`clear`
+        makes each store forget.
+        """
+        with self.lock:
+            found = self.stores.get(name)
+            if found is None:
+                found = self.stores[name] = make()
+            return found  # type: ignore[return-value]  # one name, one maker
 
     def next_reply(self) -> Reply | None:
         """The next scripted reply, else the sticky one, else None (answer with the stand-in)."""
@@ -170,4 +193,6 @@ class State:
             self.images = 0
             self.media.clear()
             self.collections.clear()
+            for store in self.stores.values():
+                store.forget()
             self.keys = dict.fromkeys(self.initial_keys, ("test", int(time.time())))

@@ -23,6 +23,7 @@ from grok_transport import (
     GrokDeferredJob,
     InvalidParameterError,
     JobTimeoutError,
+    NotFoundError,
     ServerError,
     mcp_tool,
 )
@@ -202,3 +203,23 @@ def test_a_request_that_failed_at_xai_raises_the_server_message_once(grok_server
         with pytest.raises(ServerError, match="Timed out waiting for first token"):
             job.result(poll_interval=0.01)
     assert len(_fetches(grok_server)) == 1  # the failure was the one delivery: asking again cannot help
+
+
+def test_clear_forgets_deferred_requests_and_batches_but_keeps_their_settings(
+    grok_server: GrokTestServer,
+) -> None:
+    from grok_transport.testing.batch import batch_queue
+
+    deferred_store(grok_server).complete_after = 0.0
+    batch_queue(grok_server).fail_marker = "[[odd]]"
+    with _client(grok_server) as client:
+        request_id = client.deferred.start(client.plan(ASK, model=MODEL))
+        batch = client.batches.create("before the clear")
+        grok_server.clear()  # what one test left must not answer in the next
+        with pytest.raises(DeferredResultNotFoundError):
+            client.deferred.fetch(request_id)
+        assert list(client.batches.list()) == []
+        with pytest.raises(NotFoundError):
+            client.batches.get(batch.id)
+    assert deferred_store(grok_server).complete_after == 0.0
+    assert batch_queue(grok_server).fail_marker == "[[odd]]"

@@ -264,3 +264,13 @@ def test_a_job_started_with_the_default_schedule_is_collected_within_about_a_sec
             assert client.deferred.wait(client.deferred.start(plan)).text
     assert waits and sum(waits) <= 1.5, waits  # was 2 s for a video, 5 s for a batch
 
+
+def test_an_unknown_video_model_is_a_404_like_xais(grok_server_factory: Any) -> None:
+    server = grok_server_factory(models=["my-video-finetune"])
+    with GrokClient(api_key=server.api_key, base_url=server.base_url) as client:
+        with pytest.raises(NotFoundError, match="grok-imagine-vidoe does not exist"):
+            client.videos.start("waves", model="grok-imagine-vidoe")
+        assert client.videos.start("waves", model="grok-imagine-video-1.5")
+        assert client.videos.start("waves", model="my-video-finetune")  # a test's own name is served
+        listed = [m.id for m in client.models.list()]
+    assert {"grok-imagine-video", "grok-imagine-video-1.5"} <= set(listed)  # listed as they are served
