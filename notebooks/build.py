@@ -368,7 +368,7 @@ from IPython.display import Markdown
 
 from langchain_grok import GrokVideoGenerationTool
 
-director = GrokVideoGenerationTool.from_model(llm, duration=3, poll_interval=1)
+director = GrokVideoGenerationTool.from_model(llm, duration=3)
 args = {"prompt": "Waves roll in under the lighthouse.", "image_url": edited.artifact["images"][0]["url"]}
 video = director.invoke({"type": "tool_call", "id": "video-1", "name": director.name, "args": args})
 print("the model sees:", video.content)
@@ -464,7 +464,7 @@ order; with `return_exceptions=True` an item that failed (or has not run yet) is
 from grok_transport import TICKS_PER_USD, BatchItemError
 
 try:
-    final = job.wait(poll_interval=1, timeout=100, progress=LIVE)
+    final = job.wait(timeout=100, progress=LIVE)
     print(f"{final.succeeded} answered, {final.failed} failed")
 except TimeoutError:
     print("still running on xAI's side: run this cell again later")
@@ -691,7 +691,7 @@ from IPython.display import Markdown
 
 from llama_index_grok import GrokVideoToolSpec
 
-videos = GrokVideoToolSpec(**CONNECTION, duration=3, poll_interval=1)
+videos = GrokVideoToolSpec(**CONNECTION, duration=3)
 said = videos.generate_video("Waves roll in under the lighthouse.", image_url=str(edited.url))
 print(said)
 url = said.rsplit(" ", 1)[1]
@@ -742,7 +742,7 @@ for a batch of prompts.
 prompts = [f"What does a lighthouse keeper do in {season}? One sentence." for season in ("spring", "winter")]
 job = llm.batch_submit(prompts)
 try:
-    job.wait(poll_interval=1, timeout=100, progress=LIVE)  # a tqdm bar when live
+    job.wait(timeout=100, progress=LIVE)  # a tqdm bar when live
 except TimeoutError:
     print("still running on xAI's side: run this cell again later")
 for response in job.results(return_exceptions=True):
