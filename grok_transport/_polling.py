@@ -6,8 +6,8 @@ until it reaches ``interval``: a short job (a deferred completion, a small batch
 local server) is picked up within about a second, and a long one costs only a handful of extra
 looks before settling into the interval. From there the wait grows by :data:`BACKOFF` each time
 the job's status is unchanged (a queued batch can sit for hours), never past ``max_interval``; any
-change keeps the interval, so a job that is moving is picked up quickly. A ``timeout`` (seconds, ``None`` for
-none) ends the wait with the error ``timed_out`` builds from the last status (for a job,
+change keeps the interval, so a job that is moving is picked up quickly. A ``timeout`` (seconds,
+``None`` for none) ends the wait with the error ``timed_out`` builds from the last status (for a job,
 :func:`job_schedule`'s :class:`~grok_transport.JobTimeoutError`), while the job runs on at the
 server and can be waited for again by its id. An ``interval`` of 0 polls back to back
 (a recorded job replayed in a test); a negative one is refused before the first look.
