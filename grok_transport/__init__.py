@@ -13,6 +13,7 @@ from types import FunctionType as _FunctionType
 
 from grok_transport._answer import Answer, Citation, Delta, DeltaKind, ServerToolRun
 from grok_transport._batch import BatchItemError, BatchStatus, BatchSubmitError, GrokBatchJob
+from grok_transport._budget_store import RATE_LIMIT_STORE_ENV
 from grok_transport._catalogue import DEFAULT_MODELS, ModelInfo, known_models, lookup
 from grok_transport._client import DEFAULT_TIMEOUT, AsyncGrokClient, GrokClient
 from grok_transport._collections import (
@@ -50,7 +51,7 @@ from grok_transport._errors import (
     UnprocessableEntityError,
     VideoGenerationError,
 )
-from grok_transport._factory import CLIENT_SETTINGS, ClientSettings, GrokClients
+from grok_transport._factory import CLIENT_SETTINGS, ClientSettings, GrokClients, shown_setting
 from grok_transport._files import FileObject
 from grok_transport._images import (
     DEFAULT_EDIT_MODEL,
@@ -99,6 +100,8 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "DEFAULT_MAX_RETRIES",
     "ClientSettings",
+    "shown_setting",
+    "RATE_LIMIT_STORE_ENV",
     "CLIENT_SETTINGS",
     "GrokClients",
     "plan",

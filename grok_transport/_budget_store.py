@@ -12,8 +12,8 @@ an eighth, so the fleet stays near the whole budget instead of eight times it), 
 again after :data:`RECONNECT_AFTER` seconds (doubling up to 8 s while it stays down) rather
 than on every call, and logs INFO when it is back. A request is never dropped or sent twice
 because of the store: admission happens once per attempt, before sending. A password in a
-``redis://`` URL is masked in every message; the URL is a setting like the others, so prefer
-``GROK_RATE_LIMIT_STORE`` (or Redis ACLs without one) over a password inside a model's fields.
+``redis://`` URL is masked in every message (:func:`mask_url`), and the adapters mask it in a
+model's ``repr`` and keep it out of saved models, which read ``GROK_RATE_LIMIT_STORE`` instead.
 
 What a budget does with a store (admission, correction, pause) is :mod:`grok_transport._budget`;
 a store only keeps the state and does the arithmetic, atomically: :class:`LocalStore` under one
@@ -35,8 +35,8 @@ from grok_transport._budget_rule import Rule
 from grok_transport._errors import InvalidParameterError
 
 __all__ = [
+    "RATE_LIMIT_STORE_ENV",
     "RECONNECT_AFTER",
-    "STORE_ENV",
     "Store",
     "LocalStore",
     "Resilient",
@@ -52,7 +52,7 @@ RECONNECT_AFTER = 1.0
 """Seconds after a Redis failure before it is tried again (doubling while down, up to 8 s: a fleet
 must find a restarted Redis again within seconds, and a Redis that hangs costs at most one
 connection timeout per interval)."""
-STORE_ENV = "GROK_RATE_LIMIT_STORE"
+RATE_LIMIT_STORE_ENV = "GROK_RATE_LIMIT_STORE"
 """The environment variable naming the store for a whole deployment (``redis://host:6379/0``)."""
 _MAX_RECONNECT = 8.0
 _WINDOW = 60.0
@@ -206,7 +206,7 @@ def store_for(url: str | None) -> Store:
     One store object per URL per process, so every client naming it shares its connections.
     """
     if url is None:
-        url = os.environ.get(STORE_ENV) or None
+        url = os.environ.get(RATE_LIMIT_STORE_ENV) or None
     if url is None or check_store(url) == "memory":
         return _local
     with _stores_lock:
@@ -231,7 +231,11 @@ def check_store(url: str) -> str:
 
 
 def mask_url(url: str) -> str:
-    """``url`` with any password replaced, for messages."""
+    """``url`` with any password replaced: for messages, and wherever a model shows its settings.
+
+    ``redis://:pw@cache:6379/0`` becomes ``redis://:***@cache:6379/0``, so which Redis a budget
+    lives on stays visible in a ``repr`` or a saved model while its password does not.
+    """
     return re.sub(r"//([^/@]*):[^/@]*@", r"//\1:***@", url)
 
 

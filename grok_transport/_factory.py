@@ -34,12 +34,13 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import SecretStr
 
+from grok_transport._budget_store import mask_url
 from grok_transport._client import AsyncGrokClient, GrokClient
 from grok_transport._errors import InvalidParameterError
 from grok_transport._providers import AuthStyle, Connection, resolve_connection
 from grok_transport._retry import DEFAULT_MAX_RETRIES
 
-__all__ = ["CLIENT_SETTINGS", "ClientSettings", "GrokClients"]
+__all__ = ["CLIENT_SETTINGS", "ClientSettings", "GrokClients", "shown_setting"]
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,17 @@ class ClientSettings:
 
 CLIENT_SETTINGS: tuple[str, ...] = tuple(f.name for f in fields(ClientSettings))
 """The settings' names: the fields every framework object that talks to the API takes."""
+
+
+def shown_setting(name: str | None, value: Any) -> Any:
+    """``value`` of setting ``name`` as a ``repr``, a log or a saved object may show it.
+
+    The keys are ``SecretStr`` already; the one plain setting that can hold a secret is
+    ``rate_limit_store``, whose password is masked (``redis://:***@cache:6379/0``). A value
+    shown differently from itself holds a secret, which a saved object must not carry.
+    """
+    return mask_url(value) if name == "rate_limit_store" and isinstance(value, str) else value
+
 
 _Client = TypeVar("_Client", GrokClient, AsyncGrokClient)
 _SHARED_SIZE = 64

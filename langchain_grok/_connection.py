@@ -10,6 +10,7 @@ The key travels with a pickled object, since a worker must be able to call the A
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, Se
 
 from grok_transport import (
     DEFAULT_MAX_RETRIES,
+    RATE_LIMIT_STORE_ENV,
     AsyncGrokClient,
     AuthStyle,
     ClientSettings,
@@ -25,6 +27,7 @@ from grok_transport import (
     GrokError,
     MissingAPIKeyError,
     resolve_connection,
+    shown_setting,
 )
 from langchain_grok._errors import as_langchain_error
 
@@ -82,6 +85,21 @@ class GrokConnectionMixin(BaseModel):
     """The Collections management host. Default: ``https://management-api.x.ai/v1``."""
 
     _clients: GrokClients | None = PrivateAttr(default=None)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """The fields as ``repr`` and ``str`` show them: a password in ``rate_limit_store`` masked."""
+        for name, value in super().__repr_args__():
+            yield name, shown_setting(name, value)
+
+    def _store_secrets(self) -> dict[str, str]:
+        """``lc_secrets`` for the store URL when it carries a password.
+
+        Serialized as a reference to ``GROK_RATE_LIMIT_STORE``, the variable a deployment sets
+        anyway, as the API key is to its own; ``load`` reads it back from the environment.
+        """
+        store = self.rate_limit_store
+        secret = store is not None and shown_setting("rate_limit_store", store) != store
+        return {"rate_limit_store": RATE_LIMIT_STORE_ENV} if secret else {}
 
     def _resolve_connection_fields(self) -> None:
         """Fill provider, base URL and key from arguments, the environment and defaults.

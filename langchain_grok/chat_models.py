@@ -248,9 +248,9 @@ class ChatGrok(BaseChatModel, GrokConnectionMixin):
 
     @property
     def lc_secrets(self) -> dict[str, str]:
-        """The key is serialized as a reference to the provider's environment variable."""
+        """The key (and a store URL's password) serialized as references to environment variables."""
         spec = PROVIDERS.get(self.provider or "xai")
-        return {"api_key": spec.key_env[0] if spec else "GROK_API_KEY"}
+        return {"api_key": spec.key_env[0] if spec else "GROK_API_KEY", **self._store_secrets()}
 
     @classmethod
     def is_lc_serializable(cls) -> bool:

@@ -32,7 +32,7 @@ What it does that the alternatives get wrong (see the project's LlamaIndex notes
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -91,6 +91,7 @@ from grok_transport import (
     plan_arguments,
     resolve_connection,
     server_tool,
+    shown_setting,
 )
 from llama_index_grok._batch import BatchResponse, as_chat, as_completion, converter, input_messages
 from llama_index_grok._connection import GrokConnected
@@ -349,6 +350,20 @@ class Grok(FunctionCallingLLM, GrokConnected):
     def _none_is_no_additional_kwargs(cls, value: Any) -> Any:
         """``additional_kwargs=None`` means none, as in core's other LLMs."""
         return {} if value is None else value
+
+    @field_serializer("rate_limit_store")
+    def _store_without_password(self, store: str | None) -> str | None:
+        """A store URL with a password is not serialized (``to_dict``, ``to_json``), like ``api_key``.
+
+        The process that loads the model reads ``GROK_RATE_LIMIT_STORE`` instead, as a loaded
+        ``ChatGrok`` does.
+        """
+        return None if shown_setting("rate_limit_store", store) != store else store
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """The fields as ``repr`` and ``str`` show them: a password in ``rate_limit_store`` masked."""
+        for name, value in super().__repr_args__():
+            yield name, shown_setting(name, value)
 
     @field_serializer("server_tools")
     def _server_tools_without_secrets(self, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -92,6 +92,57 @@ def test_the_budget_settings_survive_copies_and_pickles(make: Make, redis_url: s
             )
 
 
+def _shown(llm: Any) -> list[str]:
+    """Everything a notebook cell, a log line or a saved object shows of ``llm``."""
+    shown = [repr(llm), str(llm)]
+    if hasattr(llm, "to_json") and callable(llm.to_json) and hasattr(llm, "to_dict"):
+        shown += [llm.to_json(), str(llm.to_dict())]  # LlamaIndex
+    else:
+        from langchain_core.load import dumpd, dumps
+
+        shown += [dumps(llm), str(dumpd(llm))]
+    return shown
+
+
+@ADAPTERS
+def test_a_redis_password_in_the_store_url_never_shows(make: Make) -> None:
+    """The store URL is shown with its password masked (repr, str, serialized), and still used whole."""
+    with GrokTestServer() as server:
+        llm, _ = make(server, rate_limit_store="redis://:s3cret-Pa55@cache.internal:6379/0")
+        for text in _shown(llm):
+            assert "s3cret-Pa55" not in text
+        assert any("cache.internal:6379" in text for text in _shown(llm)[:2])  # which Redis stays visible
+        assert llm.rate_limit_store == "redis://:s3cret-Pa55@cache.internal:6379/0"  # what connects
+        plain, _ = make(server, rate_limit_store="redis://cache.internal:6379/0")  # no secret to hide
+        assert all("redis://cache.internal:6379/0" in text for text in _shown(plain))
+
+
+@pytest.mark.filterwarnings("ignore:The function `load` is in beta")  # LangChain's label, not ours
+@ADAPTERS
+def test_a_saved_model_takes_a_store_password_from_the_environment(
+    make: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "redis://:s3cret-Pa55@cache.internal:6379/0"
+    with GrokTestServer() as server:
+        llm, _ = make(server, rate_limit_store=url)
+    monkeypatch.setenv("GROK_RATE_LIMIT_STORE", url)
+    monkeypatch.setenv("GROK_API_KEY", server.api_key)  # a base URL of its own: the custom provider
+    if make is _grok:
+        from llama_index_grok import Grok
+
+        loaded = Grok.from_json(llm.to_json())
+        assert loaded.rate_limit_store is None  # unset: the budget reads GROK_RATE_LIMIT_STORE
+    else:
+        from langchain_core.load import dumpd, load
+
+        from langchain_grok import ChatGrok
+
+        loaded = load(
+            dumpd(llm), allowed_objects=[ChatGrok], valid_namespaces=["langchain_grok"], secrets_from_env=True
+        )
+        assert loaded.rate_limit_store == url  # the secret reference, resolved from the variable
+
+
 def test_langchain_tools_share_the_models_budget(redis_url: str) -> None:
     from langchain_grok import ChatGrok, GrokImageGenerationTool
 
