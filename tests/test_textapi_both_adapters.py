@@ -170,7 +170,8 @@ def test_langchain_bound_tools_and_structured_output_travel_with_defer(grok_serv
     ]
 
 
-def test_llama_index_tools_travel_with_defer_chat(grok_server: GrokTestServer) -> None:
+@pytest.mark.parametrize("use_async", [False, True], ids=["defer_chat", "adefer_chat"])
+def test_llama_index_tools_travel_with_defer_chat(grok_server: GrokTestServer, use_async: bool) -> None:
     from llama_index.core.llms import ChatMessage
     from llama_index.core.tools import FunctionTool
 
@@ -179,13 +180,16 @@ def test_llama_index_tools_travel_with_defer_chat(grok_server: GrokTestServer) -
         return 146
 
     llm = Adapter("llama_index").model(grok_server)
-    job = llm.defer_chat(
-        [ChatMessage(role="user", content="moon_count for saturn")],
-        tools=[FunctionTool.from_defaults(moon_count)],
-        tool_required=True,
-    )
-    response = job.result(**FAST)
-    assert [t.tool_name for t in llm.get_tool_calls_from_response(response)] == ["moon_count"]
+    messages = [ChatMessage(role="user", content="moon_count for saturn")]
+    options: dict[str, Any] = {"tools": [FunctionTool.from_defaults(moon_count)], "tool_required": True}
+    if use_async:
+        job = asyncio.run(llm.adefer_chat(messages, **options))
+        response = asyncio.run(job.aresult(**FAST))
+    else:
+        job = llm.defer_chat(messages, **options)
+        response = job.result(**FAST)
+    calls = llm.get_tool_calls_from_response(response)
+    assert [(t.tool_name, t.tool_kwargs) for t in calls] == [("moon_count", {"planet": "saturn"})]
 
 
 # -- stored responses ----------------------------------------------------------------------------

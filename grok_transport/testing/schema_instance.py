@@ -369,7 +369,8 @@ class _Generator:
         pools = {"place": [*clues.places, *clues.names], "title": [*clues.quoted, *clues.names]}
         pools["text"] = [clues.words] if clues.words else []
         people = [n for n in clues.names if n not in clues.quoted] if kind else []
-        return list(dict.fromkeys(pools.get(kind, people))) or [_PLACEHOLDERS.get(kind, "example")]
+        found = pools.get(kind, people) or ([] if kind else list(clues.topics))  # "moons for saturn"
+        return list(dict.fromkeys(found)) or [_PLACEHOLDERS.get(kind, "example")]
 
 
 def _from_pattern(pattern: str, clues: Clues) -> str:

@@ -43,6 +43,7 @@ _OPENERS = FILLER | word_set(
     "yes no"
 )
 _PLACE_CUES = word_set("in at to from near around visit visiting")
+_TOPIC = re.compile(r"\b(?:for|about|of|on)\s+((?:[\w'’-]+\s*){1,3})", re.IGNORECASE)
 _CAPITAL = r"[A-ZÀ-ÖØ-Þ][\w'’-]*"
 _PHRASE = re.compile(rf"{_CAPITAL}(?:\s+(?:(?:de|da|del|do|du|la|le|van|von|of)\s+)?{_CAPITAL})*")
 _QUOTED = re.compile(r'"([^"\n]{1,80})"|“([^”\n]{1,80})”|(?<!\w)\'([^\'\n]{2,80})\'(?!\w)')
@@ -57,7 +58,8 @@ class Clues:
     """Words of the user's message that can fill a field: what makes a stand-in plausible.
 
     ``names`` are capitalized phrases that are not merely a sentence's first word, ``places``
-    those of them after "in", "at", "to", "from"…; ``quoted`` the quoted strings; ``numbers``
+    those of them after "in", "at", "to", "from"…; ``topics`` the words after "for", "about",
+    "of", "on" in any case ("moons for saturn"); ``quoted`` the quoted strings; ``numbers``
     the numbers, in the order written; ``words`` the message's first words; ``lowered`` the whole
     message in lower case (an enum value matches a word of it). ``urls`` and ``file_ids`` come
     from the conversation so far (``evidence``), the only place a model takes them from.
@@ -71,6 +73,7 @@ class Clues:
     lowered: str = ""
     urls: tuple[str, ...] = ()
     file_ids: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, text: str, evidence: str = "") -> Clues:
@@ -96,7 +99,18 @@ class Clues:
         quoted = tuple(next(g for g in m.groups() if g) for m in _QUOTED.finditer(text))
         numbers = tuple(float(n) for n in _NUMBER.findall(text))
         first = " ".join(text.split()[:12]).rstrip("?.!:")
-        return cls(first, tuple(names), tuple(places), quoted, numbers, text.lower(), urls, file_ids)
+        topics = tuple(dict.fromkeys(filter(None, map(_topic, _TOPIC.findall(text)))))
+        return cls(first, tuple(names), tuple(places), quoted, numbers, text.lower(), urls, file_ids, topics)
+
+
+def _topic(words: str) -> str:
+    """The content words at the start of ``words`` (up to the first filler word or identifier)."""
+    kept = []
+    for word in words.split():
+        if word.lower() in FILLER or "_" in word:
+            break
+        kept.append(word)
+    return " ".join(kept)
 
 
 # free text -----------------------------------------------------------------------------------

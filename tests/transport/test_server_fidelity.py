@@ -96,6 +96,9 @@ def test_natural_prompts_get_the_right_tool_with_the_right_arguments(http: httpx
     assert calls(http, "What's the weather in Lisbon?", tools) == [("get_weather", {"city": "Lisbon"})]
     assert calls(http, "Population of Rome?", tools) == [("get_population", {"city": "Rome"})]
     assert calls(http, "What is the product of 12 and 3?", tools) == [("multiply", {"a": 12, "b": 3})]
+    moons = function("moon_count", "How many moons a planet has.", planet={"type": "string"})
+    # written in lower case, the way people type: the word the prompt is about, not a placeholder
+    assert calls(http, "how many moons for saturn?", [moons]) == [("moon_count", {"planet": "saturn"})]
 
 
 def test_a_prompt_that_needs_no_tool_gets_none(http: httpx.Client) -> None:
