@@ -170,6 +170,17 @@ def test_langchain_bound_tools_and_structured_output_travel_with_defer(grok_serv
     ]
 
 
+def test_llama_index_defer_complete_answers_what_complete_answers(grok_server: GrokTestServer) -> None:
+    llm = Adapter("llama_index").model(grok_server, temperature=0)
+    live = llm.complete(QUESTION)
+    job = llm.defer_complete(QUESTION)
+    result = job.result(**FAST)
+    assert (type(result), result.text) == (type(live), live.text)  # a CompletionResponse, as complete's
+    again = llm.deferred_job(job.id, completion=True)  # re-attached: the id is spent, and says so
+    with pytest.raises(DeferredResultNotFoundError, match="already fetched"):
+        again.result(**FAST)
+
+
 @pytest.mark.parametrize("use_async", [False, True], ids=["defer_chat", "adefer_chat"])
 def test_llama_index_tools_travel_with_defer_chat(grok_server: GrokTestServer, use_async: bool) -> None:
     from llama_index.core.llms import ChatMessage

@@ -7,6 +7,7 @@ are on what the retriever returned and on what the chat model was sent.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import pickle
 from collections.abc import Iterator
@@ -121,7 +122,10 @@ def test_add_files_and_filter(grok_server: GrokTestServer, collection_id: str, t
     (tmp_path / "fin.txt").write_text("Finance pays for the light bulbs.")
     retriever = _retriever(grok_server, collection_id)
     retriever.add_files([tmp_path / "ops.txt"], fields={"team": "ops"})
-    retriever.add_files([tmp_path / "fin.txt"], fields={"team": "fin"})
+    asyncio.run(retriever.aadd_files([tmp_path / "fin.txt"], fields={"team": "fin"}))  # the async twin
+    assert [d.page_content for d in retriever.invoke("finance bulbs")][:1] == [
+        "Finance pays for the light bulbs."
+    ]
     filtered = retriever.model_copy(update={"filter": 'team = "ops"'})
     assert [d.page_content for d in filtered.invoke("light")] == ["Ops keep the light burning all night."]
 

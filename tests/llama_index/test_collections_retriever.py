@@ -7,6 +7,7 @@ source nodes and on what the LLM was sent, which do not depend on the stand-in's
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 from typing import Any
 
@@ -158,6 +159,10 @@ def test_add_files_with_fields(server: GrokTestServer, collection_id: str, tmp_p
     (file_id,) = retriever.add_files([tmp_path / "ops.txt"], fields={"team": "ops"})
     (node,) = retriever.retrieve("light")
     assert (node.node.metadata["file_id"], node.node.metadata["team"]) == (file_id, "ops")
+    (tmp_path / "fin.txt").write_text("Finance pays for the light bulbs.")
+    (other_id,) = asyncio.run(retriever.aadd_files([tmp_path / "fin.txt"], fields={"team": "ops"}))
+    found = {n.node.metadata["file_id"]: n.node.get_content() for n in retriever.retrieve("light")}
+    assert found[other_id] == "Finance pays for the light bulbs."  # the async twin indexed it too
 
 
 def test_grok_can_search_collections_itself(
